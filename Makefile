@@ -17,7 +17,7 @@ SANITIZER ?=
 WERROR ?= 1
 OPT ?= -O2 -g
 
-PKGS := libqrencode zbar libpng jansson
+PKGS := libqrencode zbar libpng jansson sqlite3 libcrypto libmicrohttpd
 # Recursive (=) on purpose: evaluated only when a compile runs, so that
 # 'make test' can install the packages first.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -33,7 +33,7 @@ SANFLAGS := -fsanitize=$(SANITIZER) -fno-sanitize-recover=all -fno-omit-frame-po
 endif
 
 ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) $(OPT) \
-	$(SANFLAGS) -I. $(PKG_CFLAGS) $(CFLAGS)
+	$(SANFLAGS) -I. -I$(BUILD)/gen $(PKG_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
 LIBS = $(PKG_LIBS) -lm
 
@@ -45,8 +45,8 @@ endif
 
 # Library modules: everything but main.c goes into libtillgate.a, which
 # the binary, the unit tests, the fuzz replayers and the benchmark link.
-MOD_SRCS := qr/qr_emv.c qr/qr_render.c qr/qr_scan.c gateway/cmd_qr.c
 MAIN_SRC := gateway/main.c
+MOD_SRCS := $(filter-out $(MAIN_SRC),$(sort $(wildcard qr/*.c kyb/*.c merchant/*.c ussd/*.c gateway/*.c)))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 
@@ -99,6 +99,15 @@ $(BUILD)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIB) $(FLAGS_
 $(BENCH_BIN): tests/bench/bench_qr.c $(LIB) $(FLAGS_FILE)
 	@$(if $(Q),echo "  BENCH   $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -MF $@.d $< $(ALL_LDFLAGS) $(LIB) $(LIBS) -o $@
+
+# The schema and its migrations, compiled into the binary (DO NOT EDIT
+# the generated header; edit data/schema.sql and data/migrations/).
+SQL_SRCS := data/schema.sql $(sort $(wildcard data/migrations/*.sql))
+$(BUILD)/gen/db_schema.h: data/sql2c.sh $(SQL_SRCS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  GEN     $@")
+	$(Q)sh data/sql2c.sh $(SQL_SRCS) > $@.tmp && mv $@.tmp $@
+$(BUILD)/obj/gateway/db.o: $(BUILD)/gen/db_schema.h
 
 -include $(DEPS)
 

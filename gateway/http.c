@@ -1,0 +1,520 @@
+/* http.c -- libmicrohttpd in the daemon's event loop: routing, bodies,
+ * JSON and problem replies. */
+#include "gateway/http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "gateway/ev.h"
+
+#define MAX_SEGS 16
+#define MAX_HDRS 16
+
+struct http {
+	struct MHD_Daemon *d;
+	struct ev *ev;
+	int epfd;                 /* libmicrohttpd's epoll set, watched by ev */
+	uint64_t timer;           /* ev timer for MHD_get_timeout(), 0 if none */
+	const struct http_route *routes;
+	size_t nroutes;
+	void *arg;
+	struct http_limits lim;
+	unsigned port;
+};
+
+struct http_req {
+	struct http *h;
+	struct MHD_Connection *c;
+	const char *method;       /* borrowed from libmicrohttpd */
+	char *path;               /* owned copy of the URL path */
+	char *segbuf;             /* owned copy, split into segments */
+	char *seg[MAX_SEGS];
+	int nseg;
+	const struct http_route *route;
+	char *body;               /* owned */
+	size_t len, cap;
+	int too_big;
+	int replied;
+	enum MHD_Result result;
+	int nhdr;
+	char *hdr[MAX_HDRS][2];   /* owned copies */
+};
+
+/* ---- replies ---- */
+
+int http_add_header(struct http_req *r, const char *name, const char *value)
+{
+	if (r->nhdr >= MAX_HDRS)
+		return -ENOMEM;
+	char *n = strdup(name), *v = strdup(value);
+	if (!n || !v) {
+		free(n);
+		free(v);
+		return -ENOMEM;
+	}
+	r->hdr[r->nhdr][0] = n;
+	r->hdr[r->nhdr][1] = v;
+	r->nhdr++;
+	return 0;
+}
+
+void http_reply(struct http_req *r, unsigned status, const char *content_type,
+		const void *body, size_t len)
+{
+	if (r->replied)
+		return; /* a handler bug; the first answer stands */
+	r->replied = 1;
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(len, (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
+	if (!resp) {
+		r->result = MHD_NO; /* libmicrohttpd closes the connection */
+		return;
+	}
+	if (content_type)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+	for (int i = 0; i < r->nhdr; i++)
+		MHD_add_response_header(resp, r->hdr[i][0], r->hdr[i][1]);
+	r->result = MHD_queue_response(r->c, status, resp);
+	MHD_destroy_response(resp);
+}
+
+void http_reply_json(struct http_req *r, unsigned status, json_t *j)
+{
+	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (!s) {
+		http_problem(r, 500, "internal", NULL, "out of memory");
+		return;
+	}
+	http_reply(r, status, "application/json", s, strlen(s));
+	free(s);
+}
+
+void http_problem(struct http_req *r, unsigned status, const char *code, json_t *errors,
+		  const char *fmt, ...)
+{
+	char detail[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof detail, fmt, ap);
+	va_end(ap);
+	const char *title = MHD_get_reason_phrase_for(status);
+	json_t *j = json_pack("{s:s,s:s,s:i,s:s,s:s}", "type", "about:blank", "title",
+			      title && *title ? title : "Error", "status", (int)status, "code",
+			      code, "detail", detail);
+	if (j && errors)
+		json_object_set(j, "errors", errors);
+	json_decref(errors);
+	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (!s) {
+		static const char oom[] = "{\"status\":500,\"code\":\"internal\"}";
+		http_reply(r, 500, "application/problem+json", oom, sizeof oom - 1);
+		return;
+	}
+	http_reply(r, status, "application/problem+json", s, strlen(s));
+	free(s);
+}
+
+/* ---- the request ---- */
+
+const char *http_method(const struct http_req *r)
+{
+	return r->method;
+}
+
+const char *http_path(const struct http_req *r)
+{
+	return r->path;
+}
+
+const char *http_param(const struct http_req *r, const char *name)
+{
+	if (!r->route)
+		return NULL;
+	const char *p = r->route->pattern + 1;
+	size_t nlen = strlen(name);
+	for (int i = 0; i < r->nseg && *p; i++) {
+		const char *end = strchr(p, '/');
+		size_t slen = end ? (size_t)(end - p) : strlen(p);
+		if (p[0] == '{' && slen == nlen + 2 && strncmp(p + 1, name, nlen) == 0)
+			return r->seg[i];
+		p += slen + (end ? 1 : 0);
+	}
+	return NULL;
+}
+
+const char *http_query(const struct http_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->c, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *http_header(const struct http_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, name);
+}
+
+const char *http_body(const struct http_req *r, size_t *len)
+{
+	*len = r->len;
+	return r->len ? r->body : NULL;
+}
+
+json_t *http_json_body(struct http_req *r)
+{
+	const char *ct = http_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
+	size_t ctlen = ct ? strcspn(ct, "; ") : 0;
+	if (!ct || !((ctlen == 16 && strncasecmp(ct, "application/json", 16) == 0) ||
+		     (ctlen > 5 && strncasecmp(ct + ctlen - 5, "+json", 5) == 0))) {
+		http_problem(r, 415, "unsupported_media_type", NULL,
+			     "the body must be JSON (Content-Type: application/json)");
+		return NULL;
+	}
+	json_error_t e;
+	json_t *j = json_loadb(r->body ? r->body : "", r->len, JSON_REJECT_DUPLICATES, &e);
+	if (!j) {
+		http_problem(r, 400, "malformed_json", NULL,
+			     "malformed JSON at line %d column %d (position %d): %s", e.line,
+			     e.column, e.position, e.text);
+		return NULL;
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		http_problem(r, 400, "malformed_json", NULL, "the body must be a JSON object");
+		return NULL;
+	}
+	return j;
+}
+
+/* ---- routing ---- */
+
+/* Splits r->path ("/a/b/c") into r->seg. Returns 0, or -1 if it has too
+ * many segments or does not start with '/'. */
+static int split_path(struct http_req *r)
+{
+	char *p = r->segbuf = strdup(r->path);
+	if (!p)
+		return -1;
+	if (*p != '/')
+		return -1;
+	r->nseg = 0;
+	p++;
+	if (!*p)
+		return 0;
+	while (p) {
+		if (r->nseg >= MAX_SEGS)
+			return -1;
+		r->seg[r->nseg++] = p;
+		p = strchr(p, '/');
+		if (p)
+			*p++ = '\0';
+	}
+	return 0;
+}
+
+static int pattern_matches(const char *pat, char *const *seg, int nseg)
+{
+	int i = 0;
+	pat++; /* leading '/' */
+	if (!*pat)
+		return nseg == 0;
+	while (*pat) {
+		const char *end = strchr(pat, '/');
+		size_t len = end ? (size_t)(end - pat) : strlen(pat);
+		if (i >= nseg)
+			return 0;
+		if (pat[0] != '{') {
+			if (strlen(seg[i]) != len || strncmp(seg[i], pat, len) != 0)
+				return 0;
+		} else if (!seg[i][0]) {
+			return 0; /* an empty {param} never matches */
+		}
+		i++;
+		pat += len + (end ? 1 : 0);
+	}
+	return i == nseg;
+}
+
+static void dispatch(struct http_req *r)
+{
+	struct http *h = r->h;
+	char allow[128] = "";
+	if (split_path(r) < 0) {
+		http_problem(r, 404, "not_found", NULL, "no such resource");
+		return;
+	}
+	for (size_t i = 0; i < h->nroutes; i++) {
+		const struct http_route *rt = &h->routes[i];
+		if (!pattern_matches(rt->pattern, r->seg, r->nseg))
+			continue;
+		if (strcmp(rt->method, r->method) == 0) {
+			r->route = rt;
+			rt->handler(r, h->arg);
+			if (!r->replied)
+				http_problem(r, 500, "internal", NULL, "the handler gave no answer");
+			return;
+		}
+		if (strlen(allow) + strlen(rt->method) + 3 < sizeof allow) {
+			if (allow[0])
+				strcat(allow, ", ");
+			strcat(allow, rt->method);
+		}
+	}
+	if (allow[0]) {
+		http_add_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+		http_problem(r, 405, "method_not_allowed", NULL, "%s is not allowed here; use %s",
+			     r->method, allow);
+		return;
+	}
+	http_problem(r, 404, "not_found", NULL, "no such resource");
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version,
+				  const char *upload, size_t *upload_size, void **con_cls)
+{
+	struct http *h = cls;
+	struct http_req *r = *con_cls;
+	(void)version;
+	if (!r) {
+		r = calloc(1, sizeof *r);
+		if (!r)
+			return MHD_NO;
+		r->h = h;
+		r->c = c;
+		r->method = method;
+		r->path = strdup(url);
+		*con_cls = r;
+		if (!r->path)
+			return MHD_NO;
+		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+							     MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl && strtoull(cl, NULL, 10) > h->lim.max_body) {
+			/* Answer now: the body is never read, and libmicrohttpd
+			 * closes the connection after the reply. */
+			http_problem(r, 413, "payload_too_large", NULL,
+				     "the body is %s bytes, over the limit of %zu", cl,
+				     h->lim.max_body);
+			return r->result;
+		}
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		size_t n = *upload_size;
+		*upload_size = 0;
+		if (r->replied || r->too_big)
+			return MHD_YES;
+		if (n > h->lim.max_body - r->len) {
+			r->too_big = 1; /* chunked or lying Content-Length */
+			free(r->body);
+			r->body = NULL;
+			r->len = r->cap = 0;
+			return MHD_YES;
+		}
+		if (r->len + n > r->cap) {
+			size_t cap = r->cap ? r->cap : 1024;
+			while (cap < r->len + n)
+				cap *= 2;
+			char *nb = realloc(r->body, cap);
+			if (!nb)
+				return MHD_NO;
+			r->body = nb;
+			r->cap = cap;
+		}
+		memcpy(r->body + r->len, upload, n);
+		r->len += n;
+		return MHD_YES;
+	}
+	if (r->replied)
+		return MHD_YES;
+	if (r->too_big) {
+		http_problem(r, 413, "payload_too_large", NULL, "the body is over the limit of %zu bytes",
+			     h->lim.max_body);
+		return r->result;
+	}
+	dispatch(r);
+	return r->result;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct http_req *r = *con_cls;
+	(void)cls;
+	(void)c;
+	(void)toe;
+	if (!r)
+		return;
+	for (int i = 0; i < r->nhdr; i++) {
+		free(r->hdr[i][0]);
+		free(r->hdr[i][1]);
+	}
+	free(r->path);
+	free(r->segbuf);
+	free(r->body);
+	free(r);
+	*con_cls = NULL;
+}
+
+/* ---- the loop ---- */
+
+static void run(struct http *h);
+
+static void on_timer(struct ev *ev, uint64_t id, void *arg)
+{
+	struct http *h = arg;
+	(void)ev;
+	(void)id;
+	h->timer = 0;
+	run(h);
+}
+
+static void on_epoll(struct ev *ev, int fd, unsigned events, void *arg)
+{
+	(void)ev;
+	(void)fd;
+	(void)events;
+	run(arg);
+}
+
+/* Lets libmicrohttpd do what is ready, then re-arms its timeout. */
+static void run(struct http *h)
+{
+	MHD_UNSIGNED_LONG_LONG to;
+	MHD_run(h->d);
+	if (h->timer) {
+		ev_timer_del(h->ev, h->timer);
+		h->timer = 0;
+	}
+	if (MHD_get_timeout(h->d, &to) == MHD_YES)
+		h->timer = ev_timer_add(h->ev, to, on_timer, h);
+}
+
+/* Parses "host:port" or "[v6]:port" into ss. Returns 0 or -1. */
+static int parse_listen(const char *s, struct sockaddr_storage *ss, int *v6)
+{
+	char host[64];
+	const char *colon = strrchr(s, ':');
+	if (!colon || colon == s)
+		return -1;
+	size_t hlen = (size_t)(colon - s);
+	if (s[0] == '[') {
+		if (hlen < 3 || s[hlen - 1] != ']')
+			return -1;
+		s++;
+		hlen -= 2;
+	}
+	if (hlen >= sizeof host)
+		return -1;
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+	char *end;
+	unsigned long port = strtoul(colon + 1, &end, 10);
+	if (*end || end == colon + 1 || port > 65535)
+		return -1;
+	memset(ss, 0, sizeof *ss);
+	struct sockaddr_in *in = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+	if (inet_pton(AF_INET, host, &in->sin_addr) == 1) {
+		in->sin_family = AF_INET;
+		in->sin_port = htons((uint16_t)port);
+		*v6 = 0;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		*v6 = 1;
+		return 0;
+	}
+	return -1;
+}
+
+struct http *http_new(struct ev *ev, const char *listen, const struct http_route *routes,
+		      size_t nroutes, void *arg, const struct http_limits *lim, char *err,
+		      size_t errlen)
+{
+	struct sockaddr_storage ss;
+	int v6;
+	if (parse_listen(listen, &ss, &v6) < 0) {
+		snprintf(err, errlen, "listen address \"%s\" is not IP:PORT or [IPv6]:PORT "
+			 "(a numeric address, port 0-65535)", listen);
+		return NULL;
+	}
+	struct http *h = calloc(1, sizeof *h);
+	if (!h) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	h->ev = ev;
+	h->routes = routes;
+	h->nroutes = nroutes;
+	h->arg = arg;
+	h->lim = *lim;
+	unsigned flags = MHD_USE_EPOLL | MHD_USE_TURBO | MHD_USE_ITC | (v6 ? MHD_USE_IPv6 : 0);
+	h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
+				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+				MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+				MHD_OPTION_CONNECTION_LIMIT, (unsigned)lim->max_conns,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)lim->timeout_s,
+				MHD_OPTION_END);
+	if (!h->d) {
+		snprintf(err, errlen, "cannot listen on %s: %s", listen, strerror(errno));
+		free(h);
+		return NULL;
+	}
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD);
+	const union MHD_DaemonInfo *pi = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
+	h->epfd = di ? di->epoll_fd : -1;
+	h->port = pi ? pi->port : 0;
+	int rc = h->epfd >= 0 ? ev_io_add(ev, h->epfd, EV_READ, on_epoll, h) : -EINVAL;
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot watch the HTTP server: %s", strerror(-rc));
+		MHD_stop_daemon(h->d);
+		free(h);
+		return NULL;
+	}
+	run(h);
+	return h;
+}
+
+void http_quiesce(struct http *h)
+{
+	MHD_socket s = MHD_quiesce_daemon(h->d);
+	if (s != MHD_INVALID_SOCKET)
+		close(s);
+}
+
+unsigned http_port(const struct http *h)
+{
+	return h->port;
+}
+
+unsigned http_connections(const struct http *h)
+{
+	const union MHD_DaemonInfo *i =
+		MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+	return i ? i->num_connections : 0;
+}
+
+void http_free(struct http *h)
+{
+	if (!h)
+		return;
+	if (h->timer)
+		ev_timer_del(h->ev, h->timer);
+	ev_io_del(h->ev, h->epfd);
+	MHD_stop_daemon(h->d);
+	free(h);
+}
