@@ -158,6 +158,25 @@ static void print_table(const struct qr_emv *p)
 	}
 }
 
+/* Parses s (len bytes) and prints its fields as a table or one line of
+ * JSON; the error or the warnings go to stderr behind prefix. Returns 0,
+ * or -1 if the payload is invalid. */
+static int show(struct qr_emv *p, const char *s, size_t len, unsigned flags, int json,
+		const char *prefix)
+{
+	struct qr_emv_diag d;
+	if (qr_emv_parse(p, s, len, flags, &d) < 0) {
+		print_note(stderr, prefix, "error", &d.err);
+		return -1;
+	}
+	print_warnings(prefix, &d);
+	if (json)
+		print_json(p);
+	else
+		print_table(p);
+	return 0;
+}
+
 /* ---- qr parse ---- */
 
 static void parse_usage(FILE *f)
@@ -253,18 +272,7 @@ static int qr_parse(int argc, char **argv)
 	if (strcmp(arg, "-") == 0) {
 		ret = parse_batch(p, flags, json);
 	} else {
-		struct qr_emv_diag d;
-		if (qr_emv_parse(p, arg, strlen(arg), flags, &d) < 0) {
-			print_note(stderr, "", "error", &d.err);
-			ret = EXIT_INVALID;
-		} else {
-			print_warnings("", &d);
-			if (json)
-				print_json(p);
-			else
-				print_table(p);
-			ret = 0;
-		}
+		ret = show(p, arg, strlen(arg), flags, json, "") < 0 ? EXIT_INVALID : 0;
 	}
 	free(p);
 	return ret;
@@ -683,22 +691,12 @@ static void on_code(const char *data, size_t len, void *arg)
 		putchar('\n');
 		return;
 	}
-	struct qr_emv_diag d;
 	char prefix[300];
 	snprintf(prefix, sizeof prefix, "%s: ", x->file);
-	if (qr_emv_parse(x->p, data, len, 0, &d) < 0) {
-		print_note(stderr, prefix, "error", &d.err);
+	if (x->multi && !x->json)
+		printf("%s:\n", x->file);
+	if (show(x->p, data, len, 0, x->json, prefix) < 0)
 		x->bad = 1;
-		return;
-	}
-	print_warnings(prefix, &d);
-	if (x->json) {
-		print_json(x->p);
-	} else {
-		if (x->multi)
-			printf("%s:\n", x->file);
-		print_table(x->p);
-	}
 }
 
 static int qr_decode(int argc, char **argv)
