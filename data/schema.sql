@@ -1,0 +1,293 @@
+-- schema.sql -- the Tillgate database at its current version, created from nothing.
+--
+-- This file is the source of truth. make compiles it, with data/migrations/,
+-- into build/.../gen/db_schema.h (data/sql2c.sh); gateway/db.c runs it on an
+-- empty database and sets PRAGMA user_version to the number of the last
+-- migration. An older database is brought forward by the migrations instead,
+-- and tests/unit/test_db.c checks that both roads end in the same schema
+-- (statement by statement, comments and spacing aside). So a change here
+-- goes with a new data/migrations/NNNN_name.sql that makes the same change;
+-- see docs/storage.md.
+--
+-- Conventions:
+--  * Every table is STRICT (SQLite >= 3.37): a column holds its declared type
+--    or NULL, never whatever was bound.
+--  * Timestamps are TEXT, UTC, ISO 8601 with milliseconds:
+--    2026-11-28T10:15:02.123Z.
+--  * Money, when later issues add it, is INTEGER minor units with a currency
+--    column beside it; never REAL, never a decimal string.
+--  * Enumerations and lengths are CHECK constraints. A CHECK on a nullable
+--    column passes for NULL (SQL's three-valued logic), so "optional, but
+--    well-formed when present" needs no IS NULL branch, except around
+--    json_valid(), which returns 0 for NULL.
+--  * Tenancy: every row that belongs to a DFSP carries its FSP id in a
+--    column named dfsp, and its parent is referenced by a foreign key that
+--    includes dfsp. A row can therefore never hang under another DFSP's
+--    merchant or location, whatever the calling code does. Queries made on
+--    behalf of a DFSP's API key bind :dfsp.
+--  * Merchant ids and till numbers are decimal digits (the last one a Luhn
+--    check digit, verified by merchant/), unique in the whole gateway.
+
+-- The acquiring DFSPs: the tenants. fsp_id is the participant's FSP id at
+-- the Mojaloop switch (FSPIOP FspId: 1 to 32 characters).
+CREATE TABLE dfsp (
+	fsp_id TEXT PRIMARY KEY NOT NULL
+		CHECK (length(fsp_id) BETWEEN 1 AND 32 AND fsp_id NOT GLOB '*[^A-Za-z0-9._-]*'),
+	name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 128),
+	status TEXT NOT NULL DEFAULT 'ACTIVE' CHECK (status IN ('ACTIVE', 'SUSPENDED', 'CLOSED')),
+	created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+	updated TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+) STRICT;
+
+-- API keys. A key is presented as KEY_ID.SECRET: key_id is stored in clear
+-- (it finds the row and may be logged), the secret only as the hex SHA-256
+-- of its bytes (it is 32 random bytes, so a fast hash is enough; compare in
+-- constant time). A hub-admin key belongs to no DFSP; every other role
+-- belongs to exactly one. revoked is NULL while the key is valid.
+CREATE TABLE api_key (
+	key_id TEXT PRIMARY KEY NOT NULL
+		CHECK (length(key_id) BETWEEN 8 AND 40 AND key_id NOT GLOB '*[^A-Za-z0-9_]*'),
+	secret_sha256 TEXT NOT NULL
+		CHECK (length(secret_sha256) = 64 AND secret_sha256 NOT GLOB '*[^0-9a-f]*'),
+	dfsp TEXT REFERENCES dfsp (fsp_id),
+	role TEXT NOT NULL
+		CHECK (role IN ('hub-admin', 'dfsp-admin', 'maker', 'checker', 'auditor')),
+	user_name TEXT NOT NULL CHECK (length(user_name) BETWEEN 1 AND 64),
+	created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+	revoked TEXT,
+	CHECK ((role = 'hub-admin') = (dfsp IS NULL))
+) STRICT;
+CREATE INDEX api_key_dfsp ON api_key (dfsp, role);
+
+-- Merchants. id is internal (a stable rowid for the name search index);
+-- merchant_id is the public one. status follows merchant/merchant_fsm.h;
+-- REJECTED, REVERTED and SUSPENDED need a reason. submitted_by is the user
+-- who last submitted (the maker), checked_by the one who last reviewed.
+-- version counts updates, for optimistic concurrency (UPDATE ... WHERE
+-- version = :version, then check the change count).
+CREATE TABLE merchant (
+	id INTEGER PRIMARY KEY,
+	merchant_id TEXT NOT NULL UNIQUE
+		CHECK (length(merchant_id) BETWEEN 4 AND 19 AND merchant_id NOT GLOB '*[^0-9]*'),
+	dfsp TEXT NOT NULL REFERENCES dfsp (fsp_id),
+	trading_name TEXT NOT NULL CHECK (length(trading_name) BETWEEN 1 AND 25), -- EMVCo tag 59
+	legal_name TEXT CHECK (length(legal_name) BETWEEN 1 AND 140),
+	type TEXT NOT NULL CHECK (type IN ('individual', 'small_shop', 'chain')),
+	mcc TEXT NOT NULL CHECK (length(mcc) = 4 AND mcc NOT GLOB '*[^0-9]*'), -- ISO 18245
+	tier TEXT NOT NULL CHECK (tier GLOB 'T[0-9]'),
+	status TEXT NOT NULL DEFAULT 'DRAFT' CHECK (status IN
+		('DRAFT', 'SUBMITTED', 'APPROVED', 'REJECTED', 'REVERTED', 'SUSPENDED', 'CLOSED')),
+	status_reason TEXT CHECK (length(status_reason) BETWEEN 1 AND 500),
+	created_by TEXT NOT NULL CHECK (length(created_by) BETWEEN 1 AND 64),
+	submitted_by TEXT CHECK (length(submitted_by) BETWEEN 1 AND 64),
+	checked_by TEXT CHECK (length(checked_by) BETWEEN 1 AND 64),
+	settlement_account TEXT CHECK (length(settlement_account) BETWEEN 1 AND 64),
+	lei TEXT CHECK (length(lei) = 20 AND lei NOT GLOB '*[^0-9A-Z]*'), -- ISO 17442
+	tax_id TEXT CHECK (length(tax_id) BETWEEN 1 AND 32),
+	registration_no TEXT CHECK (length(registration_no) BETWEEN 1 AND 64),
+	permit_no TEXT CHECK (length(permit_no) BETWEEN 1 AND 64),
+	contact_name TEXT CHECK (length(contact_name) BETWEEN 1 AND 140),
+	contact_phone TEXT CHECK (length(contact_phone) BETWEEN 4 AND 16
+		AND contact_phone GLOB '+[1-9]*' AND substr(contact_phone, 2) NOT GLOB '*[^0-9]*'), -- E.164
+	contact_email TEXT CHECK (length(contact_email) BETWEEN 3 AND 254 AND contact_email GLOB '?*@?*'),
+	created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+	updated TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+	version INTEGER NOT NULL DEFAULT 1 CHECK (version >= 1),
+	UNIQUE (dfsp, merchant_id),
+	CHECK (status NOT IN ('REJECTED', 'REVERTED', 'SUSPENDED') OR status_reason IS NOT NULL)
+) STRICT;
+-- List filters, each in merchant_id order for cursor pagination. Text
+-- search on the names is merchant_search (below).
+CREATE INDEX merchant_status ON merchant (dfsp, status, merchant_id);
+CREATE INDEX merchant_tier ON merchant (dfsp, tier, merchant_id);
+
+-- Beneficial owners. id_verified: 1 once the ID was checked against the
+-- registry or by the DFSP (T1 and up), 0 while self-declared (T0).
+CREATE TABLE owner (
+	id INTEGER PRIMARY KEY,
+	dfsp TEXT NOT NULL,
+	merchant_id TEXT NOT NULL,
+	name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 140),
+	id_type TEXT NOT NULL CHECK (id_type IN
+		('national_id', 'passport', 'driving_licence', 'voter_id', 'residence_permit', 'other')),
+	id_number TEXT NOT NULL CHECK (length(id_number) BETWEEN 1 AND 64),
+	id_verified INTEGER NOT NULL DEFAULT 0 CHECK (id_verified IN (0, 1)),
+	phone TEXT CHECK (length(phone) BETWEEN 4 AND 16
+		AND phone GLOB '+[1-9]*' AND substr(phone, 2) NOT GLOB '*[^0-9]*'), -- E.164
+	created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+	updated TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+	FOREIGN KEY (dfsp, merchant_id) REFERENCES merchant (dfsp, merchant_id)
+) STRICT;
+CREATE INDEX owner_merchant ON owner (dfsp, merchant_id);
+
+-- Points of sale. city goes on the QR code (EMVCo tag 60: at most 15
+-- characters). Coordinates are optional, but both or neither.
+CREATE TABLE location (
+	id INTEGER PRIMARY KEY,
+	dfsp TEXT NOT NULL,
+	merchant_id TEXT NOT NULL,
+	name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 64),
+	city TEXT NOT NULL CHECK (length(city) BETWEEN 1 AND 15),
+	address TEXT CHECK (length(address) BETWEEN 1 AND 200),
+	lat REAL CHECK (lat BETWEEN -90 AND 90),
+	lon REAL CHECK (lon BETWEEN -180 AND 180),
+	created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+	updated TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+	CHECK ((lat IS NULL) = (lon IS NULL)),
+	UNIQUE (dfsp, merchant_id, id),
+	FOREIGN KEY (dfsp, merchant_id) REFERENCES merchant (dfsp, merchant_id)
+) STRICT;
+
+-- Tills (checkout counters): one number per point of payment, printed on
+-- its QR code and typed by USSD payers.
+CREATE TABLE till (
+	till_number TEXT PRIMARY KEY NOT NULL
+		CHECK (length(till_number) BETWEEN 4 AND 19 AND till_number NOT GLOB '*[^0-9]*'),
+	dfsp TEXT NOT NULL,
+	merchant_id TEXT NOT NULL,
+	location_id INTEGER NOT NULL,
+	label TEXT CHECK (length(label) BETWEEN 1 AND 64),
+	status TEXT NOT NULL DEFAULT 'ACTIVE' CHECK (status IN ('ACTIVE', 'SUSPENDED', 'CLOSED')),
+	created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+	updated TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+	FOREIGN KEY (dfsp, merchant_id, location_id) REFERENCES location (dfsp, merchant_id, id)
+) STRICT;
+CREATE INDEX till_location ON till (dfsp, merchant_id, location_id);
+
+-- KYB documents. The content is a file under the gateway's data_dir; path
+-- is relative to it (never absolute, never with ".."). type is one of the
+-- document types of the KYB tier definitions (lower-case word).
+CREATE TABLE document (
+	id INTEGER PRIMARY KEY,
+	dfsp TEXT NOT NULL,
+	merchant_id TEXT NOT NULL,
+	type TEXT NOT NULL CHECK (length(type) BETWEEN 1 AND 32 AND type NOT GLOB '*[^a-z0-9_]*'),
+	content_type TEXT NOT NULL CHECK (length(content_type) BETWEEN 3 AND 127),
+	sha256 TEXT NOT NULL CHECK (length(sha256) = 64 AND sha256 NOT GLOB '*[^0-9a-f]*'),
+	size INTEGER NOT NULL CHECK (size >= 0),
+	path TEXT NOT NULL
+		CHECK (length(path) BETWEEN 1 AND 255 AND path NOT GLOB '/*' AND path NOT GLOB '*..*'),
+	uploaded_by TEXT NOT NULL CHECK (length(uploaded_by) BETWEEN 1 AND 64),
+	state TEXT NOT NULL DEFAULT 'PENDING' CHECK (state IN ('PENDING', 'VERIFIED', 'REJECTED')),
+	reviewed_by TEXT CHECK (length(reviewed_by) BETWEEN 1 AND 64),
+	review_reason TEXT CHECK (length(review_reason) BETWEEN 1 AND 500),
+	created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+	updated TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+	CHECK (state = 'PENDING' OR reviewed_by IS NOT NULL),
+	CHECK (state <> 'REJECTED' OR review_reason IS NOT NULL),
+	FOREIGN KEY (dfsp, merchant_id) REFERENCES merchant (dfsp, merchant_id)
+) STRICT;
+CREATE INDEX document_merchant ON document (dfsp, merchant_id, type);
+
+-- Tier change requests, reviewed maker-checker; the merchant's tier changes
+-- only when one is APPROVED. At most one PENDING request per merchant.
+CREATE TABLE tier_request (
+	id INTEGER PRIMARY KEY,
+	dfsp TEXT NOT NULL,
+	merchant_id TEXT NOT NULL,
+	from_tier TEXT NOT NULL CHECK (from_tier GLOB 'T[0-9]'),
+	to_tier TEXT NOT NULL CHECK (to_tier GLOB 'T[0-9]'),
+	requested_by TEXT NOT NULL CHECK (length(requested_by) BETWEEN 1 AND 64),
+	status TEXT NOT NULL DEFAULT 'PENDING'
+		CHECK (status IN ('PENDING', 'APPROVED', 'REJECTED', 'CANCELLED')),
+	reviewed_by TEXT CHECK (length(reviewed_by) BETWEEN 1 AND 64),
+	reason TEXT CHECK (length(reason) BETWEEN 1 AND 500),
+	created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+	updated TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+	CHECK (to_tier <> from_tier),
+	CHECK (status NOT IN ('APPROVED', 'REJECTED') OR reviewed_by IS NOT NULL),
+	CHECK (status <> 'REJECTED' OR reason IS NOT NULL),
+	FOREIGN KEY (dfsp, merchant_id) REFERENCES merchant (dfsp, merchant_id)
+) STRICT;
+CREATE UNIQUE INDEX tier_request_pending ON tier_request (dfsp, merchant_id)
+	WHERE status = 'PENDING';
+CREATE INDEX tier_request_status ON tier_request (dfsp, status, id);
+
+-- Idempotency-Key records: the first response to a POST, returned again
+-- for a retry. Scoped by the API key that sent it (and so by its DFSP;
+-- dfsp is NULL for hub-admin keys). request_sha256 covers method, path and
+-- body, so that a key reused for a different request can be refused.
+-- Written in the same transaction as the change the request made.
+CREATE TABLE idempotency (
+	key_id TEXT NOT NULL REFERENCES api_key (key_id),
+	idem_key TEXT NOT NULL CHECK (length(idem_key) BETWEEN 1 AND 255),
+	dfsp TEXT REFERENCES dfsp (fsp_id),
+	request_sha256 TEXT NOT NULL
+		CHECK (length(request_sha256) = 64 AND request_sha256 NOT GLOB '*[^0-9a-f]*'),
+	status INTEGER NOT NULL CHECK (status BETWEEN 100 AND 599),
+	content_type TEXT CHECK (length(content_type) BETWEEN 3 AND 127),
+	body TEXT NOT NULL,
+	created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+	PRIMARY KEY (key_id, idem_key)
+) STRICT;
+CREATE INDEX idempotency_created ON idempotency (created);
+
+-- Allocation state of the sequential numbering schemes: the next sequence
+-- number (before its check digit) for merchant ids and for till numbers.
+-- merchant/ inserts a row on first use, from the configured start.
+CREATE TABLE id_alloc (
+	kind TEXT PRIMARY KEY NOT NULL CHECK (kind IN ('merchant', 'till')),
+	next_seq INTEGER NOT NULL CHECK (next_seq >= 0),
+	updated TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+) STRICT;
+
+-- The audit log, a hash chain (gateway/audit.h, docs/storage.md): each row's
+-- hash is SHA-256 over a length-prefixed encoding of its fields and of the
+-- previous row's hash (prev_hash; 64 zeros for row 1). AUTOINCREMENT keeps
+-- the highest id ever used in sqlite_sequence, so a deleted last row shows
+-- as a gap too. Rows are written by audit_append() only; the triggers make
+-- the table append-only for every other writer that does not drop them
+-- first, and db check reports dropped triggers.
+CREATE TABLE audit (
+	id INTEGER PRIMARY KEY AUTOINCREMENT,
+	ts TEXT NOT NULL CHECK (length(ts) = 24),
+	actor TEXT NOT NULL CHECK (length(actor) BETWEEN 1 AND 64),
+	role TEXT NOT NULL CHECK (role IN
+		('hub-admin', 'dfsp-admin', 'maker', 'checker', 'auditor', 'merchant', 'system')),
+	dfsp TEXT REFERENCES dfsp (fsp_id),
+	action TEXT NOT NULL CHECK (length(action) BETWEEN 1 AND 32),
+	entity TEXT NOT NULL CHECK (length(entity) BETWEEN 1 AND 32),
+	entity_id TEXT NOT NULL CHECK (length(entity_id) BETWEEN 1 AND 64),
+	before_json TEXT CHECK (before_json IS NULL OR json_valid(before_json)),
+	after_json TEXT CHECK (after_json IS NULL OR json_valid(after_json)),
+	prev_hash TEXT NOT NULL CHECK (length(prev_hash) = 64 AND prev_hash NOT GLOB '*[^0-9a-f]*'),
+	hash TEXT NOT NULL CHECK (length(hash) = 64 AND hash NOT GLOB '*[^0-9a-f]*')
+) STRICT;
+CREATE INDEX audit_entity ON audit (entity, entity_id, id);
+CREATE INDEX audit_dfsp ON audit (dfsp, id);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+BEGIN
+	SELECT RAISE(ABORT, 'audit is append-only');
+END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+BEGIN
+	SELECT RAISE(ABORT, 'audit is append-only');
+END;
+
+-- Text search on merchant names (version 2): an FTS5 index of trigrams over
+-- trading_name and legal_name, kept in step with merchant by triggers.
+-- "name contains 'juma'" is
+--   SELECT m.* FROM merchant_search s JOIN merchant m ON m.id = s.rowid
+--   WHERE merchant_search MATCH '"juma"' AND m.dfsp = :dfsp
+-- (case-insensitive; a search term needs at least 3 characters, shorter
+-- ones fall back to LIKE on merchant).
+CREATE VIRTUAL TABLE merchant_search USING fts5 (
+	trading_name, legal_name, content = 'merchant', content_rowid = 'id', tokenize = 'trigram'
+);
+CREATE TRIGGER merchant_search_insert AFTER INSERT ON merchant
+BEGIN
+	INSERT INTO merchant_search (rowid, trading_name, legal_name)
+		VALUES (new.id, new.trading_name, new.legal_name);
+END;
+CREATE TRIGGER merchant_search_delete AFTER DELETE ON merchant
+BEGIN
+	INSERT INTO merchant_search (merchant_search, rowid, trading_name, legal_name)
+		VALUES ('delete', old.id, old.trading_name, old.legal_name);
+END;
+CREATE TRIGGER merchant_search_update AFTER UPDATE OF trading_name, legal_name ON merchant
+BEGIN
+	INSERT INTO merchant_search (merchant_search, rowid, trading_name, legal_name)
+		VALUES ('delete', old.id, old.trading_name, old.legal_name);
+	INSERT INTO merchant_search (rowid, trading_name, legal_name)
+		VALUES (new.id, new.trading_name, new.legal_name);
+END;
