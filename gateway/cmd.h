@@ -6,5 +6,8 @@
 #define GW_CMD_H
 
 int cmd_qr(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_check_config(int argc, char **argv);
+int cmd_db(int argc, char **argv);
 
 #endif /* GW_CMD_H */

@@ -18,7 +18,10 @@ static int cmd_version(int argc, char **argv);
 static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
+	{ "serve", cmd_serve, "run the gateway daemon (HTTP on 127.0.0.1:8080 by default)" },
 	{ "qr", cmd_qr, "EMVCo merchant QR codes: parse, encode, render, decode" },
+	{ "check-config", cmd_check_config, "check a configuration file: configuration OK, or each error" },
+	{ "db", cmd_db, "check the database (integrity, schema, audit chain), or migrate it" },
 	{ "help", cmd_help, "show this help, or a command's help (tillgate help CMD)" },
 	{ "version", cmd_version, "print the version" },
 };
@@ -39,7 +42,7 @@ static void usage(FILE *f)
 		   "Tillgate: a merchant payments gateway for USSD and QR, in front of a\n"
 		   "Mojaloop switch.\n\nCommands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-13s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\nRun 'tillgate COMMAND --help' for a command's options.\n");
 }
 

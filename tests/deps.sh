@@ -7,7 +7,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 PKGS="make gcc clang libclang-rt-dev pkg-config libqrencode-dev libzbar-dev libpng-dev \
-libjansson-dev libcmocka-dev libsqlite3-dev sqlite3 libssl-dev libmicrohttpd-dev zbar-tools qrencode"
+libjansson-dev libcmocka-dev libsqlite3-dev sqlite3 libssl-dev libmicrohttpd-dev zbar-tools qrencode curl"
 command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs"
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
 

@@ -1,0 +1,30 @@
+/* gw.h -- the daemon's one context: made by 'tillgate serve', passed to
+ * every module that needs the loop, the database or the configuration.
+ * No other mutable state is global (the logger aside, see log.h).
+ *
+ * Threads: one. The event loop runs every callback; libmicrohttpd runs
+ * inside it (no thread of its own), and only the loop touches SQLite.
+ */
+#ifndef GW_GW_H
+#define GW_GW_H
+
+#include <stdint.h>
+
+#include "gateway/cfg.h"
+
+struct ev;
+struct db;
+struct http;
+
+struct gw {
+	struct cfg cfg;        /* owned: the configuration in force */
+	struct ev *ev;         /* owned */
+	struct db *db;         /* owned */
+	struct http *http;     /* owned */
+	uint64_t started_ms;   /* ev_now_ms() at start */
+	int stopping;          /* SIGTERM/SIGINT seen: no new work */
+	uint64_t stop_deadline;/* ev_now_ms() past which in-flight work is dropped */
+	uint64_t stop_timer;   /* ev timer id while stopping, 0 otherwise */
+};
+
+#endif /* GW_GW_H */

@@ -1,0 +1,228 @@
+/* serve.c -- 'tillgate serve': the daemon. Loads the configuration,
+ * opens (creating or migrating) the database under data_dir, starts the
+ * HTTP server in the event loop and runs until SIGTERM or SIGINT; then
+ * stops accepting, lets requests in flight finish (at most
+ * shutdown_grace_s), closes the database cleanly and exits 0. SIGHUP
+ * reopens the log file. */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "gateway/cfg.h"
+#include "gateway/cmd.h"
+#include "gateway/db.h"
+#include "gateway/ev.h"
+#include "gateway/gw.h"
+#include "gateway/http.h"
+#include "gateway/log.h"
+
+#define STOP_POLL_MS 50
+
+/* ---- routes ---- */
+
+static void h_healthz(struct http_req *r, void *arg)
+{
+	struct gw *gw = arg;
+	json_t *j = json_pack("{s:s,s:i,s:I}", "status", gw->stopping ? "stopping" : "ok",
+			      "schema_version", db_schema_version(gw->db), "uptime_s",
+			      (json_int_t)((ev_now_ms() - gw->started_ms) / 1000));
+	http_reply_json(r, gw->stopping ? 503 : 200, j);
+}
+
+static const struct http_route routes[] = {
+	{ "GET", "/healthz", h_healthz },
+};
+
+/* ---- signals and shutdown ---- */
+
+static void stop_poll(struct ev *ev, uint64_t id, void *arg)
+{
+	struct gw *gw = arg;
+	(void)id;
+	unsigned open = http_connections(gw->http);
+	if (open == 0 || ev_now_ms() >= gw->stop_deadline) {
+		if (open)
+			LOGW(LC_MAIN, "grace period over", "connections=%u", open);
+		gw->stop_timer = 0;
+		ev_stop(ev);
+		return;
+	}
+	gw->stop_timer = ev_timer_add(ev, STOP_POLL_MS, stop_poll, gw);
+}
+
+static void on_stop_signal(struct ev *ev, int signo, void *arg)
+{
+	struct gw *gw = arg;
+	if (gw->stopping) {
+		LOGN(LC_MAIN, "second signal: stopping now", "signal=%s", strsignal(signo));
+		ev_stop(ev);
+		return;
+	}
+	gw->stopping = 1;
+	gw->stop_deadline = ev_now_ms() + (uint64_t)gw->cfg.gateway_shutdown_grace_s * 1000u;
+	LOGN(LC_MAIN, "stopping", "signal=%s grace_s=%lld", strsignal(signo),
+	     gw->cfg.gateway_shutdown_grace_s);
+	http_quiesce(gw->http);
+	gw->stop_timer = ev_timer_add(ev, 0, stop_poll, gw);
+}
+
+static void on_hup(struct ev *ev, int signo, void *arg)
+{
+	(void)ev;
+	(void)signo;
+	(void)arg;
+	int rc = log_reopen();
+	if (rc < 0)
+		LOGE(LC_MAIN, "cannot reopen the log file", "error=\"%s\"", strerror(-rc));
+	else
+		LOGI(LC_MAIN, "log file reopened", NULL);
+}
+
+/* ---- start and stop ---- */
+
+/* Creates path and its missing parents (mode 0750). Returns 0 or -errno. */
+static int mkdir_p(const char *path)
+{
+	char buf[PATH_MAX];
+	size_t n = strlen(path);
+	if (n == 0 || n >= sizeof buf)
+		return -ENAMETOOLONG;
+	memcpy(buf, path, n + 1);
+	for (char *p = buf + 1; ; p++) {
+		if (*p == '/' || *p == '\0') {
+			char c = *p;
+			*p = '\0';
+			if (mkdir(buf, 0750) < 0 && errno != EEXIST)
+				return -errno;
+			*p = c;
+			if (!c)
+				break;
+		}
+	}
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return -errno;
+	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: tillgate serve [-c FILE] [--set SECTION.KEY=VALUE ...]\n\n"
+		   "Runs the gateway daemon in the foreground until SIGTERM or SIGINT.\n"
+		   "Without -c every key has its default (docs/configuration.md): data in\n"
+		   "./var, HTTP on 127.0.0.1:8080.\n\n"
+		   "  -c, --config FILE   configuration file (see data/tillgate.conf.example)\n"
+		   "  --set S.K=V         override key K of section [S]\n"
+		   "  -h, --help          this help\n\n"
+		   "Endpoints so far: GET /healthz.\n");
+}
+
+/* Everything between the configuration and the loop. Returns 0 or -1
+ * with the reason logged. */
+static int start(struct gw *gw)
+{
+	char err[256];
+	int rc = mkdir_p(gw->cfg.gateway_data_dir);
+	if (rc < 0) {
+		LOGE(LC_MAIN, "cannot create the data folder", "path=%s error=\"%s\"",
+		     gw->cfg.gateway_data_dir, strerror(-rc));
+		return -1;
+	}
+	char path[PATH_MAX];
+	if (snprintf(path, sizeof path, "%s/%s", gw->cfg.gateway_data_dir, DB_FILE_NAME) >=
+	    (int)sizeof path) {
+		LOGE(LC_MAIN, "data folder path too long", NULL);
+		return -1;
+	}
+	if (db_open(&gw->db, path, 0, err, sizeof err) < 0) {
+		LOGE(LC_MAIN, "cannot open the database", "path=%s error=\"%s\"", path, err);
+		return -1;
+	}
+	gw->ev = ev_new(err, sizeof err);
+	if (!gw->ev) {
+		LOGE(LC_MAIN, "cannot create the event loop", "error=\"%s\"", err);
+		return -1;
+	}
+	struct http_limits lim = {
+		.max_body = (size_t)gw->cfg.http_max_body_bytes,
+		.max_conns = (unsigned)gw->cfg.http_max_connections,
+		.timeout_s = (unsigned)gw->cfg.http_request_timeout_s,
+	};
+	gw->http = http_new(gw->ev, gw->cfg.gateway_listen, routes, sizeof routes / sizeof routes[0],
+			    gw, &lim, err, sizeof err);
+	if (!gw->http) {
+		LOGE(LC_MAIN, "cannot start the HTTP server", "error=\"%s\"", err);
+		return -1;
+	}
+	if ((rc = ev_signal_add(gw->ev, SIGTERM, on_stop_signal, gw)) < 0 ||
+	    (rc = ev_signal_add(gw->ev, SIGINT, on_stop_signal, gw)) < 0 ||
+	    (rc = ev_signal_add(gw->ev, SIGHUP, on_hup, gw)) < 0) {
+		LOGE(LC_MAIN, "cannot watch signals", "error=\"%s\"", strerror(-rc));
+		return -1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	gw->started_ms = ev_now_ms();
+	return 0;
+}
+
+static void stop(struct gw *gw)
+{
+	http_free(gw->http);
+	if (gw->stop_timer)
+		ev_timer_del(gw->ev, gw->stop_timer);
+	ev_free(gw->ev);
+	db_close(gw->db);
+	cfg_free(&gw->cfg);
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	struct gw gw = { 0 };
+	struct cfg_diag d = { 0 };
+	char err[256];
+
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return 0;
+		}
+	int rc = cfg_from_args(&gw.cfg, &argc, argv, NULL, &d);
+	if (rc < 0 || argc > 1) {
+		if (rc < 0)
+			cfg_diag_print(&d, stderr);
+		else
+			fprintf(stderr, "serve: unexpected argument '%s'\n", argv[1]);
+		if (rc == -EINVAL || rc == 0)
+			usage(stderr);
+		cfg_diag_free(&d);
+		cfg_free(&gw.cfg);
+		return rc == -EINVAL || rc == 0 ? 2 : 1;
+	}
+	cfg_diag_free(&d);
+	if (cfg_apply_log(&gw.cfg, err, sizeof err) < 0) {
+		fprintf(stderr, "serve: %s\n", err);
+		cfg_free(&gw.cfg);
+		return 1;
+	}
+	int status = 1;
+	if (start(&gw) == 0) {
+		/* the host part as configured, the port as bound (0 picks one) */
+		const char *colon = strrchr(gw.cfg.gateway_listen, ':');
+		int hostlen = colon ? (int)(colon - gw.cfg.gateway_listen) : 0;
+		LOGN(LC_MAIN, "listening", "url=http://%.*s:%u/ port=%u data_dir=%s schema_version=%d",
+		     hostlen, gw.cfg.gateway_listen, http_port(gw.http), http_port(gw.http),
+		     gw.cfg.gateway_data_dir, db_schema_version(gw.db));
+		rc = ev_run(gw.ev);
+		if (rc < 0)
+			LOGE(LC_MAIN, "event loop failed", "error=\"%s\"", strerror(-rc));
+		else
+			status = 0;
+	}
+	stop(&gw);
+	LOGN(LC_MAIN, "stopped", "status=%d", status);
+	return status;
+}
