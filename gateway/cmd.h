@@ -9,5 +9,7 @@ int cmd_qr(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);
 int cmd_db(int argc, char **argv);
+int cmd_dfsp(int argc, char **argv);
+int cmd_apikey(int argc, char **argv);
 
 #endif /* GW_CMD_H */

@@ -22,6 +22,8 @@ static const struct command commands[] = {
 	{ "qr", cmd_qr, "EMVCo merchant QR codes: parse, encode, render, decode" },
 	{ "check-config", cmd_check_config, "check a configuration file: configuration OK, or each error" },
 	{ "db", cmd_db, "check the database (integrity, schema, audit chain), or migrate it" },
+	{ "dfsp", cmd_dfsp, "the DFSPs (tenants): create, list" },
+	{ "apikey", cmd_apikey, "API keys of a DFSP or of the hub: create, list, revoke" },
 	{ "help", cmd_help, "show this help, or a command's help (tillgate help CMD)" },
 	{ "version", cmd_version, "print the version" },
 };

@@ -12,6 +12,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <openssl/crypto.h>
+
+#include "gateway/auth.h"
 #include "gateway/cfg.h"
 #include "gateway/cmd.h"
 #include "gateway/db.h"
@@ -121,9 +124,10 @@ static void usage(FILE *f)
 		   "Endpoints so far: GET /healthz.\n");
 }
 
-/* Everything between the configuration and the loop. Returns 0 or -1
- * with the reason logged. */
-static int start(struct gw *gw)
+/* Everything between the configuration and the loop. On a first start
+ * (no API key yet) boot gets the keys auth_bootstrap() made, for the
+ * caller to print once. Returns 0 or -1 with the reason logged. */
+static int start(struct gw *gw, struct auth_boot *boot)
 {
 	char err[256];
 	int rc = mkdir_p(gw->cfg.gateway_data_dir);
@@ -140,6 +144,10 @@ static int start(struct gw *gw)
 	}
 	if (db_open(&gw->db, path, 0, err, sizeof err) < 0) {
 		LOGE(LC_MAIN, "cannot open the database", "path=%s error=\"%s\"", path, err);
+		return -1;
+	}
+	if ((rc = auth_bootstrap(gw->db, boot)) < 0) {
+		LOGE(LC_MAIN, "cannot create the first API keys", "error=\"%s\"", strerror(-rc));
 		return -1;
 	}
 	gw->ev = ev_new(err, sizeof err);
@@ -209,10 +217,23 @@ int cmd_serve(int argc, char **argv)
 		return 1;
 	}
 	int status = 1;
-	if (start(&gw) == 0) {
+	struct auth_boot boot = { 0 };
+	rc = start(&gw, &boot);
+	if (rc == 0) {
 		/* the host part as configured, the port as bound (0 picks one) */
 		const char *colon = strrchr(gw.cfg.gateway_listen, ':');
 		int hostlen = colon ? (int)(colon - gw.cfg.gateway_listen) : 0;
+		if (boot.created) {
+			/* The keys go to stdout, once, before the "listening" line
+			 * (so whoever waits for that line finds them); never to the
+			 * log. */
+			printf("admin URL: http://%.*s:%u/v1\n"
+			       "hub-admin key (shown once): %s\n"
+			       "%s dfsp-admin key (shown once): %s\n",
+			       hostlen, gw.cfg.gateway_listen, http_port(gw.http), boot.hub_key,
+			       AUTH_DEMO_FSP_ID, boot.demo_key);
+			fflush(stdout);
+		}
 		LOGN(LC_MAIN, "listening", "url=http://%.*s:%u/ port=%u data_dir=%s schema_version=%d",
 		     hostlen, gw.cfg.gateway_listen, http_port(gw.http), http_port(gw.http),
 		     gw.cfg.gateway_data_dir, db_schema_version(gw.db));
@@ -222,6 +243,7 @@ int cmd_serve(int argc, char **argv)
 		else
 			status = 0;
 	}
+	OPENSSL_cleanse(&boot, sizeof boot);
 	stop(&gw);
 	LOGN(LC_MAIN, "stopped", "status=%d", status);
 	return status;

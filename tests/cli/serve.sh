@@ -5,12 +5,14 @@ D=$T_DIR/var
 LOG=$T_DIR/serve.log
 PID=
 
+SOUT=$T_DIR/serve.out
+
 # start_daemon ARGS...: starts serve on a free loopback port, logging to
-# $LOG; sets PID and PORT, or fails the test.
+# $LOG, its stdout in $SOUT; sets PID and PORT, or fails the test.
 start_daemon() {
 	: >"$LOG"
 	"$TILLGATE" serve --set gateway.data_dir="$D" --set gateway.listen=127.0.0.1:0 \
-		--set gateway.log_file="$LOG" "$@" 2>"$ERR" &
+		--set gateway.log_file="$LOG" "$@" >"$SOUT" 2>"$ERR" &
 	PID=$!
 	PORT=
 	for _ in $(seq 100); do
@@ -30,6 +32,11 @@ stop_daemon() {
 
 start_daemon
 [ -f "$D/tillgate.db" ] && pass "data folder and database created" || fail "data folder and database created"
+# First start: the keys on stdout (printed before the "listening" line).
+has "the admin URL with the bound port" "$SOUT" "^admin URL: http://127\.0\.0\.1:$PORT/v1\$"
+has "a hub-admin key, shown once" "$SOUT" '^hub-admin key \(shown once\): tg_[0-9a-f]{16}\.[A-Za-z0-9_-]{43}$'
+has "a demo DFSP key" "$SOUT" '^demo-dfsp dfsp-admin key \(shown once\): tg_[0-9a-f]{16}\.'
+HUBKEY=$(sed -n 's/^hub-admin key (shown once): //p' "$SOUT")
 curl -s -o "$OUT" -w '%{http_code}' "http://127.0.0.1:$PORT/healthz" >"$T_DIR/code"
 same "GET /healthz answers 200" "$(cat "$T_DIR/code")" 200
 has "health names the status and schema" "$OUT" '^\{"status":"ok","schema_version":[0-9]+,"uptime_s":[0-9]+\}$'
@@ -44,10 +51,16 @@ stop_daemon TERM
 status "SIGTERM stops the daemon" 0
 has "it says it stopped" "$LOG" 'msg="stopped" status=0'
 hasnt "no secrets or errors logged" "$LOG" 'level=error'
+if [ -n "$HUBKEY" ] && ! grep -qF -- "${HUBKEY#*.}" "$LOG" "$LOG.1" "$ERR"; then
+	pass "the hub-admin key is not in the log"
+else
+	fail "the hub-admin key is not in the log" "key: ${HUBKEY:-none printed}"
+fi
 
 # A second start finds the database as it left it.
 start_daemon
 hasnt "no schema change on restart" "$LOG" 'schema (created|migrated)'
+hasnt "no new key on the second start" "$SOUT" 'key'
 stop_daemon INT
 status "SIGINT stops the daemon too" 0
 
