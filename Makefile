@@ -1,7 +1,8 @@
 # Makefile -- build, test, fuzz and benchmark Tillgate.
 #
 #   make            build build/tillgate (CC=clang works too)
-#   make run        build, then show what exists (see README.md)
+#   make run        build and start the daemon (data in ./var, HTTP on 127.0.0.1:8080)
+#   make demo       make a merchant QR code, draw it and parse it back
 #   make test       install what is missing, build with ASan+UBSan into
 #                   build/san, run every test; ends with "N passed, N failed"
 #   make fuzz       libFuzzer targets (clang) in build/fuzz
@@ -61,7 +62,7 @@ FLAGS_FILE := $(BUILD)/.build-flags
 
 DEPS := $(MOD_OBJS:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_BINS:=.d) $(REPLAY_BINS:=.d) $(BENCH_BIN).d
 
-.PHONY: all run test test-build check fuzz bench clean deps FORCE
+.PHONY: all run demo test test-build check fuzz bench clean deps FORCE
 .DEFAULT_GOAL := all
 
 all: $(BIN)
@@ -125,7 +126,17 @@ $(BUILD)/obj/kyb/kyb_builtin.o: $(BUILD)/gen/kyb_data.h
 
 -include $(DEPS)
 
-run: $(BIN)
+# The daemon with the example configuration: data in ./var, HTTP on
+# 127.0.0.1:8080. The first start prints the admin URL and API keys.
+run:
+	@sh tests/deps.sh build
+	@$(MAKE) --no-print-directory $(BIN)
+	$(BIN) serve -c data/tillgate.conf.example
+
+# A merchant QR code made, drawn in the terminal and parsed back.
+demo:
+	@sh tests/deps.sh build
+	@$(MAKE) --no-print-directory $(BIN)
 	@sh tests/demo.sh $(BIN)
 
 # Everything the test run needs, built in one folder.

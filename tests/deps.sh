@@ -1,15 +1,23 @@
 #!/bin/sh
-# deps.sh -- install what 'make test' needs on a Debian machine: the
-# Debian packages (as root; otherwise print the apt-get line and fail) and
-# the npm packages of the interop tests (into tests/interop/node_modules,
-# which git ignores). Safe to run again: it installs only what is missing.
+# deps.sh -- install what the build and the tests need on a Debian
+# machine: the Debian packages (as root; otherwise print the apt-get line
+# and fail) and the npm packages of the interop tests (into
+# tests/interop/node_modules, which git ignores). Safe to run again: it
+# installs only what is missing.
+#
+#   tests/deps.sh build    what 'make' and 'make run' need
+#   tests/deps.sh          that, and what 'make test' needs besides
 set -eu
 cd "$(dirname "$0")/.."
+what=${1:-test}
 
-PKGS="make gcc clang libclang-rt-dev pkg-config libqrencode-dev libzbar-dev libpng-dev \
-libjansson-dev libcmocka-dev libsqlite3-dev sqlite3 libssl-dev libmicrohttpd-dev zbar-tools qrencode curl"
-command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs"
-command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
+PKGS="make gcc pkg-config libqrencode-dev libzbar-dev libpng-dev libjansson-dev \
+libsqlite3-dev libssl-dev libmicrohttpd-dev"
+if [ "$what" != build ]; then
+	PKGS="$PKGS clang libclang-rt-dev libcmocka-dev sqlite3 zbar-tools qrencode curl"
+	command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs"
+	command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
+fi
 
 missing=""
 for p in $PKGS; do
@@ -29,6 +37,8 @@ if [ -n "$missing" ]; then
 	# shellcheck disable=SC2086
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
+
+[ "$what" = build ] && exit 0
 
 # npm packages for the interop tests, pinned by package-lock.json.
 lock=tests/interop/package-lock.json
