@@ -1,0 +1,1417 @@
+/* merchant.c -- the merchant registry on the database: create, get, list,
+ * patch, status actions and tills, each change with its audit row in one
+ * transaction. Contracts in merchant.h. */
+#include "merchant/merchant.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "gateway/audit.h"
+#include "gateway/db.h"
+#include "kyb/kyb_mcc.h"
+#include "kyb/kyb_tier.h"
+
+#define RANDOM_TRIES 16 /* collisions tolerated before giving up (-EEXIST) */
+
+/* The merchant's columns, as get, list and the audit JSON show them. */
+#define MCOLS "merchant_id, dfsp, trading_name, legal_name, type, mcc, tier, status, " \
+	"status_reason, created_by, submitted_by, checked_by, settlement_account, lei, tax_id, " \
+	"registration_no, permit_no, contact_name, contact_phone, contact_email, created, updated, " \
+	"version"
+#define NOW "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+
+enum {
+	R_MERCHANT_INSERT,
+	R_OWNER_INSERT,
+	R_LOCATION_INSERT,
+	R_TILL_INSERT,
+	R_ALLOC_INIT,
+	R_ALLOC_NEXT,
+	R_STATE_GET,
+	R_STATUS_SET,
+	R_GET,
+	R_OWNERS,
+	R_LOCATIONS,
+	R_TILLS,
+	R_LIST,
+	R_PATCH,
+	R_DOC_INSERT,
+	R_DOCS,
+	R_DOC_GET,
+	R_TIER_GET,
+	R_TREQ_INSERT,
+	R_TREQ_GET,
+	R_TREQ_SET,
+	R_TIER_SET,
+	R__COUNT
+};
+
+static const char *const reg_sql[R__COUNT] = {
+	[R_MERCHANT_INSERT] = "INSERT INTO merchant (merchant_id, dfsp, trading_name, legal_name, type, "
+		"mcc, tier, status, created_by, settlement_account, lei, tax_id, registration_no, "
+		"permit_no, contact_name, contact_phone, contact_email) VALUES (:merchant_id, :dfsp, "
+		":trading_name, :legal_name, :type, :mcc, :tier, :status, :created_by, "
+		":settlement_account, :lei, :tax_id, :registration_no, :permit_no, :contact_name, "
+		":contact_phone, :contact_email)",
+	[R_OWNER_INSERT] = "INSERT INTO owner (dfsp, merchant_id, name, id_type, id_number, phone) "
+		"VALUES (:dfsp, :merchant_id, :name, :id_type, :id_number, :phone)",
+	[R_LOCATION_INSERT] = "INSERT INTO location (dfsp, merchant_id, name, city, address, lat, lon) "
+		"VALUES (:dfsp, :merchant_id, :name, :city, :address, :lat, :lon)",
+	[R_TILL_INSERT] = "INSERT INTO till (till_number, dfsp, merchant_id, location_id, label) "
+		"VALUES (:till, :dfsp, :merchant_id, :location_id, :label)",
+	[R_ALLOC_INIT] = "INSERT INTO id_alloc (kind, next_seq) VALUES (:kind, :start) "
+		"ON CONFLICT (kind) DO NOTHING",
+	[R_ALLOC_NEXT] = "UPDATE id_alloc SET next_seq = next_seq + 1, updated = " NOW
+		" WHERE kind = :kind RETURNING next_seq - 1",
+	[R_STATE_GET] = "SELECT status, submitted_by, status_reason, version FROM merchant "
+		"WHERE dfsp = :dfsp AND merchant_id = :merchant_id",
+	[R_STATUS_SET] = "UPDATE merchant SET status = :status, status_reason = :reason, "
+		"submitted_by = CASE WHEN :submit THEN :user ELSE submitted_by END, "
+		"checked_by = CASE WHEN :review THEN :user ELSE checked_by END, "
+		"updated = " NOW ", version = version + 1 "
+		"WHERE dfsp = :dfsp AND merchant_id = :merchant_id AND version = :version",
+	[R_GET] = "SELECT " MCOLS " FROM merchant WHERE (dfsp = :dfsp OR :hub) "
+		"AND merchant_id = :merchant_id",
+	[R_OWNERS] = "SELECT id, name, id_type, id_number, id_verified, phone FROM owner "
+		"WHERE dfsp = :dfsp AND merchant_id = :merchant_id ORDER BY id",
+	[R_LOCATIONS] = "SELECT id, name, city, address, lat, lon FROM location "
+		"WHERE dfsp = :dfsp AND merchant_id = :merchant_id ORDER BY id",
+	[R_TILLS] = "SELECT till_number, location_id, label, status FROM till "
+		"WHERE dfsp = :dfsp AND merchant_id = :merchant_id ORDER BY location_id, till_number",
+	/* One statement for every combination of filters: a NULL parameter
+	 * switches its filter off. The planner then cannot always pick
+	 * merchant_status or merchant_tier; fine at registry sizes, split
+	 * the statement if a DFSP grows past ~10^5 merchants. */
+	[R_LIST] = "SELECT " MCOLS " FROM merchant m WHERE (m.dfsp = :dfsp OR :hub) "
+		"AND (:status IS NULL OR m.status = :status) "
+		"AND (:tier IS NULL OR m.tier = :tier) "
+		"AND (:after IS NULL OR m.merchant_id > :after) "
+		"AND (:match IS NULL OR m.id IN "
+		"(SELECT rowid FROM merchant_search WHERE merchant_search MATCH :match)) "
+		"AND (:like IS NULL OR m.trading_name LIKE :like ESCAPE '\\' "
+		"OR m.legal_name LIKE :like ESCAPE '\\') "
+		"ORDER BY m.merchant_id LIMIT :limit",
+	[R_PATCH] = "UPDATE merchant SET trading_name = coalesce(:trading_name, trading_name), "
+		"legal_name = coalesce(:legal_name, legal_name), type = coalesce(:type, type), "
+		"mcc = coalesce(:mcc, mcc), "
+		"settlement_account = coalesce(:settlement_account, settlement_account), "
+		"contact_name = coalesce(:contact_name, contact_name), "
+		"contact_phone = coalesce(:contact_phone, contact_phone), "
+		"contact_email = coalesce(:contact_email, contact_email), "
+		"tax_id = coalesce(:tax_id, tax_id), "
+		"registration_no = coalesce(:registration_no, registration_no), "
+		"permit_no = coalesce(:permit_no, permit_no), lei = coalesce(:lei, lei), "
+		"updated = " NOW ", version = version + 1 "
+		"WHERE dfsp = :dfsp AND merchant_id = :merchant_id AND version = :version",
+	[R_DOC_INSERT] = "INSERT INTO document (dfsp, merchant_id, type, content_type, sha256, size, "
+		"path, uploaded_by) VALUES (:dfsp, :merchant_id, :type, :content_type, :sha256, :size, "
+		":path, :uploaded_by)",
+	[R_DOCS] = "SELECT id, type, content_type, sha256, size, uploaded_by, state, reviewed_by, "
+		"review_reason, created FROM document WHERE dfsp = :dfsp AND merchant_id = :merchant_id "
+		"ORDER BY id",
+	[R_DOC_GET] = "SELECT path, content_type, size FROM document WHERE (dfsp = :dfsp OR :hub) "
+		"AND merchant_id = :merchant_id AND id = :id",
+	[R_TIER_GET] = "SELECT tier, status FROM merchant WHERE dfsp = :dfsp AND merchant_id = :merchant_id",
+	[R_TREQ_INSERT] = "INSERT INTO tier_request (dfsp, merchant_id, from_tier, to_tier, requested_by) "
+		"VALUES (:dfsp, :merchant_id, :from_tier, :to_tier, :requested_by)",
+	[R_TREQ_GET] = "SELECT from_tier, to_tier, requested_by, status FROM tier_request "
+		"WHERE dfsp = :dfsp AND merchant_id = :merchant_id AND id = :id",
+	[R_TREQ_SET] = "UPDATE tier_request SET status = :status, reviewed_by = :user, reason = :reason, "
+		"updated = " NOW " WHERE dfsp = :dfsp AND id = :id AND status = 'PENDING'",
+	[R_TIER_SET] = "UPDATE merchant SET tier = :tier, updated = " NOW ", version = version + 1 "
+		"WHERE dfsp = :dfsp AND merchant_id = :merchant_id AND tier = :from_tier",
+};
+
+struct merchant_reg {
+	struct db *db;
+	sqlite3_stmt **st;
+	struct merchant_reg_opts o;
+	char *data_dir;
+	char *country;
+};
+
+/* ---- small helpers ---- */
+
+static char *dupstr(const char *s)
+{
+	if (!s)
+		return NULL;
+	size_t n = strlen(s) + 1;
+	char *p = malloc(n);
+	if (p)
+		memcpy(p, s, n);
+	return p;
+}
+
+static int is_writer(const struct merchant_actor *a)
+{
+	return a->dfsp && (a->role == ROLE_MAKER || a->role == ROLE_DFSP_ADMIN);
+}
+
+/* Binds a list of (name, text) pairs ended by NULL; stops at the first
+ * failure (the statement is then reset by db.c). */
+static int bind_texts(sqlite3_stmt *st, ...)
+{
+	va_list ap;
+	const char *name;
+	int rc = 0;
+
+	va_start(ap, st);
+	while ((name = va_arg(ap, const char *))) {
+		const char *v = va_arg(ap, const char *);
+		if ((rc = db_bind_text(st, name, v)) < 0)
+			break;
+	}
+	va_end(ap);
+	return rc;
+}
+
+static void errs_add(struct merchant_errs *e, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void errs_add(struct merchant_errs *e, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e->n >= MERCHANT_ERRS_MAX) {
+		e->dropped++;
+		return;
+	}
+	struct merchant_field_err *x = &e->e[e->n++];
+	snprintf(x->field, sizeof x->field, "%s", field);
+	va_start(ap, fmt);
+	vsnprintf(x->message, sizeof x->message, fmt, ap);
+	va_end(ap);
+}
+
+static int printable_ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			return 0;
+	return 1;
+}
+
+/* Required (req) or optional text of 1..max bytes. */
+static void chk_len(struct merchant_errs *e, const char *field, const char *v, size_t max, int req)
+{
+	if (!v) {
+		if (req)
+			errs_add(e, field, "%s: required", field);
+		return;
+	}
+	size_t n = strlen(v);
+	if (n == 0 || n > max)
+		errs_add(e, field, "%s: must be 1 to %zu characters", field, max);
+}
+
+static int in_list(const char *v, const char *const *list)
+{
+	for (; *list; list++)
+		if (strcmp(v, *list) == 0)
+			return 1;
+	return 0;
+}
+
+static const char *const merchant_types[] = { "individual", "small_shop", "chain", NULL };
+static const char *const id_types[] = { "national_id", "passport", "driving_licence", "voter_id",
+					"residence_permit", "other", NULL };
+
+static void chk_phone(struct merchant_errs *e, const char *field, const char *v)
+{
+	struct kyb_check_bad bad;
+	if (v && kyb_check_phone(field, v, &bad) < 0)
+		errs_add(e, field, "%s", bad.msg);
+}
+
+static void chk_email(struct merchant_errs *e, const char *field, const char *v)
+{
+	if (!v)
+		return;
+	const char *at = strchr(v, '@');
+	size_t n = strlen(v);
+	if (n < 3 || n > 254 || !at || at == v || !at[1] || !printable_ascii(v))
+		errs_add(e, field, "%s: expected an e-mail address", field);
+}
+
+/* The fields merchant_in and merchant_patch share. */
+static void chk_common(const struct merchant_reg *reg, struct merchant_errs *e, const char *trading_name,
+		       int req, const char *legal_name, const char *type, const char *mcc,
+		       const char *settlement_account, const char *contact_name,
+		       const char *contact_phone, const char *contact_email, const char *tax_id,
+		       const char *registration_no, const char *permit_no, const char *lei)
+{
+	struct kyb_check_bad bad;
+
+	if (trading_name || req) {
+		if (kyb_check_trading_name("trading_name", trading_name ? trading_name : "", &bad) < 0)
+			errs_add(e, "trading_name", "%s", bad.msg);
+	}
+	chk_len(e, "legal_name", legal_name, 140, 0);
+	if (!type) {
+		if (req)
+			errs_add(e, "type", "type: required");
+	} else if (!in_list(type, merchant_types)) {
+		errs_add(e, "type", "type: expected individual, small_shop or chain");
+	}
+	if (mcc || req) {
+		if (kyb_mcc_check(reg->o.mcc, "mcc", mcc ? mcc : "", &bad) < 0)
+			errs_add(e, "mcc", "%s", bad.msg);
+	}
+	chk_len(e, "settlement_account", settlement_account, 64, 0);
+	chk_len(e, "contact_name", contact_name, 140, 0);
+	chk_phone(e, "contact_phone", contact_phone);
+	chk_email(e, "contact_email", contact_email);
+	if (tax_id && kyb_check_tax_id("tax_id", reg->country, tax_id, &bad) < 0)
+		errs_add(e, "tax_id", "%s", bad.msg);
+	chk_len(e, "registration_no", registration_no, 64, 0);
+	chk_len(e, "permit_no", permit_no, 64, 0);
+	if (lei && kyb_check_lei("lei", lei, &bad) < 0)
+		errs_add(e, "lei", "%s", bad.msg);
+}
+
+static int tier_ok(const struct merchant_reg *reg, const char *tier)
+{
+	if (reg->o.tiers)
+		return kyb_tiers_find(reg->o.tiers, KYB_PARTY_MERCHANT, tier) != NULL;
+	return strlen(tier) == 2 && tier[0] == 'T' && tier[1] >= '0' && tier[1] <= '9';
+}
+
+int merchant_validate(const struct merchant_reg *reg, const struct merchant_in *in,
+		      struct merchant_errs *e)
+{
+	char f[48];
+	struct kyb_check_bad bad;
+
+	memset(e, 0, sizeof *e);
+	chk_common(reg, e, in->trading_name, 1, in->legal_name, in->type, in->mcc,
+		   in->settlement_account, in->contact_name, in->contact_phone, in->contact_email,
+		   in->tax_id, in->registration_no, in->permit_no, in->lei);
+	if (!in->tier)
+		errs_add(e, "tier", "tier: required");
+	else if (!tier_ok(reg, in->tier))
+		errs_add(e, "tier", "tier: no merchant tier of that name");
+
+	if (in->n_owners == 0 || !in->owners)
+		errs_add(e, "owners", "owners: at least one owner is required");
+	else if (in->n_owners > MERCHANT_OWNERS_MAX)
+		errs_add(e, "owners", "owners: at most %d", MERCHANT_OWNERS_MAX);
+	else
+		for (size_t i = 0; i < in->n_owners; i++) {
+			const struct merchant_owner_in *o = &in->owners[i];
+			snprintf(f, sizeof f, "owners[%zu].name", i);
+			chk_len(e, f, o->name, 140, 1);
+			snprintf(f, sizeof f, "owners[%zu].id_type", i);
+			if (!o->id_type)
+				errs_add(e, f, "%s: required", f);
+			else if (!in_list(o->id_type, id_types))
+				errs_add(e, f, "%s: expected national_id, passport, driving_licence, "
+					 "voter_id, residence_permit or other", f);
+			snprintf(f, sizeof f, "owners[%zu].id_number", i);
+			if (!o->id_number)
+				errs_add(e, f, "%s: required", f);
+			else if (o->id_type && strcmp(o->id_type, "national_id") == 0) {
+				if (kyb_check_national_id(f, reg->country, o->id_number, &bad) < 0)
+					errs_add(e, f, "%s", bad.msg);
+			} else {
+				chk_len(e, f, o->id_number, 64, 1);
+			}
+			snprintf(f, sizeof f, "owners[%zu].phone", i);
+			chk_phone(e, f, o->phone);
+		}
+
+	if (in->n_locations == 0 || !in->locations)
+		errs_add(e, "locations", "locations: at least one location is required");
+	else if (in->n_locations > MERCHANT_LOCATIONS_MAX)
+		errs_add(e, "locations", "locations: at most %d", MERCHANT_LOCATIONS_MAX);
+	else
+		for (size_t i = 0; i < in->n_locations; i++) {
+			const struct merchant_location_in *l = &in->locations[i];
+			snprintf(f, sizeof f, "locations[%zu].name", i);
+			chk_len(e, f, l->name, 64, 1);
+			snprintf(f, sizeof f, "locations[%zu].city", i);
+			if (!l->city || !*l->city || strlen(l->city) > 15 || !printable_ascii(l->city))
+				errs_add(e, f, "%s: must be 1 to 15 printable ASCII characters "
+					 "(EMVCo merchant city)", f);
+			snprintf(f, sizeof f, "locations[%zu].address", i);
+			chk_len(e, f, l->address, 200, 0);
+			if (l->has_coords) {
+				if (!(l->lat >= -90 && l->lat <= 90)) {
+					snprintf(f, sizeof f, "locations[%zu].lat", i);
+					errs_add(e, f, "%s: must be between -90 and 90", f);
+				}
+				if (!(l->lon >= -180 && l->lon <= 180)) {
+					snprintf(f, sizeof f, "locations[%zu].lon", i);
+					errs_add(e, f, "%s: must be between -180 and 180", f);
+				}
+			}
+		}
+	return e->n || e->dropped ? -EINVAL : 0;
+}
+
+/* ---- ids ---- */
+
+static uint64_t pow10u(int n)
+{
+	uint64_t p = 1;
+	while (n-- > 0)
+		p *= 10;
+	return p;
+}
+
+int merchant_id_valid(const char *s, int digits)
+{
+	if (!s || (int)strlen(s) != digits)
+		return 0;
+	for (const char *p = s; *p; p++)
+		if (*p < '0' || *p > '9')
+			return 0;
+	return kyb_luhn_ok(s);
+}
+
+/* Makes body digits (digits - 1 of them, first not 0) plus the check
+ * digit into out. */
+static void id_format(uint64_t body, int digits, char out[MERCHANT_ID_MAX])
+{
+	snprintf(out, MERCHANT_ID_MAX, "%0*llu", digits - 1, (unsigned long long)body);
+	int d = kyb_luhn_digit(out);
+	size_t n = strlen(out);
+	out[n] = (char)('0' + d);
+	out[n + 1] = '\0';
+}
+
+/* The next id of kind ("merchant", "till") with digits digits, inside
+ * the caller's transaction. Sequential: the id_alloc counter starts at
+ * 10^(digits-2), so that every id has its full length; -ENOSPC once it
+ * passes 10^(digits-1). Random: uniform in that range (RAND_bytes; the
+ * modulo bias is below 2^-40 for 12 digits); the caller retries a
+ * collision. */
+static int id_next(struct merchant_reg *reg, const char *kind, int digits, char out[MERCHANT_ID_MAX])
+{
+	uint64_t lo = pow10u(digits - 2), hi = pow10u(digits - 1);
+	int rc;
+
+	if (reg->o.id_scheme == MERCHANT_ID_RANDOM) {
+		uint64_t r;
+		if (RAND_bytes((unsigned char *)&r, sizeof r) != 1)
+			return -EIO;
+		id_format(lo + r % (hi - lo), digits, out);
+		return 0;
+	}
+	sqlite3_stmt *st = reg->st[R_ALLOC_INIT];
+	if ((rc = db_bind_text(st, ":kind", kind)) < 0 ||
+	    (rc = db_bind_int64(st, ":start", (int64_t)lo)) < 0 || (rc = db_run(st)) < 0)
+		return rc;
+	st = reg->st[R_ALLOC_NEXT];
+	if ((rc = db_bind_text(st, ":kind", kind)) < 0)
+		return rc;
+	rc = db_step(st);
+	if (rc < 0)
+		return rc;
+	if (rc == 0)
+		return -EIO;
+	int64_t seq = sqlite3_column_int64(st, 0);
+	db_reset(st);
+	if (seq < (int64_t)lo)
+		seq = (int64_t)lo; /* a start from a shorter configuration */
+	if ((uint64_t)seq >= hi)
+		return -ENOSPC;
+	id_format((uint64_t)seq, digits, out);
+	return 0;
+}
+
+/* ---- create ---- */
+
+static int insert_till(struct merchant_reg *reg, const char *dfsp, const char *mid, int64_t loc,
+		       const char *label, char till[MERCHANT_ID_MAX])
+{
+	int rc = -EEXIST;
+	for (int tries = 0; rc == -EEXIST && tries < RANDOM_TRIES; tries++) {
+		if ((rc = id_next(reg, "till", reg->o.till_digits, till)) < 0)
+			return rc;
+		sqlite3_stmt *st = reg->st[R_TILL_INSERT];
+		if ((rc = bind_texts(st, ":till", till, ":dfsp", dfsp, ":merchant_id", mid,
+				     ":label", label, (const char *)NULL)) < 0 ||
+		    (rc = db_bind_int64(st, ":location_id", loc)) < 0)
+			return rc;
+		rc = db_run(st);
+	}
+	return rc;
+}
+
+/* The merchant's columns as a JSON object (NULL on -ENOENT or error;
+ * *rc says which). hub: read across DFSPs. */
+static json_t *row_json(sqlite3_stmt *st)
+{
+	json_t *o = json_object();
+	if (!o)
+		return NULL;
+	for (int i = 0; i < sqlite3_column_count(st); i++) {
+		const char *name = sqlite3_column_name(st, i);
+		json_t *v;
+		switch (sqlite3_column_type(st, i)) {
+		case SQLITE_INTEGER:
+			v = json_integer(sqlite3_column_int64(st, i));
+			break;
+		case SQLITE_FLOAT:
+			v = json_real(sqlite3_column_double(st, i));
+			break;
+		case SQLITE_NULL:
+			v = json_null();
+			break;
+		default:
+			v = json_string((const char *)sqlite3_column_text(st, i));
+		}
+		if (!v || json_object_set_new(o, name, v) < 0) {
+			json_decref(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+static int merchant_row(struct merchant_reg *reg, const char *dfsp, int hub, const char *mid,
+			json_t **out)
+{
+	sqlite3_stmt *st = reg->st[R_GET];
+	int rc;
+
+	*out = NULL;
+	if ((rc = bind_texts(st, ":dfsp", dfsp, ":merchant_id", mid, (const char *)NULL)) < 0 ||
+	    (rc = db_bind_int64(st, ":hub", hub)) < 0)
+		return rc;
+	rc = db_step(st);
+	if (rc <= 0)
+		return rc == 0 ? -ENOENT : rc;
+	*out = row_json(st);
+	db_reset(st);
+	return *out ? 0 : -ENOMEM;
+}
+
+/* Audits with the merchant's row as after (and before, if given). */
+static int audit_merchant(struct merchant_reg *reg, const char *actor, const char *role,
+			  const char *dfsp, const char *action, const char *mid, json_t *before)
+{
+	json_t *after;
+	int rc = merchant_row(reg, dfsp, 0, mid, &after);
+	if (rc < 0)
+		return rc;
+	char *a = json_dumps(after, JSON_COMPACT | JSON_SORT_KEYS);
+	char *b = before ? json_dumps(before, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(after);
+	if (!a || (before && !b))
+		rc = -ENOMEM;
+	else
+		rc = audit_append(reg->db, actor, role, dfsp, action, "merchant", mid, b, a);
+	free(a);
+	free(b);
+	return rc;
+}
+
+static int create_tx(struct merchant_reg *reg, const char *dfsp, const char *user, const char *role,
+		     const char *action, const char *status, const char *tier,
+		     const struct merchant_in *in, char mid[MERCHANT_ID_MAX])
+{
+	int rc = -EEXIST;
+	sqlite3_stmt *st;
+	char till[MERCHANT_ID_MAX];
+
+	for (int tries = 0; rc == -EEXIST && tries < RANDOM_TRIES; tries++) {
+		if ((rc = id_next(reg, "merchant", reg->o.merchant_id_digits, mid)) < 0)
+			return rc;
+		st = reg->st[R_MERCHANT_INSERT];
+		if ((rc = bind_texts(st, ":merchant_id", mid, ":dfsp", dfsp,
+				     ":trading_name", in->trading_name, ":legal_name", in->legal_name,
+				     ":type", in->type, ":mcc", in->mcc, ":tier", tier,
+				     ":status", status, ":created_by", user,
+				     ":settlement_account", in->settlement_account, ":lei", in->lei,
+				     ":tax_id", in->tax_id, ":registration_no", in->registration_no,
+				     ":permit_no", in->permit_no, ":contact_name", in->contact_name,
+				     ":contact_phone", in->contact_phone,
+				     ":contact_email", in->contact_email, (const char *)NULL)) < 0)
+			return rc;
+		rc = db_run(st);
+	}
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < in->n_owners; i++) {
+		const struct merchant_owner_in *o = &in->owners[i];
+		st = reg->st[R_OWNER_INSERT];
+		if ((rc = bind_texts(st, ":dfsp", dfsp, ":merchant_id", mid, ":name", o->name,
+				     ":id_type", o->id_type, ":id_number", o->id_number,
+				     ":phone", o->phone, (const char *)NULL)) < 0 ||
+		    (rc = db_run(st)) < 0)
+			return rc;
+	}
+	for (size_t i = 0; i < in->n_locations; i++) {
+		const struct merchant_location_in *l = &in->locations[i];
+		st = reg->st[R_LOCATION_INSERT];
+		if ((rc = bind_texts(st, ":dfsp", dfsp, ":merchant_id", mid, ":name", l->name,
+				     ":city", l->city, ":address", l->address, (const char *)NULL)) < 0)
+			return rc;
+		if (l->has_coords) {
+			if ((rc = db_bind_double(st, ":lat", l->lat)) < 0 ||
+			    (rc = db_bind_double(st, ":lon", l->lon)) < 0)
+				return rc;
+		}
+		if ((rc = db_run(st)) < 0)
+			return rc;
+		if ((rc = insert_till(reg, dfsp, mid, db_last_insert_id(reg->db), NULL, till)) < 0)
+			return rc;
+	}
+	return audit_merchant(reg, user, role, dfsp, action, mid, NULL);
+}
+
+static int create_common(struct merchant_reg *reg, const char *dfsp, const char *user,
+			 const char *role, const char *action, const char *status, const char *tier,
+			 const struct merchant_in *in, char id_out[MERCHANT_ID_MAX],
+			 struct merchant_errs *errs)
+{
+	char mid[MERCHANT_ID_MAX];
+	int rc;
+
+	if ((rc = merchant_validate(reg, in, errs)) < 0)
+		return rc;
+	if ((rc = db_begin(reg->db)) < 0)
+		return rc;
+	rc = create_tx(reg, dfsp, user, role, action, status, tier, in, mid);
+	if (rc == 0)
+		rc = db_commit(reg->db);
+	else
+		db_rollback(reg->db);
+	if (rc == 0)
+		memcpy(id_out, mid, MERCHANT_ID_MAX);
+	return rc;
+}
+
+int merchant_create(struct merchant_reg *reg, const struct merchant_actor *actor,
+		    const struct merchant_in *in, char id_out[MERCHANT_ID_MAX], struct merchant_errs *errs)
+{
+	memset(errs, 0, sizeof *errs);
+	if (!is_writer(actor))
+		return -EACCES;
+	return create_common(reg, actor->dfsp, actor->user, merchant_role_name(actor->role), "create",
+			     "DRAFT", in->tier, in, id_out, errs);
+}
+
+int merchant_self_register(struct merchant_reg *reg, const char *dfsp, const char *user,
+			   const struct merchant_in *in, char id_out[MERCHANT_ID_MAX],
+			   struct merchant_errs *errs)
+{
+	const char *t0 = "T0";
+	memset(errs, 0, sizeof *errs);
+	if (reg->o.tiers) {
+		const struct kyb_tier *t = kyb_tiers_at(reg->o.tiers, KYB_PARTY_MERCHANT, 0);
+		if (t)
+			t0 = t->name;
+	}
+	if (in->tier && strcmp(in->tier, t0) != 0) {
+		errs_add(errs, "tier", "tier: self-registration starts at %s", t0);
+		return -EINVAL;
+	}
+	struct merchant_in copy = *in;
+	copy.tier = t0;
+	return create_common(reg, dfsp, user, "merchant", "self_register", "APPROVED", t0, &copy,
+			     id_out, errs);
+}
+
+/* ---- status actions ---- */
+
+struct mstate {
+	enum merchant_status status;
+	char submitted_by[65];
+	int has_submitter;
+	json_t *before; /* {"status", "status_reason"} */
+	int64_t version;
+};
+
+static int state_get(struct merchant_reg *reg, const char *dfsp, const char *mid, struct mstate *s)
+{
+	sqlite3_stmt *st = reg->st[R_STATE_GET];
+	int rc;
+
+	memset(s, 0, sizeof *s);
+	if ((rc = bind_texts(st, ":dfsp", dfsp, ":merchant_id", mid, (const char *)NULL)) < 0)
+		return rc;
+	rc = db_step(st);
+	if (rc <= 0)
+		return rc == 0 ? -ENOENT : rc;
+	const char *status = (const char *)sqlite3_column_text(st, 0);
+	const char *sub = (const char *)sqlite3_column_text(st, 1);
+	const char *reason = (const char *)sqlite3_column_text(st, 2);
+	int ps = merchant_status_parse(status ? status : "");
+	s->status = ps < 0 ? MS_CLOSED : (enum merchant_status)ps;
+	if (sub) {
+		snprintf(s->submitted_by, sizeof s->submitted_by, "%s", sub);
+		s->has_submitter = 1;
+	}
+	s->version = sqlite3_column_int64(st, 3);
+	s->before = json_pack("{s:s?, s:s?}", "status", status, "status_reason", reason);
+	db_reset(st);
+	if (ps < 0 || !s->before) {
+		json_decref(s->before);
+		s->before = NULL;
+		return ps < 0 ? -EIO : -ENOMEM;
+	}
+	return 0;
+}
+
+static int act_tx(struct merchant_reg *reg, const struct merchant_actor *actor, const char *mid,
+		  enum merchant_action action, const char *reason, char *err, size_t errlen)
+{
+	struct mstate s;
+	enum merchant_status to;
+	int rc;
+
+	if ((rc = state_get(reg, actor->dfsp, mid, &s)) < 0) {
+		if (rc == -ENOENT)
+			snprintf(err, errlen, "no merchant %s", mid);
+		return rc;
+	}
+	if (reason && !*reason)
+		reason = NULL;
+	rc = merchant_fsm_decide(s.status, action, actor, actor->dfsp,
+				 s.has_submitter ? s.submitted_by : NULL, reason, &to, err, errlen);
+	if (rc < 0)
+		goto out;
+	sqlite3_stmt *st = reg->st[R_STATUS_SET];
+	int review = action == MA_APPROVE || action == MA_REJECT || action == MA_REVERT;
+	if ((rc = bind_texts(st, ":status", merchant_status_name(to), ":reason", reason,
+			     ":user", actor->user, ":dfsp", actor->dfsp, ":merchant_id", mid,
+			     (const char *)NULL)) < 0 ||
+	    (rc = db_bind_int64(st, ":submit", action == MA_SUBMIT)) < 0 ||
+	    (rc = db_bind_int64(st, ":review", review)) < 0 ||
+	    (rc = db_bind_int64(st, ":version", s.version)) < 0 || (rc = db_run(st)) < 0)
+		goto out;
+	if (db_changes(reg->db) != 1) {
+		rc = -EIO; /* under the write lock the version cannot have moved */
+		goto out;
+	}
+	json_t *after = json_pack("{s:s, s:s?}", "status", merchant_status_name(to), "status_reason",
+				  reason);
+	char *b = json_dumps(s.before, JSON_COMPACT | JSON_SORT_KEYS);
+	char *a = after ? json_dumps(after, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(after);
+	if (!a || !b)
+		rc = -ENOMEM;
+	else
+		rc = audit_append(reg->db, actor->user, merchant_role_name(actor->role), actor->dfsp,
+				  merchant_action_name(action), "merchant", mid, b, a);
+	free(a);
+	free(b);
+out:
+	json_decref(s.before);
+	return rc;
+}
+
+int merchant_act(struct merchant_reg *reg, const struct merchant_actor *actor, const char *merchant_id,
+		 enum merchant_action action, const char *reason, char *err, size_t errlen)
+{
+	int rc;
+
+	if (!actor->dfsp) { /* hub-admin: may read, never change a merchant */
+		snprintf(err, errlen, "%s may not change merchants", merchant_role_name(actor->role));
+		return -EACCES;
+	}
+	/* Read and decide inside the write transaction, so that nobody
+	 * changes the status between the decision and the update. */
+	if ((rc = db_begin(reg->db)) < 0)
+		return rc;
+	rc = act_tx(reg, actor, merchant_id, action, reason, err, errlen);
+	if (rc == 0)
+		rc = db_commit(reg->db);
+	else
+		db_rollback(reg->db);
+	return rc;
+}
+
+/* ---- reads ---- */
+
+static int children_json(struct merchant_reg *reg, const char *dfsp, const char *mid, json_t *m)
+{
+	json_t *owners = json_array(), *locs = json_array();
+	sqlite3_stmt *st;
+	int rc = 0;
+
+	if (!owners || !locs || json_object_set_new(m, "owners", owners) < 0 ||
+	    json_object_set_new(m, "locations", locs) < 0)
+		return -ENOMEM;
+	st = reg->st[R_OWNERS];
+	if ((rc = bind_texts(st, ":dfsp", dfsp, ":merchant_id", mid, (const char *)NULL)) < 0)
+		return rc;
+	while ((rc = db_step(st)) == 1) {
+		json_t *o = row_json(st);
+		if (!o || json_array_append_new(owners, o) < 0) {
+			db_reset(st);
+			return -ENOMEM;
+		}
+	}
+	if (rc < 0)
+		return rc;
+	st = reg->st[R_LOCATIONS];
+	if ((rc = bind_texts(st, ":dfsp", dfsp, ":merchant_id", mid, (const char *)NULL)) < 0)
+		return rc;
+	while ((rc = db_step(st)) == 1) {
+		json_t *o = row_json(st);
+		if (!o || json_object_set_new(o, "tills", json_array()) < 0 ||
+		    json_array_append_new(locs, o) < 0) {
+			json_decref(o);
+			db_reset(st);
+			return -ENOMEM;
+		}
+	}
+	if (rc < 0)
+		return rc;
+	json_t *docs = json_array();
+	if (!docs || json_object_set_new(m, "documents", docs) < 0)
+		return -ENOMEM;
+	st = reg->st[R_DOCS];
+	if ((rc = bind_texts(st, ":dfsp", dfsp, ":merchant_id", mid, (const char *)NULL)) < 0)
+		return rc;
+	while ((rc = db_step(st)) == 1) {
+		json_t *o = row_json(st);
+		if (!o || json_array_append_new(docs, o) < 0) {
+			db_reset(st);
+			return -ENOMEM;
+		}
+	}
+	if (rc < 0)
+		return rc;
+	/* Tills attach to their location: O(tills x locations), both small. */
+	st = reg->st[R_TILLS];
+	if ((rc = bind_texts(st, ":dfsp", dfsp, ":merchant_id", mid, (const char *)NULL)) < 0)
+		return rc;
+	while ((rc = db_step(st)) == 1) {
+		json_t *t = row_json(st);
+		if (!t) {
+			db_reset(st);
+			return -ENOMEM;
+		}
+		json_int_t loc = json_integer_value(json_object_get(t, "location_id"));
+		size_t i;
+		json_t *l = NULL;
+		json_array_foreach(locs, i, l)
+			if (json_integer_value(json_object_get(l, "id")) == loc)
+				break;
+		if (i == json_array_size(locs) ||
+		    json_array_append(json_object_get(l, "tills"), t) < 0)
+			rc = -EIO;
+		json_decref(t);
+		if (rc < 0) {
+			db_reset(st);
+			return rc;
+		}
+	}
+	return rc;
+}
+
+int merchant_get_json(struct merchant_reg *reg, const struct merchant_actor *actor,
+		      const char *merchant_id, json_t **out)
+{
+	int hub = actor->role == ROLE_HUB_ADMIN;
+	json_t *m = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = db_begin_read(reg->db)) < 0)
+		return rc;
+	rc = merchant_row(reg, actor->dfsp, hub, merchant_id, &m);
+	if (rc == 0) {
+		/* A hub-admin reads the children under the merchant's own DFSP. */
+		const char *dfsp = json_string_value(json_object_get(m, "dfsp"));
+		rc = children_json(reg, dfsp, merchant_id, m);
+	}
+	db_rollback(reg->db); /* read only: ends the snapshot */
+	if (rc < 0) {
+		json_decref(m);
+		return rc;
+	}
+	*out = m;
+	return 0;
+}
+
+/* Cursor: "m" + the last merchant id of the page. Opaque to clients;
+ * the prefix leaves room for other orders later. */
+static int cursor_parse(const char *c, const char **after)
+{
+	if (!c || !*c) {
+		*after = NULL;
+		return 0;
+	}
+	if (c[0] != 'm' || !c[1] || strlen(c + 1) >= MERCHANT_ID_MAX)
+		return -EINVAL;
+	for (const char *p = c + 1; *p; p++)
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+	*after = c + 1;
+	return 0;
+}
+
+int merchant_list(struct merchant_reg *reg, const struct merchant_actor *actor,
+		  const struct merchant_filter *f, json_t **items, char next_cursor[MERCHANT_CURSOR_MAX])
+{
+	int limit = f->limit ? f->limit : MERCHANT_LIST_DEFAULT;
+	const char *after;
+	char *match = NULL, *like = NULL;
+	sqlite3_stmt *st = reg->st[R_LIST];
+	int rc;
+
+	*items = NULL;
+	next_cursor[0] = '\0';
+	if (limit < 1 || limit > MERCHANT_LIST_MAX || cursor_parse(f->cursor, &after) < 0 ||
+	    (f->status && merchant_status_parse(f->status) < 0) || (f->tier && !tier_ok(reg, f->tier)))
+		return -EINVAL;
+	if (f->text && *f->text) {
+		size_t n = strlen(f->text);
+		char *q = malloc(2 * n + 3);
+		if (!q)
+			return -ENOMEM;
+		char *p = q;
+		if (n >= 3) { /* FTS5 trigram phrase: "..." with " doubled */
+			*p++ = '"';
+			for (const char *s = f->text; *s; s++) {
+				if (*s == '"')
+					*p++ = '"';
+				*p++ = *s;
+			}
+			*p++ = '"';
+			match = q;
+		} else { /* too short for trigrams: LIKE %text% with \ escapes */
+			*p++ = '%';
+			for (const char *s = f->text; *s; s++) {
+				if (*s == '%' || *s == '_' || *s == '\\')
+					*p++ = '\\';
+				*p++ = *s;
+			}
+			*p++ = '%';
+			like = q;
+		}
+		*p = '\0';
+	}
+	json_t *arr = json_array();
+	if (!arr) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if ((rc = bind_texts(st, ":dfsp", actor->dfsp, ":status", f->status, ":tier", f->tier,
+			     ":after", after, ":match", match, ":like", like, (const char *)NULL)) < 0 ||
+	    (rc = db_bind_int64(st, ":hub", actor->role == ROLE_HUB_ADMIN)) < 0 ||
+	    (rc = db_bind_int64(st, ":limit", limit + 1)) < 0)
+		goto out;
+	int n = 0;
+	while ((rc = db_step(st)) == 1) {
+		if (n == limit) { /* one more exists: the page has a successor */
+			json_t *last = json_array_get(arr, (size_t)n - 1);
+			snprintf(next_cursor, MERCHANT_CURSOR_MAX, "m%s",
+				 json_string_value(json_object_get(last, "merchant_id")));
+			db_reset(st);
+			rc = 0;
+			break;
+		}
+		json_t *o = row_json(st);
+		if (!o || json_array_append_new(arr, o) < 0) {
+			db_reset(st);
+			rc = -ENOMEM;
+			break;
+		}
+		n++;
+	}
+out:
+	free(match);
+	free(like);
+	if (rc < 0) {
+		json_decref(arr);
+		next_cursor[0] = '\0';
+		return rc;
+	}
+	*items = arr;
+	return 0;
+}
+
+/* ---- patch ---- */
+
+static int patch_tx(struct merchant_reg *reg, const struct merchant_actor *actor, const char *mid,
+		    const struct merchant_patch *p)
+{
+	struct mstate s;
+	json_t *before = NULL;
+	int rc;
+
+	if ((rc = state_get(reg, actor->dfsp, mid, &s)) < 0)
+		return rc;
+	json_decref(s.before);
+	if (!merchant_status_editable(s.status))
+		return -EPERM;
+	if ((rc = merchant_row(reg, actor->dfsp, 0, mid, &before)) < 0)
+		return rc;
+	sqlite3_stmt *st = reg->st[R_PATCH];
+	if ((rc = bind_texts(st, ":trading_name", p->trading_name, ":legal_name", p->legal_name,
+			     ":type", p->type, ":mcc", p->mcc,
+			     ":settlement_account", p->settlement_account,
+			     ":contact_name", p->contact_name, ":contact_phone", p->contact_phone,
+			     ":contact_email", p->contact_email, ":tax_id", p->tax_id,
+			     ":registration_no", p->registration_no, ":permit_no", p->permit_no,
+			     ":lei", p->lei, ":dfsp", actor->dfsp, ":merchant_id", mid,
+			     (const char *)NULL)) < 0 ||
+	    (rc = db_bind_int64(st, ":version", s.version)) < 0 || (rc = db_run(st)) < 0)
+		goto out;
+	if (db_changes(reg->db) != 1) {
+		rc = -EIO;
+		goto out;
+	}
+	rc = audit_merchant(reg, actor->user, merchant_role_name(actor->role), actor->dfsp, "update",
+			    mid, before);
+out:
+	json_decref(before);
+	return rc;
+}
+
+int merchant_patch(struct merchant_reg *reg, const struct merchant_actor *actor, const char *merchant_id,
+		   const struct merchant_patch *p, struct merchant_errs *errs)
+{
+	int rc;
+
+	memset(errs, 0, sizeof *errs);
+	if (!is_writer(actor))
+		return -EACCES;
+	chk_common(reg, errs, p->trading_name, 0, p->legal_name, p->type, p->mcc,
+		   p->settlement_account, p->contact_name, p->contact_phone, p->contact_email,
+		   p->tax_id, p->registration_no, p->permit_no, p->lei);
+	if (errs->n)
+		return -EINVAL;
+	if ((rc = db_begin(reg->db)) < 0)
+		return rc;
+	rc = patch_tx(reg, actor, merchant_id, p);
+	if (rc == 0)
+		rc = db_commit(reg->db);
+	else
+		db_rollback(reg->db);
+	return rc;
+}
+
+/* ---- tills ---- */
+
+static int till_tx(struct merchant_reg *reg, const struct merchant_actor *actor, const char *mid,
+		   long long loc, const char *label, char till[MERCHANT_ID_MAX])
+{
+	struct mstate s;
+	int rc;
+
+	if ((rc = state_get(reg, actor->dfsp, mid, &s)) < 0)
+		return rc;
+	json_decref(s.before);
+	if (s.status == MS_REJECTED || s.status == MS_CLOSED)
+		return -EPERM;
+	/* The foreign key (dfsp, merchant_id, location_id) refuses another
+	 * merchant's or DFSP's location with -ENOENT. */
+	if ((rc = insert_till(reg, actor->dfsp, mid, loc, label, till)) < 0)
+		return rc;
+	json_t *after = json_pack("{s:s, s:s, s:I, s:s?}", "till_number", till, "merchant_id", mid,
+				  "location_id", (json_int_t)loc, "label", label);
+	char *a = after ? json_dumps(after, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(after);
+	rc = a ? audit_append(reg->db, actor->user, merchant_role_name(actor->role), actor->dfsp,
+			      "till_add", "till", till, NULL, a)
+	       : -ENOMEM;
+	free(a);
+	return rc;
+}
+
+int merchant_till_add(struct merchant_reg *reg, const struct merchant_actor *actor,
+		      const char *merchant_id, long long location_id, const char *label,
+		      char till_out[MERCHANT_ID_MAX])
+{
+	char till[MERCHANT_ID_MAX];
+	int rc;
+
+	if (!is_writer(actor))
+		return -EACCES;
+	if (label && (!*label || strlen(label) > 64))
+		return -EINVAL;
+	if ((rc = db_begin(reg->db)) < 0)
+		return rc;
+	rc = till_tx(reg, actor, merchant_id, location_id, label, till);
+	if (rc == 0)
+		rc = db_commit(reg->db);
+	else
+		db_rollback(reg->db);
+	if (rc == 0)
+		memcpy(till_out, till, MERCHANT_ID_MAX);
+	return rc;
+}
+
+/* ---- documents ---- */
+
+static void hex(const unsigned char *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+/* Writes data to <data_dir>/documents/<sha256> unless that file exists
+ * (content-addressed: same name, same bytes): a temporary file, fsync,
+ * rename, fsync of the folder. */
+static int doc_store(struct merchant_reg *reg, const char *sha, const void *data, size_t len)
+{
+	char d[4096], f[4200], tmp[4300];
+	int fd, rc = 0;
+
+	if ((size_t)snprintf(d, sizeof d, "%s/documents", reg->data_dir) >= sizeof d)
+		return -ENAMETOOLONG;
+	if (mkdir(d, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	snprintf(f, sizeof f, "%s/%s", d, sha);
+	if (access(f, F_OK) == 0)
+		return 0;
+	snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", d, sha);
+	if ((fd = mkstemp(tmp)) < 0)
+		return -errno;
+	const char *p = data;
+	size_t left = len;
+	while (left) {
+		ssize_t w = write(fd, p, left);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			rc = -errno;
+			break;
+		}
+		p += w;
+		left -= (size_t)w;
+	}
+	if (rc == 0 && fsync(fd) < 0)
+		rc = -errno;
+	if (close(fd) < 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && rename(tmp, f) < 0)
+		rc = -errno;
+	if (rc < 0) {
+		unlink(tmp);
+		return rc;
+	}
+	if ((fd = open(d, O_RDONLY | O_DIRECTORY)) >= 0) {
+		fsync(fd); /* best effort: the rename itself is durable on ext4/xfs with this */
+		close(fd);
+	}
+	return 0;
+}
+
+static int doc_type_ok(const char *t)
+{
+	size_t n = t ? strlen(t) : 0;
+	if (n < 1 || n > 32)
+		return 0;
+	for (; *t; t++)
+		if (!((*t >= 'a' && *t <= 'z') || (*t >= '0' && *t <= '9') || *t == '_'))
+			return 0;
+	return 1;
+}
+
+static int doc_tx(struct merchant_reg *reg, const struct merchant_actor *actor, const char *mid,
+		  const char *type, const char *content_type, size_t len, const char *sha,
+		  long long *doc_id)
+{
+	struct mstate s;
+	char path[128], eid[24];
+	int rc;
+
+	if ((rc = state_get(reg, actor->dfsp, mid, &s)) < 0)
+		return rc;
+	json_decref(s.before);
+	if (s.status == MS_REJECTED || s.status == MS_CLOSED)
+		return -EPERM;
+	snprintf(path, sizeof path, "documents/%s", sha);
+	sqlite3_stmt *st = reg->st[R_DOC_INSERT];
+	if ((rc = bind_texts(st, ":dfsp", actor->dfsp, ":merchant_id", mid, ":type", type,
+			     ":content_type", content_type, ":sha256", sha, ":path", path,
+			     ":uploaded_by", actor->user, (const char *)NULL)) < 0 ||
+	    (rc = db_bind_int64(st, ":size", (int64_t)len)) < 0 || (rc = db_run(st)) < 0)
+		return rc;
+	int64_t id = db_last_insert_id(reg->db);
+	snprintf(eid, sizeof eid, "%lld", (long long)id);
+	/* Never the content: only what describes it. */
+	json_t *after = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s}", "merchant_id", mid, "type", type,
+				  "content_type", content_type, "sha256", sha, "size", (json_int_t)len,
+				  "state", "PENDING");
+	char *a = after ? json_dumps(after, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(after);
+	rc = a ? audit_append(reg->db, actor->user, merchant_role_name(actor->role), actor->dfsp,
+			      "document_add", "document", eid, NULL, a)
+	       : -ENOMEM;
+	free(a);
+	if (rc == 0)
+		*doc_id = id;
+	return rc;
+}
+
+int merchant_doc_add(struct merchant_reg *reg, const struct merchant_actor *actor,
+		     const char *merchant_id, const char *type, const char *content_type,
+		     const void *data, size_t len, long long *doc_id, char sha256_out[65])
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	char sha[65];
+	int rc;
+
+	if (!is_writer(actor))
+		return -EACCES;
+	if (len > reg->o.max_document_bytes)
+		return -EFBIG;
+	if (!doc_type_ok(type) || !content_type || strlen(content_type) < 3 ||
+	    strlen(content_type) > 127 || !printable_ascii(content_type) || (!data && len))
+		return -EINVAL;
+	if (EVP_Digest(len ? data : "", len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
+		return -EIO;
+	hex(md, 32, sha);
+	/* The file first, outside the write lock, then the row: a crash or
+	 * a refusal in between leaves an unreferenced file (harmless: same
+	 * name for the same bytes), never a row without its file. */
+	if ((rc = doc_store(reg, sha, data, len)) < 0)
+		return rc;
+	if ((rc = db_begin(reg->db)) < 0)
+		return rc;
+	rc = doc_tx(reg, actor, merchant_id, type, content_type, len, sha, doc_id);
+	if (rc == 0)
+		rc = db_commit(reg->db);
+	else
+		db_rollback(reg->db);
+	if (rc == 0 && sha256_out)
+		memcpy(sha256_out, sha, sizeof sha);
+	return rc;
+}
+
+int merchant_doc_path(struct merchant_reg *reg, const struct merchant_actor *actor,
+		      const char *merchant_id, long long doc_id, char *path, size_t pathlen,
+		      char content_type[128], long long *size)
+{
+	sqlite3_stmt *st = reg->st[R_DOC_GET];
+	int rc;
+
+	if ((rc = bind_texts(st, ":dfsp", actor->dfsp, ":merchant_id", merchant_id,
+			     (const char *)NULL)) < 0 ||
+	    (rc = db_bind_int64(st, ":hub", actor->role == ROLE_HUB_ADMIN)) < 0 ||
+	    (rc = db_bind_int64(st, ":id", doc_id)) < 0)
+		return rc;
+	rc = db_step(st);
+	if (rc <= 0)
+		return rc == 0 ? -ENOENT : rc;
+	int n = snprintf(path, pathlen, "%s/%s", reg->data_dir, (const char *)sqlite3_column_text(st, 0));
+	snprintf(content_type, 128, "%s", (const char *)sqlite3_column_text(st, 1));
+	*size = sqlite3_column_int64(st, 2);
+	db_reset(st);
+	return n < 0 || (size_t)n >= pathlen ? -ENAMETOOLONG : 0;
+}
+
+/* ---- tier requests ---- */
+
+static int treq_create_tx(struct merchant_reg *reg, const struct merchant_actor *actor,
+			  const char *mid, const char *to, long long *req_id)
+{
+	sqlite3_stmt *st = reg->st[R_TIER_GET];
+	char from[KYB_TIER_NAME_MAX], eid[24];
+	int rc;
+
+	if ((rc = bind_texts(st, ":dfsp", actor->dfsp, ":merchant_id", mid, (const char *)NULL)) < 0)
+		return rc;
+	rc = db_step(st);
+	if (rc <= 0)
+		return rc == 0 ? -ENOENT : rc;
+	snprintf(from, sizeof from, "%s", (const char *)sqlite3_column_text(st, 0));
+	const char *status = (const char *)sqlite3_column_text(st, 1);
+	int closed = status && (strcmp(status, "REJECTED") == 0 || strcmp(status, "CLOSED") == 0);
+	db_reset(st);
+	if (closed)
+		return -EPERM;
+	if (strcmp(from, to) == 0)
+		return -EINVAL;
+	st = reg->st[R_TREQ_INSERT];
+	if ((rc = bind_texts(st, ":dfsp", actor->dfsp, ":merchant_id", mid, ":from_tier", from,
+			     ":to_tier", to, ":requested_by", actor->user, (const char *)NULL)) < 0 ||
+	    (rc = db_run(st)) < 0)
+		return rc; /* -EEXIST: one is pending already */
+	int64_t id = db_last_insert_id(reg->db);
+	snprintf(eid, sizeof eid, "%lld", (long long)id);
+	json_t *after = json_pack("{s:s, s:s, s:s, s:s}", "merchant_id", mid, "from_tier", from,
+				  "to_tier", to, "status", "PENDING");
+	char *a = after ? json_dumps(after, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(after);
+	rc = a ? audit_append(reg->db, actor->user, merchant_role_name(actor->role), actor->dfsp,
+			      "tier_request", "tier_request", eid, NULL, a)
+	       : -ENOMEM;
+	free(a);
+	if (rc == 0)
+		*req_id = id;
+	return rc;
+}
+
+int merchant_tier_request(struct merchant_reg *reg, const struct merchant_actor *actor,
+			  const char *merchant_id, const char *to_tier, long long *req_id)
+{
+	int rc;
+
+	if (!is_writer(actor))
+		return -EACCES;
+	if (!to_tier || !tier_ok(reg, to_tier))
+		return -EINVAL;
+	if ((rc = db_begin(reg->db)) < 0)
+		return rc;
+	rc = treq_create_tx(reg, actor, merchant_id, to_tier, req_id);
+	if (rc == 0)
+		rc = db_commit(reg->db);
+	else
+		db_rollback(reg->db);
+	return rc;
+}
+
+static int treq_review_tx(struct merchant_reg *reg, const struct merchant_actor *actor,
+			  const char *mid, long long req_id, int approve, const char *reason,
+			  char *err, size_t errlen)
+{
+	sqlite3_stmt *st = reg->st[R_TREQ_GET];
+	char from[KYB_TIER_NAME_MAX], to[KYB_TIER_NAME_MAX], by[65], eid[24];
+	int rc, pending;
+
+	if ((rc = bind_texts(st, ":dfsp", actor->dfsp, ":merchant_id", mid, (const char *)NULL)) < 0 ||
+	    (rc = db_bind_int64(st, ":id", req_id)) < 0)
+		return rc;
+	rc = db_step(st);
+	if (rc <= 0) {
+		snprintf(err, errlen, "no tier request %lld for merchant %s", req_id, mid);
+		return rc == 0 ? -ENOENT : rc;
+	}
+	snprintf(from, sizeof from, "%s", (const char *)sqlite3_column_text(st, 0));
+	snprintf(to, sizeof to, "%s", (const char *)sqlite3_column_text(st, 1));
+	snprintf(by, sizeof by, "%s", (const char *)sqlite3_column_text(st, 2));
+	pending = strcmp((const char *)sqlite3_column_text(st, 3), "PENDING") == 0;
+	db_reset(st);
+	if ((rc = merchant_fsm_checker(actor, actor->dfsp, by, err, errlen)) < 0)
+		return rc;
+	if (actor->role != ROLE_CHECKER && actor->role != ROLE_DFSP_ADMIN) {
+		snprintf(err, errlen, "a %s may not review tier requests", merchant_role_name(actor->role));
+		return -EACCES;
+	}
+	if (!pending) {
+		snprintf(err, errlen, "tier request %lld is not pending", req_id);
+		return -EPERM;
+	}
+	if (!approve && !reason) {
+		snprintf(err, errlen, "rejecting a tier request needs a reason");
+		return -EINVAL;
+	}
+	st = reg->st[R_TREQ_SET];
+	if ((rc = bind_texts(st, ":status", approve ? "APPROVED" : "REJECTED", ":user", actor->user,
+			     ":reason", reason, ":dfsp", actor->dfsp, (const char *)NULL)) < 0 ||
+	    (rc = db_bind_int64(st, ":id", req_id)) < 0 || (rc = db_run(st)) < 0)
+		return rc;
+	if (approve) {
+		st = reg->st[R_TIER_SET];
+		if ((rc = bind_texts(st, ":tier", to, ":dfsp", actor->dfsp, ":merchant_id", mid,
+				     ":from_tier", from, (const char *)NULL)) < 0 ||
+		    (rc = db_run(st)) < 0)
+			return rc;
+		if (db_changes(reg->db) != 1) {
+			snprintf(err, errlen, "the merchant's tier is no longer %s", from);
+			return -EPERM;
+		}
+	}
+	snprintf(eid, sizeof eid, "%lld", req_id);
+	json_t *before = json_pack("{s:s, s:s}", "status", "PENDING", "tier", from);
+	json_t *after = json_pack("{s:s, s:s, s:s?}", "status", approve ? "APPROVED" : "REJECTED",
+				  "tier", approve ? to : from, "reason", reason);
+	char *b = before ? json_dumps(before, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	char *a = after ? json_dumps(after, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(before);
+	json_decref(after);
+	rc = a && b ? audit_append(reg->db, actor->user, merchant_role_name(actor->role), actor->dfsp,
+				   approve ? "tier_approve" : "tier_reject", "tier_request", eid, b, a)
+		    : -ENOMEM;
+	free(a);
+	free(b);
+	return rc;
+}
+
+int merchant_tier_review(struct merchant_reg *reg, const struct merchant_actor *actor,
+			 const char *merchant_id, long long req_id, int approve, const char *reason,
+			 char *err, size_t errlen)
+{
+	int rc;
+
+	if (!actor->dfsp) {
+		snprintf(err, errlen, "%s may not change merchants", merchant_role_name(actor->role));
+		return -EACCES;
+	}
+	if (reason && !*reason)
+		reason = NULL;
+	if ((rc = db_begin(reg->db)) < 0)
+		return rc;
+	rc = treq_review_tx(reg, actor, merchant_id, req_id, approve, reason, err, errlen);
+	if (rc == 0)
+		rc = db_commit(reg->db);
+	else
+		db_rollback(reg->db);
+	return rc;
+}
+
+/* ---- life cycle ---- */
+
+int merchant_reg_new(struct merchant_reg **out, struct db *db, const struct merchant_reg_opts *opts,
+		     char *err, size_t errlen)
+{
+	struct merchant_reg *reg = NULL;
+	int rc;
+
+	*out = NULL;
+	if (!db || !opts || opts->merchant_id_digits < 6 || opts->merchant_id_digits > 12 ||
+	    opts->till_digits < 5 || opts->till_digits > 12 ||
+	    (opts->id_scheme != MERCHANT_ID_SEQUENTIAL && opts->id_scheme != MERCHANT_ID_RANDOM)) {
+		snprintf(err, errlen, "merchant registry: bad options (digits or id scheme)");
+		return -EINVAL;
+	}
+	reg = calloc(1, sizeof *reg);
+	if (!reg)
+		goto nomem;
+	reg->db = db;
+	reg->o = *opts;
+	reg->data_dir = dupstr(opts->data_dir ? opts->data_dir : ".");
+	reg->country = dupstr(opts->country);
+	if (!reg->data_dir || (opts->country && !reg->country))
+		goto nomem;
+	reg->o.data_dir = reg->data_dir;
+	reg->o.country = reg->country;
+	if (!reg->o.max_document_bytes)
+		reg->o.max_document_bytes = 5242880;
+	if ((rc = db_prepare_table(db, reg_sql, R__COUNT, &reg->st, err, errlen)) < 0) {
+		merchant_reg_free(reg);
+		return rc;
+	}
+	*out = reg;
+	return 0;
+nomem:
+	merchant_reg_free(reg);
+	snprintf(err, errlen, "merchant registry: out of memory");
+	return -ENOMEM;
+}
+
+void merchant_reg_free(struct merchant_reg *reg)
+{
+	if (!reg)
+		return;
+	free(reg->data_dir);
+	free(reg->country);
+	free(reg);
+}

@@ -1,0 +1,246 @@
+/* merchant.h -- the merchant registry: merchants, owners, locations and
+ * tills on the database layer, merchant ids and till numbers with Luhn
+ * check digits, status actions through merchant_fsm with maker-checker,
+ * and an audit row in the same transaction as every change. No sockets,
+ * no HTTP: the admin API calls these and maps the codes. docs/registry.md.
+ *
+ * Return convention (every operation): 0 or a negative errno.
+ *   -ENOENT  no such merchant (or location) for the actor's DFSP; also a
+ *            merchant of another DFSP, so that its existence never leaks
+ *   -EACCES  the actor's role may not do this, or maker-checker refused
+ *   -EPERM   not allowed in the merchant's status (409)
+ *   -EINVAL  invalid input: the list of {field, message} is in errs
+ *            (422), or a reason is missing (message in err)
+ *   -ENOSPC  the id space of the configured length is exhausted
+ *   -EBUSY, -ENOMEM, -EIO as gateway/db.h
+ * Tenancy: every query binds the actor's DFSP; a hub-admin reads across
+ * DFSPs and never writes merchants (-EACCES).
+ * Threads: as struct db, one thread.
+ */
+#ifndef MERCHANT_H
+#define MERCHANT_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "kyb/kyb_check.h"
+#include "merchant/merchant_fsm.h"
+
+struct db;
+struct kyb_mcc;
+struct kyb_tiers;
+struct merchant_reg; /* opaque */
+
+#define MERCHANT_ID_MAX 20        /* buffer for a merchant id or till number, NUL included */
+#define MERCHANT_ERRS_MAX 32      /* validation errors kept; more are counted */
+#define MERCHANT_OWNERS_MAX 16
+#define MERCHANT_LOCATIONS_MAX 64
+#define MERCHANT_LIST_MAX 200     /* largest page */
+#define MERCHANT_LIST_DEFAULT 50
+#define MERCHANT_CURSOR_MAX 24    /* cursor string, NUL included */
+
+enum merchant_id_scheme {
+	MERCHANT_ID_SEQUENTIAL, /* id_alloc counter, in the creating transaction */
+	MERCHANT_ID_RANDOM,     /* OpenSSL RAND_bytes, retried on a collision */
+};
+
+/* Options of merchant_reg_new(). Pointers are borrowed and must outlive
+ * the registry, but data_dir and country, which are copied. */
+struct merchant_reg_opts {
+	enum merchant_id_scheme id_scheme;
+	int merchant_id_digits;   /* 6..12, check digit included ([merchant] merchant_id_digits) */
+	int till_digits;          /* 5..12, check digit included */
+	const char *data_dir;     /* documents go under <data_dir>/documents/ */
+	const char *country;      /* ISO 3166 alpha-2 for ID checks; NULL: generic */
+	const struct kyb_tiers *tiers; /* NULL: any tier name T0..T9 */
+	const struct kyb_mcc *mcc;     /* NULL: MCC form only */
+	size_t max_document_bytes;     /* 0: 5 MiB */
+};
+
+/* One validation error; field as in the API ("owners[0].phone"). */
+struct merchant_field_err {
+	char field[48];
+	char message[KYB_CHECK_MSG_MAX];
+};
+
+/* Validation errors of one call: e[0..n-1]; dropped counts those past
+ * MERCHANT_ERRS_MAX. Caller-owned; the callee clears it first. */
+struct merchant_errs {
+	int n;
+	int dropped;
+	struct merchant_field_err e[MERCHANT_ERRS_MAX];
+};
+
+/* Input structs: every string is borrowed for the call; NULL means absent.
+ * id_type: national_id, passport, driving_licence, voter_id,
+ * residence_permit, other. */
+struct merchant_owner_in {
+	const char *name;
+	const char *id_type;
+	const char *id_number;
+	const char *phone;        /* E.164, optional */
+};
+
+struct merchant_location_in {
+	const char *name;
+	const char *city;         /* EMVCo tag 60: 1..15 printable ASCII */
+	const char *address;      /* optional */
+	int has_coords;           /* lat/lon given */
+	double lat, lon;
+};
+
+struct merchant_in {
+	const char *trading_name; /* EMVCo tag 59: 1..25 ans */
+	const char *legal_name;
+	const char *type;         /* individual, small_shop, chain */
+	const char *mcc;          /* 4 digits, in the MCC table */
+	const char *tier;         /* a merchant tier name ("T1") */
+	const char *settlement_account;
+	const char *contact_name, *contact_phone, *contact_email;
+	const char *tax_id, *registration_no, *permit_no, *lei;
+	const struct merchant_owner_in *owners;
+	size_t n_owners;          /* >= 1 */
+	const struct merchant_location_in *locations;
+	size_t n_locations;       /* >= 1; each gets its first till */
+};
+
+/* Makes a registry on db (borrowed; must outlive it) and prepares its
+ * statement table. Returns 0 and sets *out (owned; free with
+ * merchant_reg_free()), or a negative errno with a message in err:
+ * -EINVAL bad options, -ENOMEM, or db_prepare_table()'s codes. */
+int merchant_reg_new(struct merchant_reg **out, struct db *db, const struct merchant_reg_opts *opts,
+		     char *err, size_t errlen);
+
+/* NULL ok. The statements belong to db and stay until db_close(). */
+void merchant_reg_free(struct merchant_reg *reg);
+
+/* Validates in without touching the database; fills errs. Returns 0 or
+ * -EINVAL. merchant_create() runs it first. */
+int merchant_validate(const struct merchant_reg *reg, const struct merchant_in *in,
+		      struct merchant_errs *errs);
+
+/* Creates a DRAFT merchant of actor->dfsp (roles maker, dfsp-admin), its
+ * owners, its locations and one till per location, and one audit row
+ * ("create"), in one transaction. id_out (MERCHANT_ID_MAX bytes) gets the
+ * new merchant id. Returns 0; -EINVAL (errs filled); -EACCES role;
+ * -ENOENT the actor's DFSP does not exist; -ENOSPC, -EBUSY, -EIO. */
+int merchant_create(struct merchant_reg *reg, const struct merchant_actor *actor,
+		    const struct merchant_in *in, char id_out[MERCHANT_ID_MAX], struct merchant_errs *errs);
+
+/* USSD self-registration: as merchant_create() but the merchant starts
+ * APPROVED at the first merchant tier (T0; in->tier must be NULL or that
+ * tier), created_by = user (the phone number), audit role "merchant",
+ * action "self_register". The DFSP reviews it later (suspend, close, or a
+ * tier upgrade). Same returns, without -EACCES. */
+int merchant_self_register(struct merchant_reg *reg, const char *dfsp, const char *user,
+			   const struct merchant_in *in, char id_out[MERCHANT_ID_MAX],
+			   struct merchant_errs *errs);
+
+/* Applies a status action: reads the merchant (scoped by actor->dfsp),
+ * merchant_fsm_decide(), then in one transaction updates status and
+ * status_reason (submitted_by on submit, checked_by on
+ * approve/reject/revert), bumps version and appends the audit row
+ * (action name; before/after {"status","status_reason"}). reason may be
+ * NULL. Returns 0 or merchant_fsm_decide()'s codes (message in err),
+ * -ENOENT for an unknown or foreign merchant, -EBUSY, -EIO. */
+int merchant_act(struct merchant_reg *reg, const struct merchant_actor *actor, const char *merchant_id,
+		 enum merchant_action action, const char *reason, char *err, size_t errlen);
+
+/* The merchant as the API returns it: a jansson object with snake_case
+ * keys, the merchant's columns (absent optional values are null),
+ * "owners": [...], "locations": [... each with "tills": [...]],
+ * "documents": [...] (metadata).
+ * Sets *out (owned: json_decref()). Returns 0, -ENOENT, -ENOMEM, -EIO. */
+int merchant_get_json(struct merchant_reg *reg, const struct merchant_actor *actor,
+		      const char *merchant_id, json_t **out);
+
+/* Filters of merchant_list(): strings borrowed, NULL for no filter. */
+struct merchant_filter {
+	const char *status;   /* "APPROVED" */
+	const char *tier;     /* "T1" */
+	const char *text;     /* substring of trading or legal name, any case */
+	const char *cursor;   /* from the previous page, NULL for the first */
+	int limit;            /* 1..MERCHANT_LIST_MAX; 0: MERCHANT_LIST_DEFAULT */
+};
+
+/* One page of merchants in merchant_id order (columns only, no owners or
+ * locations). *items: owned json array. next_cursor (MERCHANT_CURSOR_MAX
+ * bytes) gets the cursor of the next page, "" on the last one. The cursor
+ * is opaque to clients. Returns 0; -EINVAL bad filter or cursor;
+ * -ENOMEM, -EIO. */
+int merchant_list(struct merchant_reg *reg, const struct merchant_actor *actor,
+		  const struct merchant_filter *f, json_t **items, char next_cursor[MERCHANT_CURSOR_MAX]);
+
+/* Fields a patch may change; NULL leaves one as it is (a patch cannot
+ * clear an optional field yet). */
+struct merchant_patch {
+	const char *trading_name, *legal_name, *type, *mcc, *settlement_account;
+	const char *contact_name, *contact_phone, *contact_email;
+	const char *tax_id, *registration_no, *permit_no, *lei;
+};
+
+/* Changes a DRAFT or REVERTED merchant (roles maker, dfsp-admin); one
+ * audit row "update" with the merchant's columns before and after.
+ * Returns 0; -EINVAL (errs filled); -EPERM not editable in its status;
+ * -EACCES; -ENOENT; -EBUSY, -EIO. */
+int merchant_patch(struct merchant_reg *reg, const struct merchant_actor *actor, const char *merchant_id,
+		   const struct merchant_patch *p, struct merchant_errs *errs);
+
+/* Adds a till to location location_id of the merchant (roles maker,
+ * dfsp-admin; not for REJECTED or CLOSED merchants: -EPERM); label may be
+ * NULL. till_out gets its number. Returns 0, -ENOENT (merchant or
+ * location), -EACCES, -EPERM, -EINVAL (label), -ENOSPC, -EBUSY, -EIO. */
+int merchant_till_add(struct merchant_reg *reg, const struct merchant_actor *actor,
+		      const char *merchant_id, long long location_id, const char *label,
+		      char till_out[MERCHANT_ID_MAX]);
+
+/* Stores a KYB document of the merchant (roles maker, dfsp-admin; not
+ * for REJECTED or CLOSED merchants): the len bytes of data (borrowed) go
+ * to <data_dir>/documents/<sha256> (content-addressed, written with
+ * fsync and rename before the transaction), then the document row
+ * (state PENDING, uploaded_by = actor->user) and an audit row
+ * "document_add" (metadata only, never the content) commit together.
+ * type: [a-z0-9_]{1,32} (a KYB document type); content_type: 3..127
+ * printable characters. *doc_id gets the row id; sha256_out (may be
+ * NULL) the hex digest. Returns 0; -EFBIG over max_document_bytes (413);
+ * -EINVAL; -EACCES; -ENOENT; -EPERM; -errno of the file system; -EBUSY,
+ * -EIO. */
+int merchant_doc_add(struct merchant_reg *reg, const struct merchant_actor *actor,
+		     const char *merchant_id, const char *type, const char *content_type,
+		     const void *data, size_t len, long long *doc_id, char sha256_out[65]);
+
+/* Where document doc_id of the merchant is (for a download): path
+ * (pathlen bytes) gets the file's full path, content_type and *size its
+ * metadata. Tenancy as merchant_get_json(). Returns 0, -ENOENT,
+ * -ENAMETOOLONG, -EIO. */
+int merchant_doc_path(struct merchant_reg *reg, const struct merchant_actor *actor,
+		      const char *merchant_id, long long doc_id, char *path, size_t pathlen,
+		      char content_type[128], long long *size);
+
+/* Requests a change of the merchant's tier to to_tier (roles maker,
+ * dfsp-admin): a PENDING tier_request row and its audit row
+ * "tier_request". *req_id gets its id. Returns 0; -EINVAL unknown tier or
+ * the current one; -EEXIST a request is pending already; -EPERM REJECTED
+ * or CLOSED merchant; -EACCES; -ENOENT; -EBUSY, -EIO. */
+int merchant_tier_request(struct merchant_reg *reg, const struct merchant_actor *actor,
+			  const char *merchant_id, const char *to_tier, long long *req_id);
+
+/* Approves (approve != 0) or rejects (reason required) a pending tier
+ * request, maker-checker (merchant_fsm_checker(): the reviewer is of the
+ * merchant's DFSP and not the requester; role checker or dfsp-admin).
+ * On approval the merchant's tier changes in the same transaction, with
+ * the audit row "tier_approve" / "tier_reject". The KYB requirements of
+ * the new tier (kyb_req_gaps()) are NOT checked yet (docs/registry.md).
+ * Returns 0; -ENOENT; -EACCES; -EPERM not pending, or the merchant's
+ * tier changed since the request; -EINVAL no reason for a rejection;
+ * message in err. */
+int merchant_tier_review(struct merchant_reg *reg, const struct merchant_actor *actor,
+			 const char *merchant_id, long long req_id, int approve, const char *reason,
+			 char *err, size_t errlen);
+
+/* The merchant id's (or till number's) form: digits long, all decimal,
+ * a valid Luhn check digit. 1 or 0. */
+int merchant_id_valid(const char *s, int digits);
+
+#endif /* MERCHANT_H */

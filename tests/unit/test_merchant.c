@@ -1,0 +1,736 @@
+/* test_merchant.c -- unit tests of the merchant registry (merchant/merchant.c)
+ * on a temporary database: validation with every error listed, ids with
+ * Luhn digits, sequential and random allocation, status actions with
+ * maker-checker and tenancy, audit rows in the same transaction, list
+ * filters and cursor pagination, patch rules, tills, self-registration,
+ * documents (content-addressed files, size limit) and tier requests. */
+#include <dirent.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <sqlite3.h>
+
+#include "gateway/audit.h"
+#include "gateway/db.h"
+#include "gateway/log.h"
+#include "kyb/kyb_check.h"
+#include "kyb/kyb_mcc.h"
+#include "kyb/kyb_tier.h"
+#include "merchant/merchant.h"
+
+static char dir[256];
+static char path[300];
+static int nfile;
+static struct db *db;
+static struct merchant_reg *reg;
+static struct kyb_mcc *mcc;
+static struct kyb_tiers *tiers;
+
+static const struct merchant_actor maker = { "alice", "dfspa", ROLE_MAKER };
+static const struct merchant_actor maker2 = { "anna", "dfspa", ROLE_MAKER };
+static const struct merchant_actor checker = { "bob", "dfspa", ROLE_CHECKER };
+static const struct merchant_actor admin = { "ada", "dfspa", ROLE_DFSP_ADMIN };
+static const struct merchant_actor other = { "carol", "dfspb", ROLE_CHECKER };
+static const struct merchant_actor other_maker = { "cid", "dfspb", ROLE_MAKER };
+static const struct merchant_actor hub = { "root", NULL, ROLE_HUB_ADMIN };
+static const struct merchant_actor auditor = { "aud", "dfspa", ROLE_AUDITOR };
+
+static const struct merchant_owner_in good_owner = { "Juma Hassan", "national_id",
+						     "19900101123450000112", "+255712345678" };
+static const struct merchant_location_in good_loc = { "Main shop", "Dar es Salaam",
+						      "Kariakoo St 5", 1, -6.8, 39.28 };
+
+static struct merchant_in good(const char *name)
+{
+	struct merchant_in in = {
+		.trading_name = name, .legal_name = "Juma Hassan Enterprises", .type = "small_shop",
+		.mcc = "5411", .tier = "T1", .settlement_account = "ACC-001",
+		.contact_phone = "+255712345678", .contact_email = "juma@example.com",
+		.owners = &good_owner, .n_owners = 1, .locations = &good_loc, .n_locations = 1,
+	};
+	return in;
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	const char *base = getenv("TEST_TMP");
+	char err[64];
+	snprintf(dir, sizeof dir, "%s/test_merchant.XXXXXX", base ? base : "/tmp");
+	if (!mkdtemp(dir))
+		return -1;
+	log_set_levels("error", err, sizeof err);
+	if (kyb_mcc_builtin(&mcc, err, sizeof err) < 0 || kyb_tiers_builtin(&tiers, NULL) < 0)
+		return -1;
+	return 0;
+}
+
+static void rm_tree(const char *d)
+{
+	DIR *dh = opendir(d);
+	struct dirent *e;
+	char p[600];
+
+	if (!dh)
+		return;
+	while ((e = readdir(dh)))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+			snprintf(p, sizeof p, "%s/%s", d, e->d_name);
+			if (unlink(p) < 0)
+				rm_tree(p);
+		}
+	closedir(dh);
+	rmdir(d);
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	kyb_mcc_free(mcc);
+	kyb_tiers_free(tiers);
+	rm_tree(dir);
+	return 0;
+}
+
+static void raw(const char *sql)
+{
+	sqlite3 *c;
+	char *msg = NULL;
+
+	assert_int_equal(sqlite3_open(path, &c), SQLITE_OK);
+	sqlite3_busy_timeout(c, 2000);
+	int rc = sqlite3_exec(c, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK)
+		print_error("raw SQL failed: %s\n", msg);
+	sqlite3_free(msg);
+	assert_int_equal(rc, SQLITE_OK);
+	sqlite3_close(c);
+}
+
+static long long count(const char *sql)
+{
+	sqlite3 *c;
+	sqlite3_stmt *st;
+	long long n = -1;
+
+	assert_int_equal(sqlite3_open(path, &c), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(c, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(c);
+	return n;
+}
+
+static int open_reg(enum merchant_id_scheme scheme, int mdigits, int tdigits)
+{
+	char err[256];
+	struct merchant_reg_opts o = {
+		.id_scheme = scheme, .merchant_id_digits = mdigits, .till_digits = tdigits,
+		.data_dir = dir, .country = "TZ", .tiers = tiers, .mcc = mcc,
+	};
+	snprintf(path, sizeof path, "%s/db%d.sqlite", dir, nfile++);
+	if (db_open(&db, path, 0, err, sizeof err) < 0) {
+		print_error("db_open: %s\n", err);
+		return -1;
+	}
+	raw("INSERT INTO dfsp (fsp_id, name) VALUES ('dfspa', 'DFSP A'), ('dfspb', 'DFSP B')");
+	if (merchant_reg_new(&reg, db, &o, err, sizeof err) < 0) {
+		print_error("merchant_reg_new: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	return open_reg(MERCHANT_ID_SEQUENTIAL, 8, 7);
+}
+
+static int setup_random(void **state)
+{
+	(void)state;
+	return open_reg(MERCHANT_ID_RANDOM, 10, 9);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	merchant_reg_free(reg);
+	db_close(db);
+	reg = NULL;
+	db = NULL;
+	return 0;
+}
+
+static void create_ok(const struct merchant_actor *a, const char *name, char id[MERCHANT_ID_MAX])
+{
+	struct merchant_errs errs;
+	struct merchant_in in = good(name);
+	int rc = merchant_create(reg, a, &in, id, &errs);
+	for (int i = 0; i < errs.n; i++)
+		print_error("%s: %s\n", errs.e[i].field, errs.e[i].message);
+	assert_int_equal(rc, 0);
+}
+
+static void audit_clean(void)
+{
+	assert_int_equal(audit_verify(db, NULL, NULL, NULL), 0);
+}
+
+static const char *status_of(const char *id)
+{
+	static char s[32];
+	json_t *m;
+	assert_int_equal(merchant_get_json(reg, &admin, id, &m), 0);
+	snprintf(s, sizeof s, "%s", json_string_value(json_object_get(m, "status")));
+	json_decref(m);
+	return s;
+}
+
+static int has_err(const struct merchant_errs *e, const char *field)
+{
+	for (int i = 0; i < e->n; i++)
+		if (strcmp(e->e[i].field, field) == 0)
+			return 1;
+	return 0;
+}
+
+/* ---- tests ---- */
+
+static void test_create_valid(void **state)
+{
+	(void)state;
+	char id[MERCHANT_ID_MAX], id2[MERCHANT_ID_MAX];
+	json_t *m;
+
+	create_ok(&maker, "Juma Shop", id);
+	assert_int_equal(strlen(id), 8);
+	assert_true(kyb_luhn_ok(id));
+	assert_true(merchant_id_valid(id, 8));
+	create_ok(&admin, "Second Shop", id2);
+	assert_true(strcmp(id2, id) > 0); /* sequential ids increase */
+	assert_true(atoll(id2) / 10 == atoll(id) / 10 + 1);
+
+	assert_int_equal(merchant_get_json(reg, &maker, id, &m), 0);
+	assert_string_equal(json_string_value(json_object_get(m, "status")), "DRAFT");
+	assert_string_equal(json_string_value(json_object_get(m, "trading_name")), "Juma Shop");
+	assert_string_equal(json_string_value(json_object_get(m, "dfsp")), "dfspa");
+	assert_string_equal(json_string_value(json_object_get(m, "created_by")), "alice");
+	json_t *owners = json_object_get(m, "owners");
+	assert_int_equal(json_array_size(owners), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(owners, 0), "phone")),
+			    "+255712345678");
+	json_t *locs = json_object_get(m, "locations");
+	assert_int_equal(json_array_size(locs), 1);
+	json_t *loc = json_array_get(locs, 0);
+	assert_string_equal(json_string_value(json_object_get(loc, "city")), "Dar es Salaam");
+	json_t *tills = json_object_get(loc, "tills");
+	assert_int_equal(json_array_size(tills), 1);
+	const char *till = json_string_value(json_object_get(json_array_get(tills, 0), "till_number"));
+	assert_non_null(till);
+	assert_int_equal(strlen(till), 7);
+	assert_true(merchant_id_valid(till, 7));
+	json_decref(m);
+
+	assert_int_equal(count("SELECT count(*) FROM audit WHERE action = 'create'"), 2);
+	assert_int_equal(count("SELECT count(*) FROM till"), 2);
+	audit_clean();
+}
+
+static void test_create_invalid(void **state)
+{
+	(void)state;
+	char id[MERCHANT_ID_MAX] = "";
+	struct merchant_errs errs;
+	struct merchant_owner_in owners[2] = {
+		good_owner,
+		{ "", "passport_x", "19900101123450000112", "+25571234567x" },
+	};
+	struct merchant_location_in locs[1] = { { "Shop", "A city far too long", NULL, 1, 91, 0 } };
+	struct merchant_in in = good("A trading name that is too long");
+	in.mcc = "0001";
+	in.type = "kiosk";
+	in.tier = "T7";
+	in.contact_email = "nobody";
+	in.owners = owners;
+	in.n_owners = 2;
+	in.locations = locs;
+
+	assert_int_equal(merchant_create(reg, &maker, &in, id, &errs), -EINVAL);
+	const char *want[] = { "trading_name", "type", "mcc", "tier", "contact_email",
+			       "owners[1].name", "owners[1].id_type", "owners[1].phone",
+			       "locations[0].city", "locations[0].lat" };
+	for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+		if (!has_err(&errs, want[i]))
+			print_error("missing error for %s\n", want[i]);
+		assert_true(has_err(&errs, want[i]));
+	}
+	assert_int_equal(errs.n, (int)(sizeof want / sizeof *want));
+	assert_false(has_err(&errs, "owners[0].phone"));
+	assert_non_null(strstr(errs.e[0].message, "trading_name"));
+
+	/* No owners, no locations; a bad national ID. */
+	in = good("Shop");
+	struct merchant_owner_in bad_id = good_owner;
+	bad_id.id_number = "19901301123450000112";
+	in.owners = &bad_id;
+	in.n_locations = 0;
+	assert_int_equal(merchant_create(reg, &maker, &in, id, &errs), -EINVAL);
+	assert_true(has_err(&errs, "owners[0].id_number"));
+	assert_true(has_err(&errs, "locations"));
+	in.n_owners = 0;
+	assert_int_equal(merchant_create(reg, &maker, &in, id, &errs), -EINVAL);
+	assert_true(has_err(&errs, "owners"));
+
+	assert_int_equal(count("SELECT count(*) FROM merchant"), 0);
+	assert_int_equal(count("SELECT count(*) FROM audit"), 0);
+}
+
+static void test_create_roles(void **state)
+{
+	(void)state;
+	char id[MERCHANT_ID_MAX];
+	struct merchant_errs errs;
+	struct merchant_in in = good("Shop");
+
+	assert_int_equal(merchant_create(reg, &checker, &in, id, &errs), -EACCES);
+	assert_int_equal(merchant_create(reg, &hub, &in, id, &errs), -EACCES);
+	assert_int_equal(merchant_create(reg, &auditor, &in, id, &errs), -EACCES);
+	struct merchant_actor ghost = { "g", "nosuchdfsp", ROLE_MAKER };
+	assert_int_equal(merchant_create(reg, &ghost, &in, id, &errs), -ENOENT);
+	assert_int_equal(count("SELECT count(*) FROM merchant"), 0);
+	assert_int_equal(count("SELECT count(*) FROM audit"), 0);
+}
+
+static void test_random_ids(void **state)
+{
+	(void)state;
+	char id[MERCHANT_ID_MAX];
+	for (int i = 0; i < 20; i++) {
+		create_ok(&maker, "Random", id);
+		assert_true(merchant_id_valid(id, 10));
+		assert_true(id[0] != '0');
+	}
+	assert_int_equal(count("SELECT count(*) FROM till WHERE length(till_number) = 9"), 20);
+	assert_int_equal(count("SELECT count(*) FROM id_alloc"), 0);
+	audit_clean();
+}
+
+static void test_approve_flow(void **state)
+{
+	(void)state;
+	char id[MERCHANT_ID_MAX], err[256];
+	json_t *m;
+
+	create_ok(&maker, "Juma Shop", id);
+	assert_int_equal(merchant_act(reg, &maker, id, MA_SUBMIT, NULL, err, sizeof err), 0);
+	assert_string_equal(status_of(id), "SUBMITTED");
+
+	/* maker == checker: refused, nothing changed */
+	struct merchant_actor self_check = { "alice", "dfspa", ROLE_DFSP_ADMIN };
+	long long audits = count("SELECT count(*) FROM audit");
+	assert_int_equal(merchant_act(reg, &self_check, id, MA_APPROVE, NULL, err, sizeof err),
+			 -EACCES);
+	assert_string_equal(status_of(id), "SUBMITTED");
+	assert_int_equal(count("SELECT count(*) FROM audit"), audits);
+	assert_int_equal(count("SELECT version FROM merchant"), 2);
+
+	/* another DFSP: not found */
+	assert_int_equal(merchant_act(reg, &other, id, MA_APPROVE, NULL, err, sizeof err), -ENOENT);
+	assert_int_equal(merchant_get_json(reg, &other, id, &m), -ENOENT);
+	assert_null(m);
+	/* a maker may not approve */
+	assert_int_equal(merchant_act(reg, &maker2, id, MA_APPROVE, NULL, err, sizeof err), -EACCES);
+	/* a hub-admin reads but never writes */
+	assert_int_equal(merchant_act(reg, &hub, id, MA_APPROVE, NULL, err, sizeof err), -EACCES);
+	assert_int_equal(merchant_get_json(reg, &hub, id, &m), 0);
+	assert_int_equal(json_array_size(json_object_get(m, "locations")), 1);
+	json_decref(m);
+
+	assert_int_equal(merchant_act(reg, &checker, id, MA_APPROVE, NULL, err, sizeof err), 0);
+	assert_int_equal(merchant_get_json(reg, &checker, id, &m), 0);
+	assert_string_equal(json_string_value(json_object_get(m, "status")), "APPROVED");
+	assert_string_equal(json_string_value(json_object_get(m, "submitted_by")), "alice");
+	assert_string_equal(json_string_value(json_object_get(m, "checked_by")), "bob");
+	json_decref(m);
+
+	/* forbidden transition, reason required */
+	assert_int_equal(merchant_act(reg, &checker, id, MA_APPROVE, NULL, err, sizeof err), -EPERM);
+	assert_int_equal(merchant_act(reg, &checker, id, MA_SUSPEND, NULL, err, sizeof err), -EINVAL);
+	assert_int_equal(merchant_act(reg, &checker, id, MA_SUSPEND, "", err, sizeof err), -EINVAL);
+	assert_string_equal(status_of(id), "APPROVED");
+	assert_int_equal(merchant_act(reg, &checker, id, MA_SUSPEND, "fraud report", err, sizeof err),
+			 0);
+	assert_string_equal(status_of(id), "SUSPENDED");
+	assert_int_equal(merchant_act(reg, &checker, id, MA_REINSTATE, NULL, err, sizeof err), -EINVAL);
+	assert_int_equal(merchant_act(reg, &checker, id, MA_REINSTATE, "cleared", err, sizeof err), 0);
+	assert_int_equal(merchant_act(reg, &admin, id, MA_CLOSE, NULL, err, sizeof err), 0);
+	assert_string_equal(status_of(id), "CLOSED");
+	assert_int_equal(merchant_act(reg, &admin, id, MA_CLOSE, NULL, err, sizeof err), -EPERM);
+	assert_int_equal(merchant_act(reg, &admin, "99999997", MA_CLOSE, NULL, err, sizeof err),
+			 -ENOENT);
+
+	assert_int_equal(count("SELECT count(*) FROM audit WHERE entity_id = (SELECT merchant_id "
+			       "FROM merchant)"), 6);
+	assert_int_equal(count("SELECT count(*) FROM audit WHERE action = 'approve' AND actor = 'bob' "
+			       "AND role = 'checker' AND json_extract(before_json, '$.status') = "
+			       "'SUBMITTED' AND json_extract(after_json, '$.status') = 'APPROVED'"),
+			 1);
+	assert_int_equal(count("SELECT count(*) FROM audit WHERE action = 'suspend' AND "
+			       "json_extract(after_json, '$.status_reason') = 'fraud report'"), 1);
+	audit_clean();
+}
+
+static void test_reject_revert(void **state)
+{
+	(void)state;
+	char a[MERCHANT_ID_MAX], b[MERCHANT_ID_MAX], err[256];
+
+	create_ok(&maker, "Shop A", a);
+	create_ok(&maker, "Shop B", b);
+	assert_int_equal(merchant_act(reg, &maker, a, MA_SUBMIT, NULL, err, sizeof err), 0);
+	assert_int_equal(merchant_act(reg, &maker, b, MA_SUBMIT, NULL, err, sizeof err), 0);
+	assert_int_equal(merchant_act(reg, &checker, a, MA_REJECT, NULL, err, sizeof err), -EINVAL);
+	assert_int_equal(merchant_act(reg, &checker, a, MA_REJECT, "fake ID", err, sizeof err), 0);
+	assert_string_equal(status_of(a), "REJECTED");
+	assert_int_equal(merchant_act(reg, &maker, a, MA_SUBMIT, NULL, err, sizeof err), -EPERM);
+	assert_int_equal(merchant_act(reg, &checker, b, MA_REVERT, "photo unreadable", err,
+				      sizeof err), 0);
+	assert_string_equal(status_of(b), "REVERTED");
+	/* re-submitted by another maker: now alice may check it */
+	assert_int_equal(merchant_act(reg, &maker2, b, MA_SUBMIT, NULL, err, sizeof err), 0);
+	struct merchant_actor alice_admin = { "alice", "dfspa", ROLE_DFSP_ADMIN };
+	assert_int_equal(merchant_act(reg, &alice_admin, b, MA_APPROVE, NULL, err, sizeof err), 0);
+	audit_clean();
+}
+
+static void test_list(void **state)
+{
+	(void)state;
+	char ids[25][MERCHANT_ID_MAX], x[MERCHANT_ID_MAX], err[256], name[32], cursor[MERCHANT_CURSOR_MAX];
+	json_t *items;
+
+	for (int i = 0; i < 25; i++) {
+		snprintf(name, sizeof name, "%s %02d", i % 5 == 0 ? "Mama Ntilie" : "Duka", i);
+		create_ok(i % 2 ? &maker : &maker2, name, ids[i]);
+		if (i % 3 == 0)
+			assert_int_equal(merchant_act(reg, &maker, ids[i], MA_SUBMIT, NULL, err,
+						      sizeof err), 0);
+	}
+	create_ok(&other_maker, "Mama Other DFSP", x);
+
+	/* all of dfspa, 10 a page: 10, 10, 5, in merchant_id order, no repeats */
+	struct merchant_filter f = { .limit = 10 };
+	int seen = 0;
+	char last[MERCHANT_ID_MAX] = "";
+	for (int page = 0; page < 3; page++) {
+		assert_int_equal(merchant_list(reg, &maker, &f, &items, cursor), 0);
+		assert_int_equal(json_array_size(items), page < 2 ? 10 : 5);
+		size_t i;
+		json_t *m;
+		json_array_foreach(items, i, m) {
+			const char *id = json_string_value(json_object_get(m, "merchant_id"));
+			assert_true(strcmp(id, last) > 0);
+			assert_string_equal(id, ids[seen]);
+			snprintf(last, sizeof last, "%s", id);
+			seen++;
+		}
+		json_decref(items);
+		if (page < 2)
+			assert_true(cursor[0] != '\0');
+		else
+			assert_string_equal(cursor, "");
+		static char keep[MERCHANT_CURSOR_MAX];
+		memcpy(keep, cursor, sizeof keep);
+		f.cursor = keep;
+	}
+	assert_int_equal(seen, 25);
+
+	/* filters */
+	struct merchant_filter fs = { .status = "SUBMITTED" };
+	assert_int_equal(merchant_list(reg, &maker, &fs, &items, cursor), 0);
+	assert_int_equal(json_array_size(items), 9); /* 0, 3, ..., 24 */
+	json_decref(items);
+	struct merchant_filter ft = { .tier = "T1", .status = "DRAFT" };
+	assert_int_equal(merchant_list(reg, &maker, &ft, &items, cursor), 0);
+	assert_int_equal(json_array_size(items), 16);
+	json_decref(items);
+	struct merchant_filter fq = { .text = "ntilie" };
+	assert_int_equal(merchant_list(reg, &maker, &fq, &items, cursor), 0);
+	assert_int_equal(json_array_size(items), 5); /* not the other DFSP's */
+	json_decref(items);
+	struct merchant_filter fshort = { .text = "07" };
+	assert_int_equal(merchant_list(reg, &maker, &fshort, &items, cursor), 0);
+	assert_int_equal(json_array_size(items), 1);
+	json_decref(items);
+	struct merchant_filter fpct = { .text = "%" };
+	assert_int_equal(merchant_list(reg, &maker, &fpct, &items, cursor), 0);
+	assert_int_equal(json_array_size(items), 0);
+	json_decref(items);
+	/* the other DFSP sees only its own; hub-admin sees all */
+	struct merchant_filter all = { .limit = 200 };
+	assert_int_equal(merchant_list(reg, &other, &all, &items, cursor), 0);
+	assert_int_equal(json_array_size(items), 1);
+	json_decref(items);
+	assert_int_equal(merchant_list(reg, &hub, &all, &items, cursor), 0);
+	assert_int_equal(json_array_size(items), 26);
+	json_decref(items);
+	/* bad filters */
+	struct merchant_filter bad1 = { .cursor = "x123" }, bad2 = { .status = "draft" },
+			       bad3 = { .limit = 201 }, bad4 = { .tier = "T9" };
+	assert_int_equal(merchant_list(reg, &maker, &bad1, &items, cursor), -EINVAL);
+	assert_int_equal(merchant_list(reg, &maker, &bad2, &items, cursor), -EINVAL);
+	assert_int_equal(merchant_list(reg, &maker, &bad3, &items, cursor), -EINVAL);
+	assert_int_equal(merchant_list(reg, &maker, &bad4, &items, cursor), -EINVAL);
+	assert_null(items);
+}
+
+static void test_patch(void **state)
+{
+	(void)state;
+	char id[MERCHANT_ID_MAX], err[256];
+	struct merchant_errs errs;
+	json_t *m;
+
+	create_ok(&maker, "Old Name", id);
+	struct merchant_patch p = { .trading_name = "New Name", .mcc = "5812" };
+	assert_int_equal(merchant_patch(reg, &maker2, id, &p, &errs), 0);
+	assert_int_equal(merchant_get_json(reg, &maker, id, &m), 0);
+	assert_string_equal(json_string_value(json_object_get(m, "trading_name")), "New Name");
+	assert_string_equal(json_string_value(json_object_get(m, "mcc")), "5812");
+	assert_string_equal(json_string_value(json_object_get(m, "legal_name")),
+			    "Juma Hassan Enterprises"); /* untouched */
+	assert_int_equal(json_integer_value(json_object_get(m, "version")), 2);
+	json_decref(m);
+	assert_int_equal(count("SELECT count(*) FROM audit WHERE action = 'update' AND "
+			       "json_extract(before_json, '$.trading_name') = 'Old Name' AND "
+			       "json_extract(after_json, '$.trading_name') = 'New Name'"), 1);
+	/* the search index follows */
+	struct merchant_filter fq = { .text = "new name" };
+	json_t *items;
+	char cursor[MERCHANT_CURSOR_MAX];
+	assert_int_equal(merchant_list(reg, &maker, &fq, &items, cursor), 0);
+	assert_int_equal(json_array_size(items), 1);
+	json_decref(items);
+
+	struct merchant_patch bad = { .trading_name = " padded", .contact_phone = "0712345678",
+				      .mcc = "12" };
+	assert_int_equal(merchant_patch(reg, &maker, id, &bad, &errs), -EINVAL);
+	assert_int_equal(errs.n, 3);
+	assert_true(has_err(&errs, "contact_phone"));
+	assert_int_equal(merchant_patch(reg, &checker, id, &p, &errs), -EACCES);
+	assert_int_equal(merchant_patch(reg, &other_maker, id, &p, &errs), -ENOENT);
+
+	assert_int_equal(merchant_act(reg, &maker, id, MA_SUBMIT, NULL, err, sizeof err), 0);
+	assert_int_equal(merchant_patch(reg, &maker, id, &p, &errs), -EPERM);
+	assert_int_equal(merchant_act(reg, &checker, id, MA_REVERT, "fix", err, sizeof err), 0);
+	assert_int_equal(merchant_patch(reg, &maker, id, &p, &errs), 0);
+	assert_int_equal(count("SELECT count(*) FROM audit WHERE action = 'update'"), 2);
+	audit_clean();
+}
+
+static void test_tills(void **state)
+{
+	(void)state;
+	char id[MERCHANT_ID_MAX], x[MERCHANT_ID_MAX], till[MERCHANT_ID_MAX], err[256];
+
+	create_ok(&maker, "Shop", id);
+	create_ok(&other_maker, "Other", x);
+	long long loc = count("SELECT id FROM location WHERE dfsp = 'dfspa'");
+	long long xloc = count("SELECT id FROM location WHERE dfsp = 'dfspb'");
+	assert_int_equal(merchant_till_add(reg, &maker, id, loc, "Counter 2", till), 0);
+	assert_true(merchant_id_valid(till, 7));
+	assert_int_equal(count("SELECT count(*) FROM till WHERE dfsp = 'dfspa'"), 2);
+	/* another merchant's location, another DFSP's merchant */
+	assert_int_equal(merchant_till_add(reg, &maker, id, xloc, NULL, till), -ENOENT);
+	assert_int_equal(merchant_till_add(reg, &maker, x, xloc, NULL, till), -ENOENT);
+	assert_int_equal(merchant_till_add(reg, &checker, id, loc, NULL, till), -EACCES);
+	assert_int_equal(merchant_act(reg, &admin, id, MA_CLOSE, NULL, err, sizeof err), 0);
+	assert_int_equal(merchant_till_add(reg, &maker, id, loc, NULL, till), -EPERM);
+	assert_int_equal(count("SELECT count(*) FROM till"), 3);
+	assert_int_equal(count("SELECT count(*) FROM audit WHERE action = 'till_add'"), 1);
+	audit_clean();
+}
+
+static void test_self_register(void **state)
+{
+	(void)state;
+	char id[MERCHANT_ID_MAX], err[256];
+	struct merchant_errs errs;
+	struct merchant_in in = good("Mama Ntilie");
+
+	assert_int_equal(merchant_self_register(reg, "dfspa", "+255712345678", &in, id, &errs),
+			 -EINVAL);
+	assert_true(has_err(&errs, "tier"));
+	in.tier = NULL;
+	assert_int_equal(merchant_self_register(reg, "dfspa", "+255712345678", &in, id, &errs), 0);
+	assert_string_equal(status_of(id), "APPROVED");
+	assert_int_equal(count("SELECT count(*) FROM merchant WHERE tier = 'T0'"), 1);
+	assert_int_equal(count("SELECT count(*) FROM audit WHERE action = 'self_register' AND "
+			       "role = 'merchant'"), 1);
+	/* the DFSP reviews it later */
+	assert_int_equal(merchant_act(reg, &checker, id, MA_SUSPEND, "review", err, sizeof err), 0);
+	audit_clean();
+}
+
+static void test_sequential_exhausted(void **state)
+{
+	(void)state;
+	char id[MERCHANT_ID_MAX];
+	struct merchant_errs errs;
+	struct merchant_in in = good("Shop");
+
+	create_ok(&maker, "Shop", id);
+	raw("UPDATE id_alloc SET next_seq = 9999999 WHERE kind = 'merchant'");
+	create_ok(&maker, "Last", id);
+	assert_true(strncmp(id, "9999999", 7) == 0);
+	assert_int_equal(merchant_create(reg, &maker, &in, id, &errs), -ENOSPC);
+	assert_int_equal(count("SELECT count(*) FROM merchant"), 2);
+	audit_clean();
+}
+
+static void test_documents(void **state)
+{
+	(void)state;
+	char id[MERCHANT_ID_MAX], x[MERCHANT_ID_MAX], sha[65], p[600], ct[128], err[256];
+	long long doc = 0, size = 0;
+	static const char pdf[] = "%PDF-1.4 permit";
+	json_t *m;
+
+	create_ok(&maker, "Shop", id);
+	create_ok(&other_maker, "Other", x);
+	assert_int_equal(merchant_doc_add(reg, &maker, id, "trading_permit", "application/pdf", pdf,
+					  sizeof pdf - 1, &doc, sha), 0);
+	assert_true(doc > 0);
+	assert_int_equal(strlen(sha), 64);
+	/* sha256 of the bytes, computed apart */
+	unsigned char md[32];
+	unsigned int n;
+	char want[65];
+	assert_int_equal(EVP_Digest(pdf, sizeof pdf - 1, md, &n, EVP_sha256(), NULL), 1);
+	for (int i = 0; i < 32; i++)
+		snprintf(want + 2 * i, 3, "%02x", md[i]);
+	assert_string_equal(sha, want);
+	assert_int_equal(merchant_doc_path(reg, &maker, id, doc, p, sizeof p, ct, &size), 0);
+	assert_string_equal(ct, "application/pdf");
+	assert_int_equal(size, sizeof pdf - 1);
+	FILE *f = fopen(p, "rb");
+	assert_non_null(f);
+	char buf[64] = "";
+	assert_int_equal(fread(buf, 1, sizeof buf, f), sizeof pdf - 1);
+	fclose(f);
+	assert_memory_equal(buf, pdf, sizeof pdf - 1);
+	assert_non_null(strstr(p, "/documents/"));
+
+	assert_int_equal(merchant_get_json(reg, &maker, id, &m), 0);
+	json_t *docs = json_object_get(m, "documents");
+	assert_int_equal(json_array_size(docs), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(docs, 0), "state")),
+			    "PENDING");
+	json_decref(m);
+
+	/* tenancy, limits, roles, form */
+	assert_int_equal(merchant_doc_path(reg, &other, id, doc, p, sizeof p, ct, &size), -ENOENT);
+	assert_int_equal(merchant_doc_add(reg, &other_maker, id, "id_copy", "image/png", "x", 1, &doc,
+					  NULL), -ENOENT);
+	char *big = calloc(1, 5242881);
+	assert_non_null(big);
+	assert_int_equal(merchant_doc_add(reg, &maker, id, "id_copy", "image/png", big, 5242881,
+					  &doc, NULL), -EFBIG);
+	assert_int_equal(merchant_doc_add(reg, &maker, id, "id_copy", "image/png", big, 5242880,
+					  &doc, NULL), 0);
+	free(big);
+	assert_int_equal(merchant_doc_add(reg, &maker, id, "ID copy", "image/png", "x", 1, &doc,
+					  NULL), -EINVAL);
+	assert_int_equal(merchant_doc_add(reg, &checker, id, "id_copy", "image/png", "x", 1, &doc,
+					  NULL), -EACCES);
+	assert_int_equal(merchant_act(reg, &admin, id, MA_CLOSE, NULL, err, sizeof err), 0);
+	assert_int_equal(merchant_doc_add(reg, &maker, id, "id_copy", "image/png", "x", 1, &doc,
+					  NULL), -EPERM);
+	assert_int_equal(count("SELECT count(*) FROM document"), 2);
+	assert_int_equal(count("SELECT count(*) FROM audit WHERE action = 'document_add' AND "
+			       "instr(after_json, '%PDF-1.4') = 0"), 2);
+	audit_clean();
+}
+
+static void test_tier_requests(void **state)
+{
+	(void)state;
+	char id[MERCHANT_ID_MAX], err[256];
+	long long req = 0, req2 = 0;
+
+	create_ok(&maker, "Shop", id);
+	assert_int_equal(merchant_tier_request(reg, &maker, id, "T1", &req), -EINVAL); /* current */
+	assert_int_equal(merchant_tier_request(reg, &maker, id, "T8", &req), -EINVAL);
+	assert_int_equal(merchant_tier_request(reg, &other_maker, id, "T2", &req), -ENOENT);
+	assert_int_equal(merchant_tier_request(reg, &checker, id, "T2", &req), -EACCES);
+	assert_int_equal(merchant_tier_request(reg, &maker, id, "T2", &req), 0);
+	assert_int_equal(merchant_tier_request(reg, &maker2, id, "T2", &req2), -EEXIST);
+
+	/* maker == checker refused, nothing changed */
+	struct merchant_actor alice_admin = { "alice", "dfspa", ROLE_DFSP_ADMIN };
+	long long audits = count("SELECT count(*) FROM audit");
+	assert_int_equal(merchant_tier_review(reg, &alice_admin, id, req, 1, NULL, err, sizeof err),
+			 -EACCES);
+	assert_int_equal(merchant_tier_review(reg, &other, id, req, 1, NULL, err, sizeof err), -ENOENT);
+	assert_int_equal(merchant_tier_review(reg, &maker2, id, req, 1, NULL, err, sizeof err), -EACCES);
+	assert_int_equal(merchant_tier_review(reg, &checker, id, req, 0, NULL, err, sizeof err), -EINVAL);
+	assert_int_equal(count("SELECT count(*) FROM audit"), audits);
+	assert_int_equal(count("SELECT count(*) FROM merchant WHERE tier = 'T1'"), 1);
+
+	assert_int_equal(merchant_tier_review(reg, &checker, id, req, 1, NULL, err, sizeof err), 0);
+	assert_int_equal(count("SELECT count(*) FROM merchant WHERE tier = 'T2'"), 1);
+	assert_int_equal(count("SELECT count(*) FROM tier_request WHERE status = 'APPROVED' AND "
+			       "reviewed_by = 'bob'"), 1);
+	assert_int_equal(merchant_tier_review(reg, &checker, id, req, 1, NULL, err, sizeof err), -EPERM);
+
+	/* a rejected request leaves the tier */
+	assert_int_equal(merchant_tier_request(reg, &maker, id, "T1", &req2), 0);
+	assert_int_equal(merchant_tier_review(reg, &checker, id, req2, 0, "no", err, sizeof err), 0);
+	assert_int_equal(count("SELECT count(*) FROM merchant WHERE tier = 'T2'"), 1);
+	assert_int_equal(count("SELECT count(*) FROM audit WHERE entity = 'tier_request'"), 4);
+	audit_clean();
+}
+
+static void test_id_valid(void **state)
+{
+	(void)state;
+	assert_true(merchant_id_valid("79927398713", 11));
+	assert_false(merchant_id_valid("79927398710", 11));
+	assert_false(merchant_id_valid("79927398713", 10));
+	assert_false(merchant_id_valid("7992739871a", 11));
+	assert_false(merchant_id_valid(NULL, 11));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_id_valid),
+		cmocka_unit_test_setup_teardown(test_create_valid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create_invalid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create_roles, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_random_ids, setup_random, teardown),
+		cmocka_unit_test_setup_teardown(test_approve_flow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reject_revert, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_patch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tills, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_self_register, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sequential_exhausted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_documents, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tier_requests, setup, teardown),
+	};
+	return cmocka_run_group_tests_name("merchant", tests, group_setup, group_teardown);
+}
