@@ -8,6 +8,7 @@
 #ifndef GW_GW_H
 #define GW_GW_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "gateway/cfg.h"
@@ -15,12 +16,21 @@
 struct ev;
 struct db;
 struct http;
+struct http_route;
+struct merchant_reg;
+struct kyb_tiers;
+struct kyb_mcc;
 
 struct gw {
 	struct cfg cfg;        /* owned: the configuration in force */
 	struct ev *ev;         /* owned */
 	struct db *db;         /* owned */
 	struct http *http;     /* owned */
+	struct merchant_reg *reg; /* owned: the merchant registry on db */
+	struct kyb_tiers *tiers;  /* owned: KYB tiers ([kyb] tiers_file or built-in) */
+	struct kyb_mcc *mcc;      /* owned: the built-in MCC table */
+	struct http_route *routes;/* owned: the API's routes and /healthz */
+	size_t nroutes;
 	uint64_t started_ms;   /* ev_now_ms() at start */
 	int stopping;          /* SIGTERM/SIGINT seen: no new work */
 	uint64_t stop_deadline;/* ev_now_ms() past which in-flight work is dropped */

@@ -31,6 +31,7 @@ struct http {
 	void *arg;
 	struct http_limits lim;
 	unsigned port;
+	uint64_t replies[6];      /* replies by status class (index 1..5; 0 other) */
 };
 
 struct http_req {
@@ -49,6 +50,10 @@ struct http_req {
 	enum MHD_Result result;
 	int nhdr;
 	char *hdr[MAX_HDRS][2];   /* owned copies */
+	int capture;              /* keep a copy of the reply (http_capture()) */
+	unsigned rstatus;         /* the reply's status, once replied */
+	char *rtype, *rbody;      /* owned copies, when capture was set */
+	size_t rlen;
 };
 
 /* ---- replies ---- */
@@ -75,6 +80,18 @@ void http_reply(struct http_req *r, unsigned status, const char *content_type,
 	if (r->replied)
 		return; /* a handler bug; the first answer stands */
 	r->replied = 1;
+	r->rstatus = status;
+	if (r->capture) {
+		r->rtype = content_type ? strdup(content_type) : NULL;
+		r->rbody = malloc(len + 1);
+		if (r->rbody) {
+			if (len)
+				memcpy(r->rbody, body, len);
+			r->rbody[len] = '\0';
+			r->rlen = len;
+		}
+	}
+	r->h->replies[status / 100 < 6 ? status / 100 : 0]++;
 	struct MHD_Response *resp =
 		MHD_create_response_from_buffer(len, (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
 	if (!resp) {
@@ -125,6 +142,28 @@ void http_problem(struct http_req *r, unsigned status, const char *code, json_t 
 	}
 	http_reply(r, status, "application/problem+json", s, strlen(s));
 	free(s);
+}
+
+void http_capture(struct http_req *r)
+{
+	r->capture = 1;
+}
+
+int http_captured(const struct http_req *r, unsigned *status, const char **content_type,
+		  const char **body, size_t *len)
+{
+	if (!r->replied || !r->rbody)
+		return -ENOENT;
+	*status = r->rstatus;
+	*content_type = r->rtype;
+	*body = r->rbody;
+	*len = r->rlen;
+	return 0;
+}
+
+uint64_t http_replies(const struct http *h, unsigned cls)
+{
+	return cls < 6 ? h->replies[cls] : 0;
 }
 
 /* ---- the request ---- */
@@ -363,6 +402,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	free(r->path);
 	free(r->segbuf);
 	free(r->body);
+	free(r->rtype);
+	free(r->rbody);
 	free(r);
 	*con_cls = NULL;
 }

@@ -11,6 +11,7 @@
 #define GW_HTTP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -93,5 +94,19 @@ void http_reply_json(struct http_req *r, unsigned status, json_t *j);
  * machine-readable word ("not_found", "validation_failed", ...). */
 void http_problem(struct http_req *r, unsigned status, const char *code, json_t *errors,
 		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* Asks that the coming reply be kept (status, content type and a copy of
+ * the body), for http_captured(): the idempotency record of a POST. */
+void http_capture(struct http_req *r);
+
+/* After a reply made with capture on: the reply, borrowed from r (valid
+ * during the handler). body is NUL terminated after len bytes. Returns 0,
+ * or -ENOENT if no reply was kept (none yet, no capture, or no memory). */
+int http_captured(const struct http_req *r, unsigned *status, const char **content_type,
+		  const char **body, size_t *len);
+
+/* Replies sent since the start with status class cls (1..5: 1xx..5xx;
+ * 0 anything else), for GET /metrics. */
+uint64_t http_replies(const struct http *h, unsigned cls);
 
 #endif /* GW_HTTP_H */

@@ -14,6 +14,7 @@
 
 #include <openssl/crypto.h>
 
+#include "gateway/api.h"
 #include "gateway/auth.h"
 #include "gateway/cfg.h"
 #include "gateway/cmd.h"
@@ -22,6 +23,9 @@
 #include "gateway/gw.h"
 #include "gateway/http.h"
 #include "gateway/log.h"
+#include "kyb/kyb_mcc.h"
+#include "kyb/kyb_tier.h"
+#include "merchant/merchant.h"
 
 #define STOP_POLL_MS 50
 
@@ -36,9 +40,7 @@ static void h_healthz(struct http_req *r, void *arg)
 	http_reply_json(r, gw->stopping ? 503 : 200, j);
 }
 
-static const struct http_route routes[] = {
-	{ "GET", "/healthz", h_healthz },
-};
+static const struct http_route health_route = { "GET", "/healthz", h_healthz };
 
 /* ---- signals and shutdown ---- */
 
@@ -112,6 +114,35 @@ static int mkdir_p(const char *path)
 	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
 }
 
+/* The merchant registry with the configured tiers (the built-in ones
+ * unless [kyb] tiers_file) and the built-in MCC table. Returns 0 or a
+ * negative errno with a message in err. */
+static int registry_open(struct gw *gw, char *err, size_t errlen)
+{
+	struct kyb_tier_errs te = { 0 };
+	const struct cfg *c = &gw->cfg;
+	int rc = c->kyb_tiers_file[0] ? kyb_tiers_load(c->kyb_tiers_file, &gw->tiers, &te)
+				      : kyb_tiers_builtin(&gw->tiers, &te);
+	if (rc < 0) {
+		snprintf(err, errlen, "KYB tiers: %.200s", te.n ? te.e[0].msg : strerror(-rc));
+		return rc;
+	}
+	if ((rc = kyb_mcc_builtin(&gw->mcc, err, errlen)) < 0)
+		return rc;
+	struct merchant_reg_opts o = {
+		.id_scheme = strcmp(c->merchant_id_scheme, "random") == 0 ? MERCHANT_ID_RANDOM
+									: MERCHANT_ID_SEQUENTIAL,
+		.merchant_id_digits = (int)c->merchant_merchant_id_digits,
+		.till_digits = (int)c->merchant_till_digits,
+		.data_dir = c->gateway_data_dir,
+		.country = c->gateway_country,
+		.tiers = gw->tiers,
+		.mcc = gw->mcc,
+		.max_document_bytes = (size_t)c->merchant_max_document_bytes,
+	};
+	return merchant_reg_new(&gw->reg, gw->db, &o, err, errlen);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: tillgate serve [-c FILE] [--set SECTION.KEY=VALUE ...]\n\n"
@@ -121,7 +152,8 @@ static void usage(FILE *f)
 		   "  -c, --config FILE   configuration file (see data/tillgate.conf.example)\n"
 		   "  --set S.K=V         override key K of section [S]\n"
 		   "  -h, --help          this help\n\n"
-		   "Endpoints so far: GET /healthz.\n");
+		   "Endpoints: GET /healthz, GET /metrics and the admin API under /v1\n"
+		   "(docs/api.md).\n");
 }
 
 /* Everything between the configuration and the loop. On a first start
@@ -150,18 +182,31 @@ static int start(struct gw *gw, struct auth_boot *boot)
 		LOGE(LC_MAIN, "cannot create the first API keys", "error=\"%s\"", strerror(-rc));
 		return -1;
 	}
+	if ((rc = registry_open(gw, err, sizeof err)) < 0) {
+		LOGE(LC_MAIN, "cannot open the merchant registry", "error=\"%s\"", err);
+		return -1;
+	}
 	gw->ev = ev_new(err, sizeof err);
 	if (!gw->ev) {
 		LOGE(LC_MAIN, "cannot create the event loop", "error=\"%s\"", err);
 		return -1;
 	}
+	/* One body limit for the server: the larger of the two; the API
+	 * holds JSON bodies to http.max_body_bytes itself (gateway/api.h). */
+	long long max_body = gw->cfg.http_max_body_bytes > gw->cfg.merchant_max_document_bytes
+				     ? gw->cfg.http_max_body_bytes
+				     : gw->cfg.merchant_max_document_bytes;
+	gw->routes = api_routes(&health_route, 1, &gw->nroutes);
+	if (!gw->routes) {
+		LOGE(LC_MAIN, "out of memory", NULL);
+		return -1;
+	}
 	struct http_limits lim = {
-		.max_body = (size_t)gw->cfg.http_max_body_bytes,
+		.max_body = (size_t)max_body,
 		.max_conns = (unsigned)gw->cfg.http_max_connections,
 		.timeout_s = (unsigned)gw->cfg.http_request_timeout_s,
 	};
-	gw->http = http_new(gw->ev, gw->cfg.gateway_listen, routes, sizeof routes / sizeof routes[0],
-			    gw, &lim, err, sizeof err);
+	gw->http = http_new(gw->ev, gw->cfg.gateway_listen, gw->routes, gw->nroutes, gw, &lim, err, sizeof err);
 	if (!gw->http) {
 		LOGE(LC_MAIN, "cannot start the HTTP server", "error=\"%s\"", err);
 		return -1;
@@ -183,6 +228,10 @@ static void stop(struct gw *gw)
 	if (gw->stop_timer)
 		ev_timer_del(gw->ev, gw->stop_timer);
 	ev_free(gw->ev);
+	free(gw->routes);
+	merchant_reg_free(gw->reg);
+	kyb_tiers_free(gw->tiers);
+	kyb_mcc_free(gw->mcc);
 	db_close(gw->db);
 	cfg_free(&gw->cfg);
 }

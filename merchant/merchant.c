@@ -54,6 +54,7 @@ enum {
 	R_TREQ_GET,
 	R_TREQ_SET,
 	R_TIER_SET,
+	R_TILL_FIND,
 	R__COUNT
 };
 
@@ -131,6 +132,8 @@ static const char *const reg_sql[R__COUNT] = {
 		"updated = " NOW " WHERE dfsp = :dfsp AND id = :id AND status = 'PENDING'",
 	[R_TIER_SET] = "UPDATE merchant SET tier = :tier, updated = " NOW ", version = version + 1 "
 		"WHERE dfsp = :dfsp AND merchant_id = :merchant_id AND tier = :from_tier",
+	[R_TILL_FIND] = "SELECT merchant_id, status, location_id FROM till WHERE till_number = :till "
+		"AND (dfsp = :dfsp OR :hub)",
 };
 
 struct merchant_reg {
@@ -1215,6 +1218,27 @@ int merchant_doc_path(struct merchant_reg *reg, const struct merchant_actor *act
 	*size = sqlite3_column_int64(st, 2);
 	db_reset(st);
 	return n < 0 || (size_t)n >= pathlen ? -ENAMETOOLONG : 0;
+}
+
+int merchant_till_find(struct merchant_reg *reg, const struct merchant_actor *actor,
+		       const char *till, char merchant_id[MERCHANT_ID_MAX], char status[16],
+		       long long *location_id)
+{
+	sqlite3_stmt *st = reg->st[R_TILL_FIND];
+	int rc;
+
+	if ((rc = bind_texts(st, ":till", till, ":dfsp", actor->dfsp, (const char *)NULL)) < 0 ||
+	    (rc = db_bind_int64(st, ":hub", actor->role == ROLE_HUB_ADMIN)) < 0)
+		return rc;
+	rc = db_step(st);
+	if (rc <= 0)
+		return rc == 0 ? -ENOENT : rc;
+	snprintf(merchant_id, MERCHANT_ID_MAX, "%s", (const char *)sqlite3_column_text(st, 0));
+	snprintf(status, 16, "%s", (const char *)sqlite3_column_text(st, 1));
+	if (location_id)
+		*location_id = sqlite3_column_int64(st, 2);
+	db_reset(st);
+	return 0;
 }
 
 /* ---- tier requests ---- */

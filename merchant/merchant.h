@@ -195,6 +195,15 @@ int merchant_till_add(struct merchant_reg *reg, const struct merchant_actor *act
 		      const char *merchant_id, long long location_id, const char *label,
 		      char till_out[MERCHANT_ID_MAX]);
 
+/* Finds till number till (scoped by actor->dfsp; a hub-admin finds any):
+ * merchant_id (MERCHANT_ID_MAX bytes) gets its merchant, status (16
+ * bytes) the till's status (ACTIVE, SUSPENDED, CLOSED), *location_id (may
+ * be NULL) its location. Read only. Returns 0, -ENOENT (no such till, or
+ * another DFSP's), -EIO. */
+int merchant_till_find(struct merchant_reg *reg, const struct merchant_actor *actor,
+		       const char *till, char merchant_id[MERCHANT_ID_MAX], char status[16],
+		       long long *location_id);
+
 /* Stores a KYB document of the merchant (roles maker, dfsp-admin; not
  * for REJECTED or CLOSED merchants): the len bytes of data (borrowed) go
  * to <data_dir>/documents/<sha256> (content-addressed, written with

@@ -1,0 +1,1139 @@
+/* api.c -- the admin HTTP API: authentication, idempotency, and the /v1
+ * handlers over the merchant registry and the DFSP and key functions.
+ * Contracts in api.h; the endpoints in docs/api.md. */
+#include "gateway/api.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "gateway/auth.h"
+#include "gateway/db.h"
+#include "gateway/gw.h"
+#include "gateway/log.h"
+#include "merchant/merchant.h"
+#include "qr/qr_emv.h"
+#include "qr/qr_render.h"
+
+#define IDEM_KEY_MAX 255
+
+/* ---- the API's own SQL ---- */
+
+enum { A_IDEM_GET, A_IDEM_PUT, A_AUDIT, A_COUNT_STATUS, A__COUNT };
+
+static const char *const api_sql[A__COUNT] = {
+	[A_IDEM_GET] = "SELECT request_sha256, status, content_type, body FROM idempotency "
+		"WHERE key_id = :key_id AND idem_key = :idem_key",
+	[A_IDEM_PUT] = "INSERT INTO idempotency (key_id, idem_key, dfsp, request_sha256, status, "
+		"content_type, body) VALUES (:key_id, :idem_key, :dfsp, :sha, :status, :ctype, :body)",
+	[A_AUDIT] = "SELECT id, ts, actor, role, action, entity, entity_id, before_json, after_json "
+		"FROM audit WHERE dfsp = :dfsp AND entity_id = :entity_id ORDER BY id",
+	[A_COUNT_STATUS] = "SELECT status, count(*) FROM merchant GROUP BY status ORDER BY status",
+};
+
+static sqlite3_stmt **api_stmts(struct gw *gw)
+{
+	sqlite3_stmt **st = NULL;
+	char err[256];
+	/* The same table each time: db.c prepares it once. */
+	if (db_prepare_table(gw->db, api_sql, A__COUNT, &st, err, sizeof err) < 0) {
+		LOGE(LC_HTTP, "cannot prepare the API statements", "error=\"%s\"", err);
+		return NULL;
+	}
+	return st;
+}
+
+/* ---- answers ---- */
+
+/* Answers a registry or auth error code. msg (may be NULL) is the detail. */
+static void reply_rc(struct http_req *r, int rc, const char *msg)
+{
+	switch (rc) {
+	case -ENOENT:
+		http_problem(r, 404, "not_found", NULL, "%s", msg && *msg ? msg : "no such resource");
+		break;
+	case -EACCES:
+		if (msg && strncmp(msg, "maker-checker", 13) == 0)
+			http_problem(r, 403, "maker_checker", NULL, "%s", msg);
+		else
+			http_problem(r, 403, "forbidden", NULL, "%s",
+				     msg && *msg ? msg : "this key's role may not do this");
+		break;
+	case -EPERM:
+		http_problem(r, 409, "invalid_transition", NULL, "%s",
+			     msg && *msg ? msg : "not allowed in the merchant's status");
+		break;
+	case -EINVAL:
+		http_problem(r, 422, "validation_failed", NULL, "%s", msg && *msg ? msg : "invalid input");
+		break;
+	case -EEXIST:
+		http_problem(r, 409, "exists", NULL, "%s", msg && *msg ? msg : "it exists already");
+		break;
+	case -EALREADY:
+		http_problem(r, 409, "already_done", NULL, "%s", msg && *msg ? msg : "done already");
+		break;
+	case -EFBIG:
+		http_problem(r, 413, "payload_too_large", NULL, "%s", msg && *msg ? msg : "too large");
+		break;
+	case -EBUSY:
+		http_add_header(r, "Retry-After", "1");
+		http_problem(r, 503, "busy", NULL, "the database is busy; retry");
+		break;
+	case -ENOSPC:
+		http_problem(r, 507, "no_space", NULL, "out of ids or disk space");
+		break;
+	default:
+		LOGE(LC_HTTP, "request failed", "path=%s error=\"%s\"", http_path(r), strerror(-rc));
+		http_problem(r, 500, "internal", NULL, "internal error");
+		break;
+	}
+}
+
+static json_t *errs_json(const struct merchant_errs *e)
+{
+	json_t *a = json_array();
+	for (int i = 0; a && i < e->n; i++)
+		json_array_append_new(a, json_pack("{s:s,s:s}", "field", e->e[i].field, "message",
+						   e->e[i].message));
+	return a;
+}
+
+/* 422 with one {field, message}. */
+static void reply_invalid(struct http_req *r, const char *field, const char *msg)
+{
+	json_t *a = json_pack("[{s:s,s:s}]", "field", field, "message", msg);
+	http_problem(r, 422, "validation_failed", a, "%s: %s", field, msg);
+}
+
+/* The body as a JSON object, held to [http] max_body_bytes (api.h). NULL
+ * after answering. */
+static json_t *json_in(struct http_req *r, struct gw *gw)
+{
+	size_t len;
+	http_body(r, &len);
+	if (len > (size_t)gw->cfg.http_max_body_bytes) {
+		http_problem(r, 413, "payload_too_large", NULL,
+			     "the body is %zu bytes, over the limit of %lld", len,
+			     gw->cfg.http_max_body_bytes);
+		return NULL;
+	}
+	return http_json_body(r);
+}
+
+static struct merchant_actor mactor(const struct auth_actor *a)
+{
+	struct merchant_actor m = {
+		.user = a->user,
+		.dfsp = a->dfsp[0] ? a->dfsp : NULL,
+		.role = a->role,
+	};
+	return m;
+}
+
+/* ---- authentication and idempotency ---- */
+
+typedef void (*api_fn)(struct http_req *r, struct gw *gw, const struct auth_actor *a);
+
+static void sha256_hex(EVP_MD_CTX *c, char out[65])
+{
+	unsigned char md[32];
+	unsigned mdlen = 0;
+	EVP_DigestFinal_ex(c, md, &mdlen);
+	for (unsigned i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+static void hash_part(EVP_MD_CTX *c, const char *s, size_t n)
+{
+	/* Length-prefixed, so that parts cannot run into each other. */
+	char pre[24];
+	int k = snprintf(pre, sizeof pre, "%zu:", n);
+	EVP_DigestUpdate(c, pre, (size_t)k);
+	if (n)
+		EVP_DigestUpdate(c, s, n);
+}
+
+static int request_hash(struct http_req *r, char out[65])
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	if (!c || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(c);
+		return -ENOMEM;
+	}
+	const char *parts[] = { http_method(r), http_path(r), http_header(r, "Content-Type"),
+				http_query(r, "type") };
+	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+		hash_part(c, parts[i] ? parts[i] : "", parts[i] ? strlen(parts[i]) : 0);
+	size_t len;
+	const char *body = http_body(r, &len);
+	hash_part(c, body, len);
+	sha256_hex(c, out);
+	EVP_MD_CTX_free(c);
+	return 0;
+}
+
+/* Replays a kept response: 1 if it answered, 0 if there is none, or a
+ * negative errno. */
+static int idem_replay(struct http_req *r, struct gw *gw, const struct auth_actor *a,
+		       const char *key, const char *sha)
+{
+	sqlite3_stmt **st = api_stmts(gw);
+	if (!st)
+		return -EIO;
+	sqlite3_stmt *s = st[A_IDEM_GET];
+	int rc;
+	if ((rc = db_bind_text(s, ":key_id", a->key_id)) < 0 ||
+	    (rc = db_bind_text(s, ":idem_key", key)) < 0)
+		return rc;
+	rc = db_step(s);
+	if (rc <= 0)
+		return rc;
+	if (strcmp((const char *)sqlite3_column_text(s, 0), sha) != 0) {
+		db_reset(s);
+		http_problem(r, 422, "idempotency_key_reused", NULL,
+			     "this Idempotency-Key was used for another request");
+		return 1;
+	}
+	unsigned status = (unsigned)sqlite3_column_int(s, 1);
+	const char *ctype = (const char *)sqlite3_column_text(s, 2);
+	const char *body = (const char *)sqlite3_column_text(s, 3);
+	http_add_header(r, "Idempotent-Replayed", "true");
+	if (status == 201) {
+		/* The Location of the first answer, made again from its body. */
+		json_t *j = json_loads(body, 0, NULL);
+		const char *mid = json_string_value(json_object_get(j, "merchant_id"));
+		char loc[96];
+		if (mid && strcmp(http_path(r), "/v1/merchants") == 0 &&
+		    snprintf(loc, sizeof loc, "/v1/merchants/%s", mid) < (int)sizeof loc)
+			http_add_header(r, "Location", loc);
+		json_decref(j);
+	}
+	http_reply(r, status, ctype, body, strlen(body));
+	db_reset(s);
+	return 1;
+}
+
+static void idem_store(struct http_req *r, struct gw *gw, const struct auth_actor *a,
+		       const char *key, const char *sha)
+{
+	unsigned status;
+	const char *ctype, *body;
+	size_t len;
+	if (http_captured(r, &status, &ctype, &body, &len) < 0 || status >= 500)
+		return;
+	char *copy = NULL;
+	if (status == 201 && strstr(http_path(r), "/api-keys")) {
+		/* Never keep a key's secret: the replay shows the key id only. */
+		json_t *j = json_loads(body, 0, NULL);
+		if (j && json_object_get(j, "key"))
+			json_object_set_new(j, "key", json_null());
+		copy = j ? json_dumps(j, JSON_COMPACT) : NULL;
+		json_decref(j);
+		if (!copy)
+			return;
+		body = copy;
+	}
+	sqlite3_stmt **st = api_stmts(gw);
+	int rc = -EIO;
+	if (st) {
+		sqlite3_stmt *s = st[A_IDEM_PUT];
+		if ((rc = db_bind_text(s, ":key_id", a->key_id)) == 0 &&
+		    (rc = db_bind_text(s, ":idem_key", key)) == 0 &&
+		    (rc = db_bind_text(s, ":dfsp", a->dfsp[0] ? a->dfsp : NULL)) == 0 &&
+		    (rc = db_bind_text(s, ":sha", sha)) == 0 &&
+		    (rc = db_bind_int64(s, ":status", status)) == 0 &&
+		    (rc = db_bind_text(s, ":ctype", ctype)) == 0 &&
+		    (rc = db_bind_text(s, ":body", body)) == 0)
+			rc = db_run(s);
+	}
+	if (rc < 0)
+		LOGW(LC_HTTP, "cannot keep the idempotency record", "key_id=%s error=\"%s\"", a->key_id,
+		     strerror(-rc));
+	free(copy);
+}
+
+/* Every /v1 route goes through here: the key, then for a POST the
+ * Idempotency-Key, then the handler. */
+static void run(struct http_req *r, void *arg, api_fn fn, int idem)
+{
+	struct gw *gw = arg;
+	struct auth_actor a;
+	int rc = auth_bearer(gw->db, http_header(r, "Authorization"), &a);
+	if (rc == -EACCES) {
+		http_add_header(r, "WWW-Authenticate", "Bearer");
+		http_problem(r, 401, "unauthorized", NULL,
+			     "a valid API key is needed: Authorization: Bearer KEY");
+		return;
+	}
+	if (rc < 0) {
+		reply_rc(r, rc, NULL);
+		return;
+	}
+	const char *key = idem ? http_header(r, "Idempotency-Key") : NULL;
+	if (!key) {
+		fn(r, gw, &a);
+		return;
+	}
+	if (!*key || strlen(key) > IDEM_KEY_MAX) {
+		reply_invalid(r, "Idempotency-Key", "must be 1 to 255 characters");
+		return;
+	}
+	char sha[65];
+	if ((rc = request_hash(r, sha)) < 0 || (rc = idem_replay(r, gw, &a, key, sha)) < 0) {
+		reply_rc(r, rc, NULL);
+		return;
+	}
+	if (rc == 1)
+		return;
+	http_capture(r);
+	fn(r, gw, &a);
+	idem_store(r, gw, &a, key, sha);
+}
+
+/* ---- merchants ---- */
+
+/* A string member of o: NULL if absent or null; an error in errs (under
+ * field prefix + key) if of another type. */
+static const char *jstr(json_t *o, const char *prefix, const char *key, json_t *errs)
+{
+	json_t *v = json_object_get(o, key);
+	if (!v || json_is_null(v))
+		return NULL;
+	if (json_is_string(v))
+		return json_string_value(v);
+	char f[112];
+	snprintf(f, sizeof f, "%s%s", prefix, key);
+	json_array_append_new(errs, json_pack("{s:s,s:s}", "field", f, "message", "must be a string"));
+	return NULL;
+}
+
+static void reply_merchant(struct http_req *r, struct gw *gw, const struct merchant_actor *m,
+			   const char *id, unsigned status)
+{
+	json_t *j;
+	int rc = merchant_get_json(gw->reg, m, id, &j);
+	if (rc < 0) {
+		reply_rc(r, rc, "no such merchant");
+		return;
+	}
+	if (status == 201) {
+		char loc[96];
+		snprintf(loc, sizeof loc, "/v1/merchants/%s", id);
+		http_add_header(r, "Location", loc);
+	}
+	http_reply_json(r, status, j);
+}
+
+static void merchant_create_h(struct http_req *r, struct gw *gw, const struct auth_actor *a)
+{
+	json_t *b = json_in(r, gw);
+	if (!b)
+		return;
+	json_t *errs = json_array();
+	struct merchant_owner_in own[MERCHANT_OWNERS_MAX];
+	struct merchant_location_in loc[MERCHANT_LOCATIONS_MAX];
+	struct merchant_in in = {
+		.trading_name = jstr(b, "", "trading_name", errs),
+		.legal_name = jstr(b, "", "legal_name", errs),
+		.type = jstr(b, "", "type", errs),
+		.mcc = jstr(b, "", "mcc", errs),
+		.tier = jstr(b, "", "tier", errs),
+		.settlement_account = jstr(b, "", "settlement_account", errs),
+		.contact_name = jstr(b, "", "contact_name", errs),
+		.contact_phone = jstr(b, "", "contact_phone", errs),
+		.contact_email = jstr(b, "", "contact_email", errs),
+		.tax_id = jstr(b, "", "tax_id", errs),
+		.registration_no = jstr(b, "", "registration_no", errs),
+		.permit_no = jstr(b, "", "permit_no", errs),
+		.lei = jstr(b, "", "lei", errs),
+		.owners = own,
+		.locations = loc,
+	};
+	json_t *ow = json_object_get(b, "owners"), *lo = json_object_get(b, "locations"), *v;
+	size_t i;
+	char pre[48];
+	if (ow && !json_is_array(ow))
+		json_array_append_new(errs, json_pack("{s:s,s:s}", "field", "owners", "message",
+						      "must be an array"));
+	else if (json_array_size(ow) > MERCHANT_OWNERS_MAX)
+		json_array_append_new(errs, json_pack("{s:s,s:s}", "field", "owners", "message",
+						      "too many owners"));
+	else
+		json_array_foreach(ow, i, v) {
+			snprintf(pre, sizeof pre, "owners[%zu].", i);
+			own[i] = (struct merchant_owner_in){
+				.name = jstr(v, pre, "name", errs),
+				.id_type = jstr(v, pre, "id_type", errs),
+				.id_number = jstr(v, pre, "id_number", errs),
+				.phone = jstr(v, pre, "phone", errs),
+			};
+			in.n_owners++;
+		}
+	if (lo && !json_is_array(lo))
+		json_array_append_new(errs, json_pack("{s:s,s:s}", "field", "locations", "message",
+						      "must be an array"));
+	else if (json_array_size(lo) > MERCHANT_LOCATIONS_MAX)
+		json_array_append_new(errs, json_pack("{s:s,s:s}", "field", "locations", "message",
+						      "too many locations"));
+	else
+		json_array_foreach(lo, i, v) {
+			snprintf(pre, sizeof pre, "locations[%zu].", i);
+			json_t *lat = json_object_get(v, "lat"), *lon = json_object_get(v, "lon");
+			loc[i] = (struct merchant_location_in){
+				.name = jstr(v, pre, "name", errs),
+				.city = jstr(v, pre, "city", errs),
+				.address = jstr(v, pre, "address", errs),
+				.has_coords = json_is_number(lat) && json_is_number(lon),
+				.lat = json_number_value(lat),
+				.lon = json_number_value(lon),
+			};
+			if ((lat && !json_is_number(lat)) || (lon && !json_is_number(lon)))
+				json_array_append_new(errs, json_pack("{s:s+,s:s}", "field", pre,
+								      "coords", "message",
+								      "lat and lon must be numbers"));
+			in.n_locations++;
+		}
+	if (json_array_size(errs)) {
+		http_problem(r, 422, "validation_failed", errs, "the merchant has invalid fields");
+		json_decref(b);
+		return;
+	}
+	json_decref(errs);
+	struct merchant_actor m = mactor(a);
+	struct merchant_errs e;
+	char id[MERCHANT_ID_MAX];
+	int rc = merchant_create(gw->reg, &m, &in, id, &e);
+	json_decref(b);
+	if (rc == -EINVAL)
+		http_problem(r, 422, "validation_failed", errs_json(&e),
+			     "the merchant has invalid fields");
+	else if (rc == -ENOENT)
+		reply_rc(r, rc, "no such DFSP");
+	else if (rc < 0)
+		reply_rc(r, rc, rc == -EACCES ? "this key's role may not create merchants" : NULL);
+	else
+		reply_merchant(r, gw, &m, id, 201);
+}
+
+static void merchant_list_h(struct http_req *r, struct gw *gw, const struct auth_actor *a)
+{
+	struct merchant_filter f = {
+		.status = http_query(r, "status"),
+		.tier = http_query(r, "tier"),
+		.text = http_query(r, "q"),
+		.cursor = http_query(r, "cursor"),
+	};
+	const char *lim = http_query(r, "limit");
+	if (f.status && merchant_status_parse(f.status) < 0) {
+		reply_invalid(r, "status", "unknown status");
+		return;
+	}
+	if (lim && *lim) {
+		char *end;
+		long n = strtol(lim, &end, 10);
+		if (*end || n < 1 || n > MERCHANT_LIST_MAX) {
+			reply_invalid(r, "limit", "must be 1 to 200");
+			return;
+		}
+		f.limit = (int)n;
+	}
+	struct merchant_actor m = mactor(a);
+	json_t *items;
+	char next[MERCHANT_CURSOR_MAX];
+	int rc = merchant_list(gw->reg, &m, &f, &items, next);
+	if (rc == -EINVAL) {
+		reply_invalid(r, "cursor", "bad cursor or filter");
+		return;
+	}
+	if (rc < 0) {
+		reply_rc(r, rc, NULL);
+		return;
+	}
+	http_reply_json(r, 200, json_pack("{s:o,s:o}", "items", items, "next_cursor",
+					   next[0] ? json_string(next) : json_null()));
+}
+
+static void merchant_get_h(struct http_req *r, struct gw *gw, const struct auth_actor *a)
+{
+	struct merchant_actor m = mactor(a);
+	reply_merchant(r, gw, &m, http_param(r, "id"), 200);
+}
+
+static void merchant_patch_h(struct http_req *r, struct gw *gw, const struct auth_actor *a)
+{
+	json_t *b = json_in(r, gw);
+	if (!b)
+		return;
+	json_t *errs = json_array();
+	struct merchant_patch p = {
+		.trading_name = jstr(b, "", "trading_name", errs),
+		.legal_name = jstr(b, "", "legal_name", errs),
+		.type = jstr(b, "", "type", errs),
+		.mcc = jstr(b, "", "mcc", errs),
+		.settlement_account = jstr(b, "", "settlement_account", errs),
+		.contact_name = jstr(b, "", "contact_name", errs),
+		.contact_phone = jstr(b, "", "contact_phone", errs),
+		.contact_email = jstr(b, "", "contact_email", errs),
+		.tax_id = jstr(b, "", "tax_id", errs),
+		.registration_no = jstr(b, "", "registration_no", errs),
+		.permit_no = jstr(b, "", "permit_no", errs),
+		.lei = jstr(b, "", "lei", errs),
+	};
+	if (json_object_get(b, "tier"))
+		json_array_append_new(errs, json_pack("{s:s,s:s}", "field", "tier", "message",
+						      "changes through a tier request"));
+	if (json_array_size(errs)) {
+		http_problem(r, 422, "validation_failed", errs, "the patch has invalid fields");
+		json_decref(b);
+		return;
+	}
+	json_decref(errs);
+	struct merchant_actor m = mactor(a);
+	struct merchant_errs e;
+	const char *id = http_param(r, "id");
+	int rc = merchant_patch(gw->reg, &m, id, &p, &e);
+	json_decref(b);
+	if (rc == -EINVAL)
+		http_problem(r, 422, "validation_failed", errs_json(&e), "the patch has invalid fields");
+	else if (rc < 0)
+		reply_rc(r, rc, rc == -ENOENT ? "no such merchant"
+				: rc == -EPERM ? "the merchant is not editable in its status" : NULL);
+	else
+		reply_merchant(r, gw, &m, id, 200);
+}
+
+/* Optional JSON body with an optional "reason". 0, or -1 after answering.
+ * *b gets the body (json_decref() it; NULL when empty). */
+static int reason_in(struct http_req *r, struct gw *gw, json_t **b, const char **reason)
+{
+	size_t len;
+	http_body(r, &len);
+	*b = NULL;
+	*reason = NULL;
+	if (!len)
+		return 0;
+	if (!(*b = json_in(r, gw)))
+		return -1;
+	json_t *v = json_object_get(*b, "reason");
+	if (v && !json_is_null(v) && !json_is_string(v)) {
+		reply_invalid(r, "reason", "must be a string");
+		json_decref(*b);
+		return -1;
+	}
+	*reason = json_string_value(v);
+	return 0;
+}
+
+static void merchant_act_h(struct http_req *r, struct gw *gw, const struct auth_actor *a)
+{
+	int act = merchant_action_parse(http_param(r, "action"));
+	if (act < 0) {
+		http_problem(r, 404, "not_found", NULL, "no such action");
+		return;
+	}
+	json_t *b;
+	const char *reason;
+	if (reason_in(r, gw, &b, &reason) < 0)
+		return;
+	struct merchant_actor m = mactor(a);
+	char err[256] = "";
+	const char *id = http_param(r, "id");
+	int rc = merchant_act(gw->reg, &m, id, (enum merchant_action)act, reason, err, sizeof err);
+	json_decref(b);
+	if (rc == -EINVAL)
+		reply_invalid(r, "reason", err);
+	else if (rc < 0)
+		reply_rc(r, rc, err);
+	else
+		reply_merchant(r, gw, &m, id, 200);
+}
+
+/* ---- tills and QR codes ---- */
+
+static void till_add_h(struct http_req *r, struct gw *gw, const struct auth_actor *a)
+{
+	json_t *b = NULL;
+	const char *label = NULL;
+	size_t len;
+	http_body(r, &len);
+	if (len) {
+		if (!(b = json_in(r, gw)))
+			return;
+		json_t *v = json_object_get(b, "label");
+		if (v && !json_is_null(v) && !json_is_string(v)) {
+			json_decref(b);
+			reply_invalid(r, "label", "must be a string");
+			return;
+		}
+		label = json_string_value(v);
+	}
+	char *end;
+	const char *ls = http_param(r, "loc");
+	long long loc = strtoll(ls, &end, 10);
+	if (*end || loc <= 0) {
+		json_decref(b);
+		http_problem(r, 404, "not_found", NULL, "no such location");
+		return;
+	}
+	struct merchant_actor m = mactor(a);
+	char till[MERCHANT_ID_MAX];
+	int rc = merchant_till_add(gw->reg, &m, http_param(r, "id"), loc, label, till);
+	json_decref(b);
+	if (rc == -EINVAL)
+		reply_invalid(r, "label", "1 to 64 characters");
+	else if (rc < 0)
+		reply_rc(r, rc, rc == -ENOENT ? "no such merchant or location" : NULL);
+	else
+		http_reply_json(r, 201, json_pack("{s:s,s:s,s:I,s:s?,s:s}", "till_number", till,
+						  "merchant_id", http_param(r, "id"), "location_id",
+						  (json_int_t)loc, "label", label, "status", "ACTIVE"));
+}
+
+/* The location object of the merchant with id loc, or the first one. */
+static json_t *location_of(json_t *m, long long loc)
+{
+	json_t *locs = json_object_get(m, "locations"), *l;
+	size_t i;
+	json_array_foreach(locs, i, l)
+		if (json_integer_value(json_object_get(l, "id")) == loc)
+			return l;
+	return json_array_get(locs, 0);
+}
+
+static void till_qr_h(struct http_req *r, struct gw *gw, const struct auth_actor *a)
+{
+	const char *fs = http_query(r, "format");
+	const char *amount = http_query(r, "amount");
+	struct qr_render_opts o;
+	const char *ctype;
+	qr_render_defaults(&o);
+	if (!fs || strcmp(fs, "png") == 0) {
+		o.fmt = QR_RENDER_PNG;
+		ctype = "image/png";
+	} else if (strcmp(fs, "svg") == 0) {
+		o.fmt = QR_RENDER_SVG;
+		ctype = "image/svg+xml";
+	} else if (strcmp(fs, "txt") == 0) {
+		o.fmt = QR_RENDER_UTF8;
+		ctype = "text/plain; charset=utf-8";
+	} else {
+		reply_invalid(r, "format", "one of png, svg, txt");
+		return;
+	}
+	if (amount && !*amount)
+		amount = NULL;
+	struct merchant_actor m = mactor(a);
+	const char *till = http_param(r, "till");
+	char mid[MERCHANT_ID_MAX], tstatus[16];
+	long long locid = 0;
+	int rc = merchant_till_find(gw->reg, &m, till, mid, tstatus, &locid);
+	json_t *mj = NULL;
+	if (rc == 0)
+		rc = merchant_get_json(gw->reg, &m, mid, &mj);
+	if (rc < 0) {
+		reply_rc(r, rc, "no such till");
+		return;
+	}
+	const char *ms = json_string_value(json_object_get(mj, "status"));
+	if (!ms || strcmp(ms, "APPROVED") != 0) {
+		http_problem(r, 409, "merchant_not_approved", NULL,
+			     "the till's merchant is %s, not APPROVED", ms ? ms : "?");
+		json_decref(mj);
+		return;
+	}
+	if (strcmp(tstatus, "ACTIVE") != 0) {
+		http_problem(r, 409, "till_not_active", NULL, "the till is %s", tstatus);
+		json_decref(mj);
+		return;
+	}
+	const char *ccy = qr_emv_ccy_num(gw->cfg.gateway_currency);
+	struct qr_emv_merchant q = {
+		.name = json_string_value(json_object_get(mj, "trading_name")),
+		.city = json_string_value(json_object_get(location_of(mj, locid), "city")),
+		.mcc = json_string_value(json_object_get(mj, "mcc")),
+		.currency = ccy ? ccy : gw->cfg.gateway_currency,
+		.country = gw->cfg.gateway_country,
+		.amount = amount,
+		.party_type = "ALIAS",
+		.party_id = till,
+		.fsp_id = json_string_value(json_object_get(mj, "dfsp")),
+	};
+	struct qr_emv_profile prof = { .account_tag = (unsigned)gw->cfg.qr_account_tag,
+				       .gui = gw->cfg.qr_gui };
+	struct qr_emv_enc *enc = malloc(sizeof *enc);
+	struct qr_emv_diag d;
+	const char *payload = NULL;
+	memset(&d, 0, sizeof d);
+	int n = enc ? qr_emv_encode_merchant(enc, &q, &prof, &payload, &d) : -1;
+	if (n < 0) {
+		if (enc && amount)
+			reply_invalid(r, "amount", d.err.msg[0] ? d.err.msg : "not a valid amount");
+		else
+			http_problem(r, 500, "internal", NULL, "cannot encode the QR code");
+		free(enc);
+		json_decref(mj);
+		return;
+	}
+	char *img = NULL;
+	size_t imglen = 0;
+	char err[128];
+	FILE *f = open_memstream(&img, &imglen);
+	rc = f ? qr_render_write(payload, (size_t)n, &o, f, err, sizeof err) : -ENOMEM;
+	if (f)
+		fclose(f);
+	if (rc < 0)
+		http_problem(r, 500, "internal", NULL, "cannot draw the QR code");
+	else
+		http_reply(r, 200, ctype, img, imglen);
+	free(img);
+	free(enc);
+	json_decref(mj);
+}
+
+/* ---- documents ---- */
+
+static void doc_add_h(struct http_req *r, struct gw *gw, const struct auth_actor *a)
+{
+	const char *type = http_query(r, "type");
+	const char *ctype = http_header(r, "Content-Type");
+	if (!type || !*type) {
+		reply_invalid(r, "type", "the ?type= of the document is required");
+		return;
+	}
+	if (!ctype) {
+		reply_invalid(r, "Content-Type", "the document's media type is required");
+		return;
+	}
+	size_t len;
+	const char *data = http_body(r, &len);
+	struct merchant_actor m = mactor(a);
+	long long doc = 0;
+	char sha[65];
+	int rc = merchant_doc_add(gw->reg, &m, http_param(r, "id"), type, ctype, data ? data : "",
+				  len, &doc, sha);
+	if (rc == -EINVAL)
+		http_problem(r, 422, "validation_failed", NULL,
+			     "bad document type, media type or empty document");
+	else if (rc < 0)
+		reply_rc(r, rc, rc == -ENOENT ? "no such merchant" : NULL);
+	else {
+		char loc[128];
+		snprintf(loc, sizeof loc, "/v1/merchants/%s/documents/%lld", http_param(r, "id"), doc);
+		http_add_header(r, "Location", loc);
+		http_reply_json(r, 201, json_pack("{s:I,s:s,s:s,s:s,s:I,s:s}", "id", (json_int_t)doc,
+						  "type", type, "content_type", ctype, "sha256", sha,
+						  "size", (json_int_t)len, "state", "PENDING"));
+	}
+}
+
+static void doc_get_h(struct http_req *r, struct gw *gw, const struct auth_actor *a)
+{
+	char *end;
+	long long doc = strtoll(http_param(r, "doc"), &end, 10);
+	if (*end || doc <= 0) {
+		http_problem(r, 404, "not_found", NULL, "no such document");
+		return;
+	}
+	struct merchant_actor m = mactor(a);
+	char path[4096], ctype[128];
+	long long size;
+	int rc = merchant_doc_path(gw->reg, &m, http_param(r, "id"), doc, path, sizeof path, ctype,
+				   &size);
+	if (rc < 0) {
+		reply_rc(r, rc, "no such document");
+		return;
+	}
+	FILE *f = fopen(path, "rb");
+	char *buf = size >= 0 ? malloc((size_t)size + 1) : NULL;
+	size_t got = f && buf ? fread(buf, 1, (size_t)size, f) : 0;
+	if (f)
+		fclose(f);
+	if (!buf || got != (size_t)size) {
+		LOGE(LC_HTTP, "cannot read a document", "merchant=%s doc=%lld", http_param(r, "id"),
+		     doc);
+		http_problem(r, 500, "internal", NULL, "cannot read the document");
+	} else {
+		http_reply(r, 200, ctype, buf, got);
+	}
+	free(buf);
+}
+
+/* ---- tier requests ---- */
+
+static void tier_request_h(struct http_req *r, struct gw *gw, const struct auth_actor *a)
+{
+	json_t *b = json_in(r, gw);
+	if (!b)
+		return;
+	json_t *v = json_object_get(b, "to_tier");
+	if (!json_is_string(v)) {
+		json_decref(b);
+		reply_invalid(r, "to_tier", "a tier name is required");
+		return;
+	}
+	struct merchant_actor m = mactor(a);
+	long long id = 0;
+	int rc = merchant_tier_request(gw->reg, &m, http_param(r, "id"), json_string_value(v), &id);
+	if (rc == -EINVAL)
+		reply_invalid(r, "to_tier", "unknown tier, or the merchant's tier already");
+	else if (rc == -EEXIST)
+		http_problem(r, 409, "pending_request", NULL, "a tier request is pending already");
+	else if (rc < 0)
+		reply_rc(r, rc, rc == -ENOENT ? "no such merchant" : NULL);
+	else
+		http_reply_json(r, 201, json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)id,
+						  "merchant_id", http_param(r, "id"), "to_tier",
+						  json_string_value(v), "status", "PENDING"));
+	json_decref(b);
+}
+
+static void tier_review_h(struct http_req *r, struct gw *gw, const struct auth_actor *a)
+{
+	const char *dec = http_param(r, "decision");
+	int approve = strcmp(dec, "approve") == 0;
+	char *end;
+	long long req = strtoll(http_param(r, "req"), &end, 10);
+	if ((!approve && strcmp(dec, "reject") != 0) || *end || req <= 0) {
+		http_problem(r, 404, "not_found", NULL, "no such tier request or decision");
+		return;
+	}
+	json_t *b;
+	const char *reason;
+	if (reason_in(r, gw, &b, &reason) < 0)
+		return;
+	struct merchant_actor m = mactor(a);
+	char err[256] = "";
+	const char *id = http_param(r, "id");
+	int rc = merchant_tier_review(gw->reg, &m, id, req, approve, reason, err, sizeof err);
+	json_decref(b);
+	if (rc == -EINVAL)
+		reply_invalid(r, "reason", err[0] ? err : "a reason is required");
+	else if (rc < 0)
+		reply_rc(r, rc, err[0] ? err : rc == -ENOENT ? "no such tier request" : NULL);
+	else
+		reply_merchant(r, gw, &m, id, 200);
+}
+
+/* ---- audit ---- */
+
+static void audit_h(struct http_req *r, struct gw *gw, const struct auth_actor *a)
+{
+	struct merchant_actor m = mactor(a);
+	const char *id = http_param(r, "id");
+	json_t *mj;
+	int rc = merchant_get_json(gw->reg, &m, id, &mj); /* tenancy */
+	if (rc < 0) {
+		reply_rc(r, rc, "no such merchant");
+		return;
+	}
+	sqlite3_stmt **st = api_stmts(gw);
+	json_t *items = json_array();
+	if (!st) {
+		rc = -EIO;
+	} else {
+		sqlite3_stmt *s = st[A_AUDIT];
+		if ((rc = db_bind_text(s, ":dfsp", json_string_value(json_object_get(mj, "dfsp")))) ==
+			    0 &&
+		    (rc = db_bind_text(s, ":entity_id", id)) == 0) {
+			while ((rc = db_step(s)) == 1) {
+				json_t *row = json_pack(
+					"{s:I,s:s,s:s,s:s,s:s,s:s,s:s}", "id",
+					(json_int_t)sqlite3_column_int64(s, 0), "ts",
+					(const char *)sqlite3_column_text(s, 1), "actor",
+					(const char *)sqlite3_column_text(s, 2), "role",
+					(const char *)sqlite3_column_text(s, 3), "action",
+					(const char *)sqlite3_column_text(s, 4), "entity",
+					(const char *)sqlite3_column_text(s, 5), "entity_id",
+					(const char *)sqlite3_column_text(s, 6));
+				for (int c = 7; row && c <= 8; c++) {
+					const char *t = (const char *)sqlite3_column_text(s, c);
+					json_t *v = t ? json_loads(t, JSON_DECODE_ANY, NULL) : NULL;
+					json_object_set_new(row, c == 7 ? "before" : "after",
+							    v ? v : json_null());
+				}
+				json_array_append_new(items, row);
+			}
+		}
+	}
+	json_decref(mj);
+	if (rc < 0) {
+		json_decref(items);
+		reply_rc(r, rc, NULL);
+		return;
+	}
+	http_reply_json(r, 200, json_pack("{s:o}", "items", items));
+}
+
+/* ---- DFSPs and keys ---- */
+
+static json_t *dfsp_json(const struct auth_dfsp *d)
+{
+	return json_pack("{s:s,s:s,s:s,s:s}", "fsp_id", d->fsp_id, "name", d->name, "status",
+			 d->status, "created", d->created);
+}
+
+static void dfsp_create_h(struct http_req *r, struct gw *gw, const struct auth_actor *a)
+{
+	if (a->role != ROLE_HUB_ADMIN) {
+		http_problem(r, 403, "forbidden", NULL, "only a hub-admin creates DFSPs");
+		return;
+	}
+	json_t *b = json_in(r, gw);
+	if (!b)
+		return;
+	const char *id = json_string_value(json_object_get(b, "fsp_id"));
+	const char *name = json_string_value(json_object_get(b, "name"));
+	json_t *errs = json_array();
+	if (!id || !auth_fsp_id_valid(id))
+		json_array_append_new(errs, json_pack("{s:s,s:s}", "field", "fsp_id", "message",
+						      "1 to 32 of A-Z a-z 0-9 . _ -"));
+	if (!name || !*name || strlen(name) > AUTH_DFSP_NAME_MAX)
+		json_array_append_new(errs, json_pack("{s:s,s:s}", "field", "name", "message",
+						      "1 to 128 characters"));
+	if (json_array_size(errs)) {
+		json_decref(b);
+		http_problem(r, 422, "validation_failed", errs, "the DFSP has invalid fields");
+		return;
+	}
+	json_decref(errs);
+	int rc = auth_dfsp_create(gw->db, id, name, a);
+	struct auth_dfsp d;
+	if (rc == 0)
+		rc = auth_dfsp_get(gw->db, id, &d);
+	if (rc == -EINVAL)
+		reply_invalid(r, "name", "no control characters");
+	else if (rc < 0)
+		reply_rc(r, rc, rc == -EEXIST ? "the DFSP exists already" : NULL);
+	else {
+		char loc[64];
+		snprintf(loc, sizeof loc, "/v1/dfsps/%s", id);
+		http_add_header(r, "Location", loc);
+		http_reply_json(r, 201, dfsp_json(&d));
+	}
+	json_decref(b);
+}
+
+struct dfsp_walk {
+	const struct auth_actor *a;
+	json_t *items;
+};
+
+static int dfsp_each(void *arg, const struct auth_dfsp *d)
+{
+	struct dfsp_walk *w = arg;
+	if (w->a->role == ROLE_HUB_ADMIN || strcmp(w->a->dfsp, d->fsp_id) == 0)
+		json_array_append_new(w->items, dfsp_json(d));
+	return 0;
+}
+
+static void dfsp_list_h(struct http_req *r, struct gw *gw, const struct auth_actor *a)
+{
+	struct dfsp_walk w = { a, json_array() };
+	int rc = auth_dfsp_list(gw->db, dfsp_each, &w);
+	if (rc < 0) {
+		json_decref(w.items);
+		reply_rc(r, rc, NULL);
+		return;
+	}
+	http_reply_json(r, 200, json_pack("{s:o}", "items", w.items));
+}
+
+/* The key's DFSP may be managed by a: hub-admin, or a dfsp-admin of it. 0,
+ * or -1 after answering (another DFSP: 404). */
+static int may_manage(struct http_req *r, const struct auth_actor *a, const char *fsp)
+{
+	if (a->role == ROLE_HUB_ADMIN)
+		return 0;
+	if (strcmp(a->dfsp, fsp) != 0) {
+		http_problem(r, 404, "not_found", NULL, "no such DFSP");
+		return -1;
+	}
+	if (a->role != ROLE_DFSP_ADMIN) {
+		http_problem(r, 403, "forbidden", NULL, "only a dfsp-admin manages its DFSP's keys");
+		return -1;
+	}
+	return 0;
+}
+
+static void key_create_h(struct http_req *r, struct gw *gw, const struct auth_actor *a)
+{
+	const char *fsp = http_param(r, "fsp");
+	if (may_manage(r, a, fsp) < 0)
+		return;
+	json_t *b = json_in(r, gw);
+	if (!b)
+		return;
+	const char *rs = json_string_value(json_object_get(b, "role"));
+	json_t *uv = json_object_get(b, "user");
+	int role = rs ? merchant_role_parse(rs) : -1;
+	if (role < 0 || role == ROLE_HUB_ADMIN) {
+		json_decref(b);
+		reply_invalid(r, "role", "one of dfsp-admin, maker, checker, auditor");
+		return;
+	}
+	if (uv && !json_is_null(uv) && !json_is_string(uv)) {
+		json_decref(b);
+		reply_invalid(r, "user", "must be a string");
+		return;
+	}
+	const char *user = json_string_value(uv);
+	char key[AUTH_KEY_SIZE], kid[AUTH_KEY_ID_LEN + 1];
+	int rc = auth_key_create(gw->db, fsp, (enum merchant_role)role, user, a, key, kid);
+	if (rc == -EINVAL)
+		reply_invalid(r, "user", "1 to 64 characters, no control characters");
+	else if (rc < 0)
+		reply_rc(r, rc, rc == -ENOENT ? "no such DFSP" : NULL);
+	else
+		http_reply_json(r, 201, json_pack("{s:s,s:s,s:s,s:s,s:s}", "key_id", kid, "key", key,
+						  "dfsp", fsp, "role", merchant_role_name(role),
+						  "user", user && *user ? user : kid));
+	OPENSSL_cleanse(key, sizeof key);
+	json_decref(b);
+}
+
+static int key_each(void *arg, const struct auth_key_info *k)
+{
+	json_array_append_new(arg, json_pack("{s:s,s:s?,s:s,s:s,s:s,s:s?}", "key_id", k->key_id,
+					     "dfsp", k->dfsp[0] ? k->dfsp : NULL, "role",
+					     merchant_role_name(k->role), "user", k->user, "created",
+					     k->created, "revoked", k->revoked[0] ? k->revoked : NULL));
+	return 0;
+}
+
+static void key_list_h(struct http_req *r, struct gw *gw, const struct auth_actor *a)
+{
+	const char *fsp = http_param(r, "fsp");
+	if (may_manage(r, a, fsp) < 0)
+		return;
+	struct auth_dfsp d;
+	int rc = auth_dfsp_get(gw->db, fsp, &d);
+	json_t *items = json_array();
+	if (rc == 0)
+		rc = auth_key_list(gw->db, fsp, key_each, items);
+	if (rc < 0) {
+		json_decref(items);
+		reply_rc(r, rc, rc == -ENOENT ? "no such DFSP" : NULL);
+		return;
+	}
+	http_reply_json(r, 200, json_pack("{s:o}", "items", items));
+}
+
+static void key_revoke_h(struct http_req *r, struct gw *gw, const struct auth_actor *a)
+{
+	const char *kid = http_param(r, "key");
+	if (a->role != ROLE_HUB_ADMIN && a->role != ROLE_DFSP_ADMIN) {
+		http_problem(r, 403, "forbidden", NULL, "only an admin revokes keys");
+		return;
+	}
+	int rc = auth_key_revoke(gw->db, kid, a);
+	if (rc < 0)
+		reply_rc(r, rc, rc == -ENOENT ? "no such key" : rc == -EALREADY ? "revoked already" : NULL);
+	else
+		http_reply_json(r, 200, json_pack("{s:s,s:b}", "key_id", kid, "revoked", 1));
+}
+
+/* ---- metrics (no key: aggregate counts only) ---- */
+
+static void metrics_h(struct http_req *r, void *arg)
+{
+	struct gw *gw = arg;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f) {
+		http_problem(r, 500, "internal", NULL, "out of memory");
+		return;
+	}
+	fprintf(f, "# HELP tillgate_http_responses_total HTTP responses sent, by status class.\n"
+		   "# TYPE tillgate_http_responses_total counter\n");
+	for (unsigned c = 1; c <= 5; c++)
+		fprintf(f, "tillgate_http_responses_total{class=\"%uxx\"} %llu\n", c,
+			(unsigned long long)http_replies(gw->http, c));
+	fprintf(f, "# HELP tillgate_merchants Merchants, by status.\n"
+		   "# TYPE tillgate_merchants gauge\n");
+	long long count[MS__COUNT] = { 0 };
+	sqlite3_stmt **st = api_stmts(gw);
+	int rc = st ? 0 : -EIO;
+	if (st) {
+		while ((rc = db_step(st[A_COUNT_STATUS])) == 1) {
+			int s = merchant_status_parse((const char *)sqlite3_column_text(st[A_COUNT_STATUS], 0));
+			if (s >= 0)
+				count[s] = sqlite3_column_int64(st[A_COUNT_STATUS], 1);
+		}
+	}
+	for (int s = 0; s < MS__COUNT; s++)
+		fprintf(f, "tillgate_merchants{status=\"%s\"} %lld\n",
+			merchant_status_name((enum merchant_status)s), count[s]);
+	fclose(f);
+	if (rc < 0)
+		reply_rc(r, rc, NULL);
+	else
+		http_reply(r, 200, "text/plain; version=0.0.4; charset=utf-8", buf, len);
+	free(buf);
+}
+
+/* ---- the route table ---- */
+
+#define AUTH(fn) \
+	static void fn##_r(struct http_req *r, void *arg) { run(r, arg, fn, 0); }
+#define IDEM(fn) \
+	static void fn##_r(struct http_req *r, void *arg) { run(r, arg, fn, 1); }
+
+IDEM(merchant_create_h)
+AUTH(merchant_list_h)
+AUTH(merchant_get_h)
+AUTH(merchant_patch_h)
+IDEM(merchant_act_h)
+IDEM(till_add_h)
+AUTH(till_qr_h)
+IDEM(doc_add_h)
+AUTH(doc_get_h)
+IDEM(tier_request_h)
+IDEM(tier_review_h)
+AUTH(audit_h)
+IDEM(dfsp_create_h)
+AUTH(dfsp_list_h)
+IDEM(key_create_h)
+AUTH(key_list_h)
+AUTH(key_revoke_h)
+
+/* Order matters where patterns overlap: the literal segments first, then
+ * /v1/merchants/{id}/{action}. */
+static const struct http_route routes[] = {
+	{ "GET", "/metrics", metrics_h },
+	{ "POST", "/v1/merchants", merchant_create_h_r },
+	{ "GET", "/v1/merchants", merchant_list_h_r },
+	{ "GET", "/v1/merchants/{id}", merchant_get_h_r },
+	{ "PATCH", "/v1/merchants/{id}", merchant_patch_h_r },
+	{ "POST", "/v1/merchants/{id}/documents", doc_add_h_r },
+	{ "GET", "/v1/merchants/{id}/documents/{doc}", doc_get_h_r },
+	{ "POST", "/v1/merchants/{id}/locations/{loc}/tills", till_add_h_r },
+	{ "POST", "/v1/merchants/{id}/tier-requests", tier_request_h_r },
+	{ "POST", "/v1/merchants/{id}/tier-requests/{req}/{decision}", tier_review_h_r },
+	{ "GET", "/v1/merchants/{id}/audit", audit_h_r },
+	{ "POST", "/v1/merchants/{id}/{action}", merchant_act_h_r },
+	{ "GET", "/v1/tills/{till}/qr", till_qr_h_r },
+	{ "POST", "/v1/dfsps", dfsp_create_h_r },
+	{ "GET", "/v1/dfsps", dfsp_list_h_r },
+	{ "POST", "/v1/dfsps/{fsp}/api-keys", key_create_h_r },
+	{ "GET", "/v1/dfsps/{fsp}/api-keys", key_list_h_r },
+	{ "DELETE", "/v1/api-keys/{key}", key_revoke_h_r },
+};
+
+struct http_route *api_routes(const struct http_route *extra, size_t n, size_t *count)
+{
+	size_t total = n + sizeof routes / sizeof routes[0];
+	struct http_route *t = malloc(total * sizeof *t);
+	if (!t)
+		return NULL;
+	if (n)
+		memcpy(t, extra, n * sizeof *t);
+	memcpy(t + n, routes, sizeof routes);
+	*count = total;
+	return t;
+}

@@ -1,0 +1,203 @@
+# api.sh -- black-box tests of the admin HTTP API (/v1, docs/api.md): the
+# real daemon on a free loopback port, curl as the client. Onboarding with
+# maker-checker, tenant isolation, authentication, errors, idempotency,
+# the body limit and the till's QR code read back by 'tillgate qr decode'.
+. "$(dirname "$0")/lib.sh"
+
+command -v curl >/dev/null || { echo "not ok 1 - curl is needed"; exit 1; }
+
+D=$T_DIR/var
+LOG=$T_DIR/serve.log
+SOUT=$T_DIR/serve.out
+PID=
+trap '[ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$T_DIR"' EXIT
+
+# A small JSON limit, so that the 413 check needs no big body.
+"$TILLGATE" serve --set gateway.data_dir="$D" --set gateway.listen=127.0.0.1:0 \
+	--set gateway.log_file="$LOG" --set http.max_body_bytes=4096 >"$SOUT" 2>"$ERR" &
+PID=$!
+PORT=
+for _ in $(seq 100); do
+	PORT=$(sed -n 's/.*msg="listening" .*port=\([0-9]*\).*/\1/p' "$LOG" 2>/dev/null)
+	[ -n "$PORT" ] && break
+	kill -0 "$PID" 2>/dev/null || break
+	sleep 0.05
+done
+if [ -n "$PORT" ]; then pass "daemon listening"; else fail "daemon listening" "no listening line"; finish; fi
+U=http://127.0.0.1:$PORT
+HUB=$(sed -n 's/^hub-admin key (shown once): //p' "$SOUT")
+ADMIN=$(sed -n 's/^demo-dfsp dfsp-admin key (shown once): //p' "$SOUT")
+
+# req KEY METHOD PATH [BODY [EXTRA CURL ARGS...]]: body in $OUT, headers
+# in $HDR, status in $CODE. KEY "" sends no Authorization header.
+HDR=$T_DIR/headers
+req() {
+	_k=$1 _m=$2 _p=$3; shift 3
+	_b=${1-}; [ $# -gt 0 ] && shift
+	set -- "$@"
+	[ -n "$_k" ] && set -- "$@" -H "Authorization: Bearer $_k"
+	[ -n "$_b" ] && set -- "$@" -H 'Content-Type: application/json' --data-binary "$_b"
+	CODE=$(curl -s -o "$OUT" -D "$HDR" -w '%{http_code}' -X "$_m" "$@" "$U$_p")
+}
+# code WHAT EXPECTED: the last request's status.
+code() {
+	if [ "$CODE" = "$2" ]; then pass "$1 ($2)"; else fail "$1" "HTTP $CODE, expected $2"; fi
+}
+# jfield NAME: the first "NAME":"value" string of $OUT.
+jfield() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" "$OUT" | head -n 1; }
+
+# ---- keys over the API ----
+req "$ADMIN" POST /v1/dfsps/demo-dfsp/api-keys '{"role":"maker","user":"mia"}'
+code "a dfsp-admin makes a maker key" 201
+MAKER=$(jfield key)
+has "the key is shown" "$OUT" '"key":"tg_[0-9a-f]{16}\.[A-Za-z0-9_-]{43}"'
+req "$ADMIN" POST /v1/dfsps/demo-dfsp/api-keys '{"role":"checker","user":"carl"}'
+code "and a checker key" 201
+CHECKER=$(jfield key)
+req "$MAKER" POST /v1/dfsps/demo-dfsp/api-keys '{"role":"maker","user":"x"}'
+code "a maker may not make keys" 403
+req "$HUB" POST /v1/dfsps '{"fsp_id":"bank-b","name":"Bank B"}'
+code "the hub-admin makes a second DFSP" 201
+req "$ADMIN" POST /v1/dfsps '{"fsp_id":"bank-c","name":"Bank C"}'
+code "a dfsp-admin may not" 403
+req "$HUB" POST /v1/dfsps/bank-b/api-keys '{"role":"dfsp-admin","user":"bob"}'
+code "a key of the second DFSP" 201
+OTHER=$(jfield key)
+req "$ADMIN" GET /v1/dfsps
+hasnt "a dfsp-admin lists only its own DFSP" "$OUT" 'bank-b'
+
+# ---- authentication ----
+req "" GET /v1/merchants
+code "no key" 401
+has "as a problem with code unauthorized" "$OUT" '"code":"unauthorized"'
+has "and a WWW-Authenticate challenge" "$HDR" '^WWW-Authenticate: Bearer'
+req "${MAKER%.*}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" GET /v1/merchants
+code "a wrong secret" 401
+
+# ---- onboarding: maker creates and submits, checker approves ----
+M='{"trading_name":"MAMA JUMA SHOP","legal_name":"Juma Traders Ltd","type":"small_shop","mcc":"5411","tier":"T1","settlement_account":"123456789","contact_phone":"+255712345678","owners":[{"name":"Juma Ali","id_type":"national_id","id_number":"19800101-12345-00001-21","phone":"+255712345678"}],"locations":[{"name":"Main","city":"ARUSHA","address":"Sokoine Rd"}]}'
+req "$MAKER" POST /v1/merchants "$M" -H 'Idempotency-Key: onboard-1'
+code "the maker creates a T1 merchant" 201
+FIRST=$(cat "$OUT")
+MID=$(jfield merchant_id)
+TILL=$(jfield till_number)
+has "it is a DRAFT" "$OUT" '"status":"DRAFT"'
+has "at tier T1" "$OUT" '"tier":"T1"'
+has "Location names it" "$HDR" "^Location: /v1/merchants/$MID"
+req "$MAKER" POST /v1/merchants "$M" -H 'Idempotency-Key: onboard-1'
+code "a retry with the same Idempotency-Key" 201
+same "returns the first body" "$(cat "$OUT")" "$FIRST"
+has "marked as a replay" "$HDR" '^Idempotent-Replayed: true'
+req "$MAKER" POST /v1/merchants "$(printf '%s' "$M" | sed 's/MAMA JUMA SHOP/OTHER SHOP/')" -H 'Idempotency-Key: onboard-1'
+code "the same key with another body" 422
+has "is refused as reused" "$OUT" '"code":"idempotency_key_reused"'
+req "$MAKER" GET /v1/merchants
+same "one merchant exists" "$(grep -o '"merchant_id":"[0-9]*"' "$OUT" | wc -l)" 1
+has "the list has a next_cursor" "$OUT" '"next_cursor":null'
+req "$MAKER" GET /v1/merchants/"$MID"
+code "GET the merchant" 200
+req "$MAKER" PATCH /v1/merchants/"$MID" '{"contact_name":"Juma"}'
+code "PATCH a DRAFT" 200
+has "the change is there" "$OUT" '"contact_name":"Juma"'
+req "$MAKER" POST /v1/merchants/"$MID"/submit
+code "the maker submits" 200
+has "it is SUBMITTED" "$OUT" '"status":"SUBMITTED"'
+req "$MAKER" POST /v1/merchants/"$MID"/approve
+code "the maker may not approve" 403
+req "$ADMIN" POST /v1/merchants/"$MID"/submit
+code "submitting twice is a forbidden transition" 409
+has "as invalid_transition" "$OUT" '"code":"invalid_transition"'
+req "$ADMIN" PATCH /v1/merchants/"$MID" '{"contact_name":"X"}'
+code "a SUBMITTED merchant is not editable" 409
+
+# maker-checker: a dfsp-admin who submitted may not approve its own.
+req "$ADMIN" POST /v1/merchants "$(printf '%s' "$M" | sed 's/MAMA JUMA SHOP/SECOND SHOP/')"
+MID2=$(jfield merchant_id)
+req "$ADMIN" POST /v1/merchants/"$MID2"/submit
+req "$ADMIN" POST /v1/merchants/"$MID2"/approve
+code "approving one's own submission" 403
+has "is refused as maker_checker" "$OUT" '"code":"maker_checker"'
+
+req "$CHECKER" POST /v1/merchants/"$MID"/reject
+code "reject without a reason" 422
+req "$CHECKER" POST /v1/merchants/"$MID"/approve
+code "the checker approves" 200
+has "it is APPROVED" "$OUT" '"status":"APPROVED"'
+has "checked by the checker" "$OUT" '"checked_by":"carl"'
+req "$CHECKER" POST /v1/merchants/"$MID"/frobnicate
+code "an unknown action" 404
+
+# ---- tenant isolation ----
+req "$OTHER" GET /v1/merchants/"$MID"
+code "another DFSP's GET" 404
+req "$OTHER" PATCH /v1/merchants/"$MID" '{"contact_name":"X"}'
+code "another DFSP's PATCH" 404
+req "$OTHER" POST /v1/merchants/"$MID"/suspend '{"reason":"x"}'
+code "another DFSP's action" 404
+req "$OTHER" GET /v1/tills/"$TILL"/qr
+code "another DFSP's QR code" 404
+req "$OTHER" GET /v1/merchants
+hasnt "another DFSP lists none of ours" "$OUT" "$MID"
+req "$HUB" GET /v1/merchants/"$MID"
+code "the hub-admin reads any" 200
+
+# ---- errors ----
+req "$MAKER" POST /v1/merchants '{"trading_name": "x",'
+code "malformed JSON" 400
+has "names the position" "$OUT" '"code":"malformed_json".*(line|column|position)'
+req "$MAKER" POST /v1/merchants '{"trading_name":"","mcc":"12","owners":[],"locations":[{"name":"A"}]}'
+code "invalid fields" 422
+has "lists mcc" "$OUT" '"field":"mcc"'
+has "lists locations[0].city" "$OUT" '"field":"locations\[0\]\.city"'
+has "with validation_failed" "$OUT" '"code":"validation_failed"'
+BIG=$(head -c 5000 /dev/zero | tr '\0' 'a')
+req "$MAKER" POST /v1/merchants "{\"trading_name\":\"$BIG\"}"
+code "a JSON body over http.max_body_bytes" 413
+req "$MAKER" DELETE /v1/merchants/"$MID"
+code "a method the path does not have" 405
+req "$MAKER" GET /v1/merchants/"$MID2"9
+code "an unknown merchant" 404
+
+# ---- documents and audit ----
+printf 'PDFDATA' >"$T_DIR/doc"
+req "$MAKER" POST "/v1/merchants/$MID2/documents?type=trading_permit" "" \
+	-H 'Content-Type: application/pdf' --data-binary @"$T_DIR/doc"
+code "a document upload to a SUBMITTED merchant" 201
+DOC=$(sed -n 's/.*"id":\([0-9]*\).*/\1/p' "$OUT")
+req "$ADMIN" GET "/v1/merchants/$MID2/documents/$DOC"
+code "its download" 200
+same "gives the bytes back" "$(cat "$OUT")" PDFDATA
+req "$OTHER" GET "/v1/merchants/$MID2/documents/$DOC"
+code "not to another DFSP" 404
+req "$ADMIN" GET "/v1/merchants/$MID/audit"
+has "the audit shows the approval" "$OUT" '"action":"approve"'
+
+# ---- the till's QR code ----
+req "$MAKER" GET "/v1/tills/$TILL/qr?format=png"
+code "the till's QR PNG" 200
+has "as image/png" "$HDR" '^Content-Type: image/png'
+cp "$OUT" "$T_DIR/till.png"
+"$TILLGATE" qr decode --parse --json "$T_DIR/till.png" >"$T_DIR/qr.json" 2>"$ERR"; RC=$?
+status "qr decode reads it" 0
+has "with the name" "$T_DIR/qr.json" '"59":"MAMA JUMA SHOP"'
+has "the city" "$T_DIR/qr.json" '"60":"ARUSHA"'
+has "the MCC" "$T_DIR/qr.json" '"52":"5411"'
+has "and the till" "$T_DIR/qr.json" "\"02\":\"$TILL\""
+hasnt "static without an amount" "$T_DIR/qr.json" '"54"'
+req "$MAKER" GET "/v1/tills/$TILL/qr?format=svg&amount=1500"
+code "a dynamic SVG" 200
+has "is SVG" "$OUT" '<svg'
+TILL2=$(req "$ADMIN" GET /v1/merchants/"$MID2"; jfield till_number)
+req "$ADMIN" GET "/v1/tills/$TILL2/qr"
+code "no QR code for a merchant not APPROVED" 409
+
+req "" GET /metrics
+has "metrics count merchants by status" "$OUT" '^tillgate_merchants\{status="APPROVED"\} 1$'
+
+kill "$PID"; wait "$PID"; RC=$?; PID=
+status "the daemon stops cleanly" 0
+for k in "$MAKER" "$CHECKER" "$OTHER"; do
+	if grep -qF -- "${k#*.}" "$LOG"; then fail "no key in the log"; fi
+done
+hasnt "no errors logged" "$LOG" 'level=error'
+finish
