@@ -11,5 +11,6 @@ int cmd_check_config(int argc, char **argv);
 int cmd_db(int argc, char **argv);
 int cmd_dfsp(int argc, char **argv);
 int cmd_apikey(int argc, char **argv);
+int cmd_routes(int argc, char **argv); /* hidden: the daemon's route table */
 
 #endif /* GW_CMD_H */

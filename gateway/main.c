@@ -11,7 +11,7 @@
 struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
-	const char *summary;
+	const char *summary; /* NULL: hidden from the list (documented elsewhere) */
 };
 
 static int cmd_version(int argc, char **argv);
@@ -24,6 +24,7 @@ static const struct command commands[] = {
 	{ "db", cmd_db, "check the database (integrity, schema, audit chain), or migrate it" },
 	{ "dfsp", cmd_dfsp, "the DFSPs (tenants): create, list" },
 	{ "apikey", cmd_apikey, "API keys of a DFSP or of the hub: create, list, revoke" },
+	{ "routes", cmd_routes, NULL }, /* the route table: docs/api.md */
 	{ "help", cmd_help, "show this help, or a command's help (tillgate help CMD)" },
 	{ "version", cmd_version, "print the version" },
 };
@@ -44,7 +45,8 @@ static void usage(FILE *f)
 		   "Tillgate: a merchant payments gateway for USSD and QR, in front of a\n"
 		   "Mojaloop switch.\n\nCommands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(f, "  %-13s %s\n", commands[i].name, commands[i].summary);
+		if (commands[i].summary)
+			fprintf(f, "  %-13s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\nRun 'tillgate COMMAND --help' for a command's options.\n");
 }
 

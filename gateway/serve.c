@@ -42,6 +42,31 @@ static void h_healthz(struct http_req *r, void *arg)
 
 static const struct http_route health_route = { "GET", "/healthz", h_healthz };
 
+/* 'tillgate routes' (hidden from the help list; docs/api.md): the route
+ * table serve hands to the HTTP server, one "METHOD PATTERN" a line, for
+ * checking docs/openapi.yaml against it (tests/interop/openapi.test.js). */
+int cmd_routes(int argc, char **argv)
+{
+	if (argc > 1) {
+		int help = strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0;
+		fprintf(help ? stdout : stderr,
+			"usage: tillgate routes\n\n"
+			"Prints the routes 'tillgate serve' answers, one METHOD PATTERN a line\n"
+			"(docs/openapi.yaml describes each).\n");
+		return help ? 0 : 2;
+	}
+	size_t n = 0;
+	struct http_route *t = api_routes(&health_route, 1, &n);
+	if (!t) {
+		fprintf(stderr, "routes: out of memory\n");
+		return 1;
+	}
+	for (size_t i = 0; i < n; i++)
+		printf("%s %s\n", t[i].method, t[i].pattern);
+	free(t);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
 /* ---- signals and shutdown ---- */
 
 static void stop_poll(struct ev *ev, uint64_t id, void *arg)
