@@ -170,6 +170,7 @@ $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(LIB) $(FLAGS_FILE)
 bench:
 	@$(MAKE) --no-print-directory BUILD=build/bench OPT='-O2 -g -DNDEBUG' build/bench/tillgate build/bench/bench_qr
 	@sh tests/bench/run.sh build/bench
+	@sh tests/bench/api.sh build/bench
 
 clean:
 	rm -rf build
