@@ -670,8 +670,12 @@ static int state_get(struct merchant_reg *reg, const char *dfsp, const char *mid
 	return 0;
 }
 
+static int kyb_enforce(struct merchant_reg *reg, const char *dfsp, const char *mid,
+		       const char *tier_name, struct merchant_errs *gaps, char *err, size_t errlen);
+
 static int act_tx(struct merchant_reg *reg, const struct merchant_actor *actor, const char *mid,
-		  enum merchant_action action, const char *reason, char *err, size_t errlen)
+		  enum merchant_action action, const char *reason, char *err, size_t errlen,
+		  struct merchant_errs *gaps)
 {
 	struct mstate s;
 	enum merchant_status to;
@@ -687,6 +691,10 @@ static int act_tx(struct merchant_reg *reg, const struct merchant_actor *actor, 
 	rc = merchant_fsm_decide(s.status, action, actor, actor->dfsp,
 				 s.has_submitter ? s.submitted_by : NULL, reason, &to, err, errlen);
 	if (rc < 0)
+		goto out;
+	/* After the maker-checker rules, in the transaction that approves. */
+	if (action == MA_APPROVE &&
+	    (rc = kyb_enforce(reg, actor->dfsp, mid, NULL, gaps, err, errlen)) < 0)
 		goto out;
 	sqlite3_stmt *st = reg->st[R_STATUS_SET];
 	int review = action == MA_APPROVE || action == MA_REJECT || action == MA_REVERT;
@@ -721,7 +729,17 @@ out:
 int merchant_act(struct merchant_reg *reg, const struct merchant_actor *actor, const char *merchant_id,
 		 enum merchant_action action, const char *reason, char *err, size_t errlen)
 {
+	return merchant_act_kyb(reg, actor, merchant_id, action, reason, err, errlen, NULL);
+}
+
+int merchant_act_kyb(struct merchant_reg *reg, const struct merchant_actor *actor,
+		     const char *merchant_id, enum merchant_action action, const char *reason,
+		     char *err, size_t errlen, struct merchant_errs *gaps)
+{
 	int rc;
+
+	if (gaps)
+		memset(gaps, 0, sizeof *gaps);
 
 	if (!actor->dfsp) { /* hub-admin: may read, never change a merchant */
 		snprintf(err, errlen, "%s may not change merchants", merchant_role_name(actor->role));
@@ -731,7 +749,7 @@ int merchant_act(struct merchant_reg *reg, const struct merchant_actor *actor, c
 	 * changes the status between the decision and the update. */
 	if ((rc = db_begin(reg->db)) < 0)
 		return rc;
-	rc = act_tx(reg, actor, merchant_id, action, reason, err, errlen);
+	rc = act_tx(reg, actor, merchant_id, action, reason, err, errlen, gaps);
 	if (rc == 0)
 		rc = db_commit(reg->db);
 	else
@@ -842,6 +860,214 @@ int merchant_get_json(struct merchant_reg *reg, const struct merchant_actor *act
 	}
 	*out = m;
 	return 0;
+}
+
+/* ---- KYB requirements ---- */
+
+/* The merchant's row with its owners, locations and documents (as
+ * merchant_get_json()), inside the caller's transaction. */
+static int kyb_load(struct merchant_reg *reg, const char *dfsp, int hub, const char *mid, json_t **out)
+{
+	json_t *m = NULL;
+	int rc = merchant_row(reg, dfsp, hub, mid, &m);
+
+	if (rc == 0)
+		rc = children_json(reg, json_string_value(json_object_get(m, "dfsp")), mid, m);
+	if (rc < 0) {
+		json_decref(m);
+		m = NULL;
+	}
+	*out = m;
+	return rc;
+}
+
+static const char *jtext(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+/* Order of "best" among a type's documents: VERIFIED > PENDING >
+ * REJECTED > ABSENT (kyb_req.h). */
+static int state_rank(enum kyb_req_state s)
+{
+	switch (s) {
+	case KYB_REQ_VERIFIED:
+		return 3;
+	case KYB_REQ_PENDING:
+		return 2;
+	case KYB_REQ_REJECTED:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Fills have from m (kyb_load()); strings borrowed from m. Mapping in
+ * docs/registry.md "KYB requirements". */
+static void kyb_have(const struct merchant_reg *reg, json_t *m, struct kyb_req_have *h,
+		     struct kyb_req_owner ow[MERCHANT_OWNERS_MAX])
+{
+	static const struct {
+		int id;
+		const char *col;
+		int proof; /* the document type whose verification verifies the value, or -1 */
+	} cols[] = {
+		{ KYB_MF_TRADING_NAME, "trading_name", -1 },
+		{ KYB_MF_LEGAL_NAME, "legal_name", -1 },
+		{ KYB_MF_MCC, "mcc", -1 },
+		{ KYB_MF_PHONE, "contact_phone", -1 },
+		{ KYB_MF_EMAIL, "contact_email", -1 },
+		{ KYB_MF_PERMIT_NUMBER, "permit_no", KYB_DOC_TRADING_PERMIT },
+		{ KYB_MF_TAX_ID, "tax_id", KYB_DOC_TAX_CERTIFICATE },
+		{ KYB_MF_REGISTRATION_NUMBER, "registration_no", KYB_DOC_REGISTRATION_CERTIFICATE },
+		{ KYB_MF_LEI, "lei", -1 },
+		{ KYB_MF_SETTLEMENT_ACCOUNT, "settlement_account", -1 },
+	};
+	json_t *v;
+	size_t i;
+
+	memset(h, 0, sizeof *h);
+	memset(ow, 0, MERCHANT_OWNERS_MAX * sizeof *ow);
+	h->default_country = reg->country;
+
+	json_array_foreach(json_object_get(m, "documents"), i, v) {
+		const char *type = jtext(v, "type"), *state = jtext(v, "state");
+		int id;
+		for (id = 0; id < KYB_DOC__COUNT; id++)
+			if (type && strcmp(type, kyb_tier_doc_name(id)) == 0)
+				break;
+		if (id == KYB_DOC__COUNT || !state)
+			continue; /* a type no tier asks for */
+		enum kyb_req_state s = strcmp(state, "VERIFIED") == 0   ? KYB_REQ_VERIFIED
+				       : strcmp(state, "REJECTED") == 0 ? KYB_REQ_REJECTED
+									: KYB_REQ_PENDING;
+		if (state_rank(s) > state_rank(h->doc[id]))
+			h->doc[id] = s;
+	}
+
+	for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++) {
+		struct kyb_req_value *x = &h->m[cols[c].id];
+		x->value = jtext(m, cols[c].col);
+		x->state = cols[c].proof >= 0 && h->doc[cols[c].proof] == KYB_REQ_VERIFIED
+				   ? KYB_REQ_VERIFIED
+				   : KYB_REQ_PENDING;
+	}
+	/* district and address: of the first location that has one. */
+	json_array_foreach(json_object_get(m, "locations"), i, v) {
+		if (!h->m[KYB_MF_DISTRICT].value)
+			h->m[KYB_MF_DISTRICT].value = jtext(v, "city");
+		if (!h->m[KYB_MF_ADDRESS].value)
+			h->m[KYB_MF_ADDRESS].value = jtext(v, "address");
+	}
+	h->m[KYB_MF_DISTRICT].state = h->m[KYB_MF_ADDRESS].state = KYB_REQ_PENDING;
+
+	json_array_foreach(json_object_get(m, "owners"), i, v) {
+		if (i >= MERCHANT_OWNERS_MAX)
+			break;
+		struct kyb_req_owner *o = &ow[i];
+		const char *type = jtext(v, "id_type");
+		o->f[KYB_OF_NAME] = (struct kyb_req_value){ jtext(v, "name"), KYB_REQ_PENDING };
+		o->f[KYB_OF_PHONE] = (struct kyb_req_value){ jtext(v, "phone"), KYB_REQ_PENDING };
+		if (type && strcmp(type, "national_id") == 0)
+			o->f[KYB_OF_NATIONAL_ID] = (struct kyb_req_value){
+				jtext(v, "id_number"),
+				json_integer_value(json_object_get(v, "id_verified")) ? KYB_REQ_VERIFIED
+										       : KYB_REQ_PENDING
+			};
+		h->nowners = (int)i + 1;
+	}
+	h->owners = ow;
+}
+
+/* Resolves tier_name (NULL: current, "next", or a name) against m's tier,
+ * writes its name to tier_out (if not NULL) and lists the gaps. */
+static int kyb_eval(const struct merchant_reg *reg, json_t *m, const char *tier_name, char *tier_out,
+		    struct kyb_req_gap *out, int cap)
+{
+	const char *cur = jtext(m, "tier");
+	const struct kyb_tier *t = NULL;
+	struct kyb_req_have h;
+	struct kyb_req_owner ow[MERCHANT_OWNERS_MAX];
+	int next = tier_name && strcmp(tier_name, "next") == 0;
+
+	if (!cur)
+		return -EIO;
+	if (!reg->o.tiers) { /* no requirements anywhere */
+		if (next || (tier_name && !tier_ok(reg, tier_name)))
+			return -EINVAL;
+		if (tier_out)
+			snprintf(tier_out, KYB_TIER_NAME_MAX, "%s", tier_name ? tier_name : cur);
+		return 0;
+	}
+	if (!tier_name || next) {
+		t = kyb_tiers_find(reg->o.tiers, KYB_PARTY_MERCHANT, cur);
+		if (t && next)
+			t = kyb_tiers_next(reg->o.tiers, t);
+	} else {
+		t = kyb_tiers_find(reg->o.tiers, KYB_PARTY_MERCHANT, tier_name);
+	}
+	if (!t)
+		return -EINVAL;
+	if (tier_out)
+		snprintf(tier_out, KYB_TIER_NAME_MAX, "%s", t->name);
+	kyb_have(reg, m, &h, ow);
+	return kyb_req_gaps(t, &h, reg->o.mcc, out, cap);
+}
+
+int merchant_kyb_gaps(struct merchant_reg *reg, const struct merchant_actor *actor,
+		      const char *merchant_id, const char *tier_name, char *tier_out,
+		      struct kyb_req_gap *out, int cap)
+{
+	json_t *m = NULL;
+	int rc;
+
+	if (tier_out)
+		tier_out[0] = '\0';
+	if ((rc = db_begin_read(reg->db)) < 0)
+		return rc;
+	rc = kyb_load(reg, actor->dfsp, actor->role == ROLE_HUB_ADMIN, merchant_id, &m);
+	if (rc == 0)
+		rc = kyb_eval(reg, m, tier_name, tier_out, out, cap);
+	db_rollback(reg->db); /* read only: ends the snapshot */
+	json_decref(m);
+	return rc;
+}
+
+/* Inside an approving transaction: 0 if the merchant meets tier_name
+ * (NULL: its current tier), else -ENODATA with the gaps in gaps (may be
+ * NULL) and a summary in err. */
+static int kyb_enforce(struct merchant_reg *reg, const char *dfsp, const char *mid,
+		       const char *tier_name, struct merchant_errs *gaps, char *err, size_t errlen)
+{
+	char tier[KYB_TIER_NAME_MAX] = "";
+	json_t *m = NULL;
+	struct kyb_req_gap *g = calloc(MERCHANT_KYB_GAPS_MAX, sizeof *g);
+	int rc, n;
+
+	if (!g)
+		return -ENOMEM;
+	if ((rc = kyb_load(reg, dfsp, 0, mid, &m)) < 0)
+		goto out;
+	n = rc = kyb_eval(reg, m, tier_name, tier, g, MERCHANT_KYB_GAPS_MAX);
+	if (rc == -EINVAL) {
+		snprintf(err, errlen, "tier %s is not in the tier table", tier_name ? tier_name :
+					 jtext(m, "tier") ? jtext(m, "tier") : "?");
+		rc = -EIO;
+	}
+	if (rc <= 0)
+		goto out;
+	for (int i = 0; gaps && i < n; i++)
+		if (i < MERCHANT_KYB_GAPS_MAX)
+			errs_add(gaps, g[i].item, "%s", g[i].msg);
+		else
+			gaps->dropped++;
+	snprintf(err, errlen, "merchant %s does not meet the KYB requirements of tier %s: %d item%s "
+		 "missing, invalid, rejected or not verified", mid, tier, n, n == 1 ? "" : "s");
+	rc = -ENODATA;
+out:
+	json_decref(m);
+	free(g);
+	return rc;
 }
 
 /* Cursor: "m" + the last merchant id of the page. Opaque to clients;
@@ -1304,7 +1530,7 @@ int merchant_tier_request(struct merchant_reg *reg, const struct merchant_actor 
 
 static int treq_review_tx(struct merchant_reg *reg, const struct merchant_actor *actor,
 			  const char *mid, long long req_id, int approve, const char *reason,
-			  char *err, size_t errlen)
+			  char *err, size_t errlen, struct merchant_errs *gaps)
 {
 	sqlite3_stmt *st = reg->st[R_TREQ_GET];
 	char from[KYB_TIER_NAME_MAX], to[KYB_TIER_NAME_MAX], by[65], eid[24];
@@ -1337,6 +1563,9 @@ static int treq_review_tx(struct merchant_reg *reg, const struct merchant_actor 
 		snprintf(err, errlen, "rejecting a tier request needs a reason");
 		return -EINVAL;
 	}
+	/* The new tier's requirements, in the transaction that applies it. */
+	if (approve && (rc = kyb_enforce(reg, actor->dfsp, mid, to, gaps, err, errlen)) < 0)
+		return rc;
 	st = reg->st[R_TREQ_SET];
 	if ((rc = bind_texts(st, ":status", approve ? "APPROVED" : "REJECTED", ":user", actor->user,
 			     ":reason", reason, ":dfsp", actor->dfsp, (const char *)NULL)) < 0 ||
@@ -1373,7 +1602,18 @@ int merchant_tier_review(struct merchant_reg *reg, const struct merchant_actor *
 			 const char *merchant_id, long long req_id, int approve, const char *reason,
 			 char *err, size_t errlen)
 {
+	return merchant_tier_review_kyb(reg, actor, merchant_id, req_id, approve, reason, err, errlen,
+					NULL);
+}
+
+int merchant_tier_review_kyb(struct merchant_reg *reg, const struct merchant_actor *actor,
+			     const char *merchant_id, long long req_id, int approve,
+			     const char *reason, char *err, size_t errlen, struct merchant_errs *gaps)
+{
 	int rc;
+
+	if (gaps)
+		memset(gaps, 0, sizeof *gaps);
 
 	if (!actor->dfsp) {
 		snprintf(err, errlen, "%s may not change merchants", merchant_role_name(actor->role));
@@ -1383,7 +1623,7 @@ int merchant_tier_review(struct merchant_reg *reg, const struct merchant_actor *
 		reason = NULL;
 	if ((rc = db_begin(reg->db)) < 0)
 		return rc;
-	rc = treq_review_tx(reg, actor, merchant_id, req_id, approve, reason, err, errlen);
+	rc = treq_review_tx(reg, actor, merchant_id, req_id, approve, reason, err, errlen, gaps);
 	if (rc == 0)
 		rc = db_commit(reg->db);
 	else

@@ -12,6 +12,10 @@
  *   -EINVAL  invalid input: the list of {field, message} is in errs
  *            (422), or a reason is missing (message in err)
  *   -ENOSPC  the id space of the configured length is exhausted
+ *   -ENODATA KYB incomplete: an approval (merchant_act_kyb() MA_APPROVE,
+ *            merchant_tier_review_kyb()) refused because the merchant lacks
+ *            what its tier (the new tier) requires; the gaps are in errs
+ *            as {field: item, message: reason} (422 "kyb_incomplete")
  *   -EBUSY, -ENOMEM, -EIO as gateway/db.h
  * Tenancy: every query binds the actor's DFSP; a hub-admin reads across
  * DFSPs and never writes merchants (-EACCES).
@@ -25,6 +29,8 @@
 #include <jansson.h>
 
 #include "kyb/kyb_check.h"
+#include "kyb/kyb_req.h"
+#include "kyb/kyb_tier.h"
 #include "merchant/merchant_fsm.h"
 
 struct db;
@@ -39,6 +45,9 @@ struct merchant_reg; /* opaque */
 #define MERCHANT_LIST_MAX 200     /* largest page */
 #define MERCHANT_LIST_DEFAULT 50
 #define MERCHANT_CURSOR_MAX 24    /* cursor string, NUL included */
+/* Gaps one merchant can have: every merchant field, the owner count,
+ * every field of MERCHANT_OWNERS_MAX owners, every document type. */
+#define MERCHANT_KYB_GAPS_MAX (KYB_MF__COUNT + 1 + MERCHANT_OWNERS_MAX * KYB_OF__COUNT + KYB_DOC__COUNT)
 
 enum merchant_id_scheme {
 	MERCHANT_ID_SEQUENTIAL, /* id_alloc counter, in the creating transaction */
@@ -142,10 +151,35 @@ int merchant_self_register(struct merchant_reg *reg, const char *dfsp, const cha
  * status_reason (submitted_by on submit, checked_by on
  * approve/reject/revert), bumps version and appends the audit row
  * (action name; before/after {"status","status_reason"}). reason may be
- * NULL. Returns 0 or merchant_fsm_decide()'s codes (message in err),
+ * NULL. MA_APPROVE also needs the merchant to meet its tier's KYB
+ * requirements (merchant_kyb_gaps(), checked in the same transaction,
+ * after the maker-checker rules): else -ENODATA and nothing changes.
+ * Returns 0 or merchant_fsm_decide()'s codes (message in err), -ENODATA,
  * -ENOENT for an unknown or foreign merchant, -EBUSY, -EIO. */
 int merchant_act(struct merchant_reg *reg, const struct merchant_actor *actor, const char *merchant_id,
 		 enum merchant_action action, const char *reason, char *err, size_t errlen);
+
+/* merchant_act() that also lists, on -ENODATA, what the merchant lacks in
+ * gaps (may be NULL; cleared first): field = the gap's item
+ * ("document.trading_permit"), message = why ("not verified yet"). */
+int merchant_act_kyb(struct merchant_reg *reg, const struct merchant_actor *actor,
+		     const char *merchant_id, enum merchant_action action, const char *reason,
+		     char *err, size_t errlen, struct merchant_errs *gaps);
+
+/* What the merchant lacks for a KYB tier, from its stored fields, owners,
+ * locations and documents (kyb_req_gaps()). tier_name: a merchant tier
+ * ("T2"), NULL for the merchant's current tier, or "next" for the one
+ * after it. tier_out (KYB_TIER_NAME_MAX bytes, may be NULL) gets the
+ * tier checked. Writes at most cap gaps to out (MERCHANT_KYB_GAPS_MAX
+ * holds them all). How the rows map to kyb_req's fields and states:
+ * docs/registry.md "KYB requirements". Tenancy as merchant_get_json() (a
+ * hub-admin reads any). Read only. Returns the number of gaps (0: the
+ * merchant meets the tier); -ENOENT; -EINVAL no merchant tier of that
+ * name, or "next" at the last tier; -ENOMEM, -EIO. Without a tier table
+ * (opts.tiers NULL) no tier requires anything: 0. */
+int merchant_kyb_gaps(struct merchant_reg *reg, const struct merchant_actor *actor,
+		      const char *merchant_id, const char *tier_name, char *tier_out,
+		      struct kyb_req_gap *out, int cap);
 
 /* The merchant as the API returns it: a jansson object with snake_case
  * keys, the merchant's columns (absent optional values are null),
@@ -239,14 +273,20 @@ int merchant_tier_request(struct merchant_reg *reg, const struct merchant_actor 
  * request, maker-checker (merchant_fsm_checker(): the reviewer is of the
  * merchant's DFSP and not the requester; role checker or dfsp-admin).
  * On approval the merchant's tier changes in the same transaction, with
- * the audit row "tier_approve" / "tier_reject". The KYB requirements of
- * the new tier (kyb_req_gaps()) are NOT checked yet (docs/registry.md).
+ * the audit row "tier_approve" / "tier_reject". An approval needs the
+ * merchant to meet the new tier's KYB requirements (merchant_kyb_gaps(),
+ * in the same transaction): else -ENODATA and nothing changes.
  * Returns 0; -ENOENT; -EACCES; -EPERM not pending, or the merchant's
  * tier changed since the request; -EINVAL no reason for a rejection;
- * message in err. */
+ * -ENODATA; message in err. */
 int merchant_tier_review(struct merchant_reg *reg, const struct merchant_actor *actor,
 			 const char *merchant_id, long long req_id, int approve, const char *reason,
 			 char *err, size_t errlen);
+
+/* merchant_tier_review() with the gaps on -ENODATA, as merchant_act_kyb(). */
+int merchant_tier_review_kyb(struct merchant_reg *reg, const struct merchant_actor *actor,
+			     const char *merchant_id, long long req_id, int approve,
+			     const char *reason, char *err, size_t errlen, struct merchant_errs *gaps);
 
 /* The merchant id's (or till number's) form: digits long, all decimal,
  * a valid Luhn check digit. 1 or 0. */

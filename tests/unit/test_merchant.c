@@ -3,7 +3,8 @@
  * Luhn digits, sequential and random allocation, status actions with
  * maker-checker and tenancy, audit rows in the same transaction, list
  * filters and cursor pagination, patch rules, tills, self-registration,
- * documents (content-addressed files, size limit) and tier requests. */
+ * documents (content-addressed files, size limit), tier requests, and
+ * the KYB requirements of a tier (gaps, and approvals refused without). */
 #include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
@@ -56,6 +57,7 @@ static struct merchant_in good(const char *name)
 		.trading_name = name, .legal_name = "Juma Hassan Enterprises", .type = "small_shop",
 		.mcc = "5411", .tier = "T1", .settlement_account = "ACC-001",
 		.contact_phone = "+255712345678", .contact_email = "juma@example.com",
+		.permit_no = "TP-2024-0001",
 		.owners = &good_owner, .n_owners = 1, .locations = &good_loc, .n_locations = 1,
 	};
 	return in;
@@ -182,6 +184,25 @@ static void create_ok(const struct merchant_actor *a, const char *name, char id[
 	for (int i = 0; i < errs.n; i++)
 		print_error("%s: %s\n", errs.e[i].field, errs.e[i].message);
 	assert_int_equal(rc, 0);
+}
+
+/* Gives merchant id the documents tier T1 (t2: T2) requires, verified,
+ * and its owners' IDs verified. No registry call reviews them yet: raw
+ * SQL stands for the reviewer. */
+static void kyb_complete(const char *id, int t2)
+{
+	static const char *const types[] = { "national_id", "trading_permit",
+					     "registration_certificate", "tax_certificate" };
+	char sql[300];
+	long long doc;
+
+	for (int i = 0; i < (t2 ? 4 : 2); i++)
+		assert_int_equal(merchant_doc_add(reg, &maker, id, types[i], "application/pdf",
+						  types[i], strlen(types[i]), &doc, NULL), 0);
+	snprintf(sql, sizeof sql, "UPDATE document SET state = 'VERIFIED', reviewed_by = 'bob' "
+		 "WHERE merchant_id = '%s'; UPDATE owner SET id_verified = 1 WHERE merchant_id = '%s'",
+		 id, id);
+	raw(sql);
 }
 
 static void audit_clean(void)
@@ -335,6 +356,7 @@ static void test_approve_flow(void **state)
 	json_t *m;
 
 	create_ok(&maker, "Juma Shop", id);
+	kyb_complete(id, 0);
 	assert_int_equal(merchant_act(reg, &maker, id, MA_SUBMIT, NULL, err, sizeof err), 0);
 	assert_string_equal(status_of(id), "SUBMITTED");
 
@@ -400,6 +422,7 @@ static void test_reject_revert(void **state)
 
 	create_ok(&maker, "Shop A", a);
 	create_ok(&maker, "Shop B", b);
+	kyb_complete(b, 0);
 	assert_int_equal(merchant_act(reg, &maker, a, MA_SUBMIT, NULL, err, sizeof err), 0);
 	assert_int_equal(merchant_act(reg, &maker, b, MA_SUBMIT, NULL, err, sizeof err), 0);
 	assert_int_equal(merchant_act(reg, &checker, a, MA_REJECT, NULL, err, sizeof err), -EINVAL);
@@ -671,7 +694,12 @@ static void test_tier_requests(void **state)
 	char id[MERCHANT_ID_MAX], err[256];
 	long long req = 0, req2 = 0;
 
-	create_ok(&maker, "Shop", id);
+	struct merchant_in in = good("Shop");
+	struct merchant_errs errs;
+	in.tax_id = "123-456-789";
+	in.registration_no = "BRELA-123456";
+	assert_int_equal(merchant_create(reg, &maker, &in, id, &errs), 0);
+	kyb_complete(id, 1);
 	assert_int_equal(merchant_tier_request(reg, &maker, id, "T1", &req), -EINVAL); /* current */
 	assert_int_equal(merchant_tier_request(reg, &maker, id, "T8", &req), -EINVAL);
 	assert_int_equal(merchant_tier_request(reg, &other_maker, id, "T2", &req), -ENOENT);
@@ -704,6 +732,119 @@ static void test_tier_requests(void **state)
 	audit_clean();
 }
 
+static void test_kyb_gaps(void **state)
+{
+	(void)state;
+	struct kyb_req_gap g[MERCHANT_KYB_GAPS_MAX];
+	char id[MERCHANT_ID_MAX], tier[KYB_TIER_NAME_MAX];
+
+	create_ok(&maker, "Juma Shop", id); /* T1, no documents, ID not verified */
+	/* T0: fields only, all there (district = the location's city) */
+	assert_int_equal(merchant_kyb_gaps(reg, &maker, id, "T0", tier, g, MERCHANT_KYB_GAPS_MAX), 0);
+	assert_string_equal(tier, "T0");
+	/* T1, the current tier by default */
+	assert_int_equal(merchant_kyb_gaps(reg, &checker, id, NULL, tier, g, MERCHANT_KYB_GAPS_MAX), 3);
+	assert_string_equal(tier, "T1");
+	assert_string_equal(g[0].item, "owners[0].national_id");
+	assert_string_equal(g[0].msg, "not verified yet");
+	assert_string_equal(g[1].item, "document.national_id");
+	assert_int_equal(g[1].why, KYB_REQ_GAP_MISSING);
+	assert_string_equal(g[2].item, "document.trading_permit");
+	/* T2, also as the next tier */
+	assert_int_equal(merchant_kyb_gaps(reg, &maker, id, "T2", tier, g, MERCHANT_KYB_GAPS_MAX), 7);
+	assert_string_equal(g[0].item, "merchant.tax_id");
+	assert_string_equal(g[1].item, "merchant.registration_number");
+	assert_int_equal(merchant_kyb_gaps(reg, &maker, id, "next", tier, g, MERCHANT_KYB_GAPS_MAX), 7);
+	assert_string_equal(tier, "T2");
+	/* cap: counted, not written past */
+	assert_int_equal(merchant_kyb_gaps(reg, &maker, id, "T2", NULL, NULL, 0), 7);
+
+	/* unknown tiers; tenancy; a hub-admin reads any */
+	assert_int_equal(merchant_kyb_gaps(reg, &maker, id, "T8", tier, g, MERCHANT_KYB_GAPS_MAX), -EINVAL);
+	assert_int_equal(merchant_kyb_gaps(reg, &maker, id, "C0", tier, g, MERCHANT_KYB_GAPS_MAX), -EINVAL);
+	assert_int_equal(merchant_kyb_gaps(reg, &other, id, NULL, tier, g, MERCHANT_KYB_GAPS_MAX), -ENOENT);
+	assert_int_equal(merchant_kyb_gaps(reg, &other, id, "T8", tier, g, MERCHANT_KYB_GAPS_MAX), -ENOENT);
+	assert_int_equal(merchant_kyb_gaps(reg, &maker, "99999997", NULL, tier, g, MERCHANT_KYB_GAPS_MAX),
+			 -ENOENT);
+	assert_int_equal(merchant_kyb_gaps(reg, &hub, id, NULL, tier, g, MERCHANT_KYB_GAPS_MAX), 3);
+
+	/* a rejected document and a pending one: the best state counts */
+	long long doc;
+	assert_int_equal(merchant_doc_add(reg, &maker, id, "trading_permit", "application/pdf", "a", 1,
+					  &doc, NULL), 0);
+	raw("UPDATE document SET state = 'REJECTED', reviewed_by = 'bob', review_reason = 'blurred'");
+	assert_int_equal(merchant_kyb_gaps(reg, &maker, id, NULL, tier, g, MERCHANT_KYB_GAPS_MAX), 3);
+	assert_string_equal(g[2].item, "document.trading_permit");
+	assert_int_equal(g[2].why, KYB_REQ_GAP_REJECTED);
+	assert_int_equal(merchant_doc_add(reg, &maker, id, "trading_permit", "application/pdf", "b", 1,
+					  &doc, NULL), 0);
+	assert_int_equal(merchant_kyb_gaps(reg, &maker, id, NULL, tier, g, MERCHANT_KYB_GAPS_MAX), 3);
+	assert_int_equal(g[2].why, KYB_REQ_GAP_UNVERIFIED);
+
+	/* complete for T1; T2 still lacks the tax and registration items */
+	kyb_complete(id, 0);
+	assert_int_equal(merchant_kyb_gaps(reg, &maker, id, NULL, tier, g, MERCHANT_KYB_GAPS_MAX), 0);
+	assert_int_equal(merchant_kyb_gaps(reg, &maker, id, "T2", tier, g, MERCHANT_KYB_GAPS_MAX), 4);
+	assert_string_equal(g[2].item, "document.tax_certificate");
+	assert_string_equal(g[3].item, "document.registration_certificate");
+	audit_clean();
+}
+
+static void test_kyb_approve(void **state)
+{
+	(void)state;
+	char id[MERCHANT_ID_MAX], err[256];
+	struct merchant_errs gaps;
+	long long req = 0;
+
+	create_ok(&maker, "Juma Shop", id);
+	assert_int_equal(merchant_act(reg, &maker, id, MA_SUBMIT, NULL, err, sizeof err), 0);
+
+	/* incomplete for T1: refused with the gaps, nothing changed */
+	long long audits = count("SELECT count(*) FROM audit");
+	assert_int_equal(merchant_act_kyb(reg, &checker, id, MA_APPROVE, NULL, err, sizeof err, &gaps),
+			 -ENODATA);
+	assert_non_null(strstr(err, "tier T1"));
+	assert_int_equal(gaps.n, 3);
+	assert_string_equal(gaps.e[0].field, "owners[0].national_id");
+	assert_string_equal(gaps.e[0].message, "not verified yet");
+	assert_string_equal(gaps.e[2].field, "document.trading_permit");
+	assert_string_equal(status_of(id), "SUBMITTED");
+	assert_int_equal(count("SELECT version FROM merchant"), 2);
+	assert_int_equal(count("SELECT count(*) FROM merchant WHERE checked_by IS NOT NULL"), 0);
+	assert_int_equal(count("SELECT count(*) FROM audit"), audits);
+	/* without the list, the same refusal */
+	assert_int_equal(merchant_act(reg, &checker, id, MA_APPROVE, NULL, err, sizeof err), -ENODATA);
+	/* maker-checker first: the maker's own approval is -EACCES, not -ENODATA */
+	struct merchant_actor self_check = { "alice", "dfspa", ROLE_DFSP_ADMIN };
+	assert_int_equal(merchant_act(reg, &self_check, id, MA_APPROVE, NULL, err, sizeof err), -EACCES);
+	/* other actions are not held back by KYB */
+	assert_int_equal(merchant_act(reg, &checker, id, MA_REVERT, "add documents", err, sizeof err), 0);
+	assert_int_equal(merchant_act(reg, &maker, id, MA_SUBMIT, NULL, err, sizeof err), 0);
+
+	/* complete: approved */
+	kyb_complete(id, 0);
+	assert_int_equal(merchant_act_kyb(reg, &checker, id, MA_APPROVE, NULL, err, sizeof err, &gaps),
+			 0);
+	assert_int_equal(gaps.n, 0);
+	assert_string_equal(status_of(id), "APPROVED");
+
+	/* a tier request to T2: refused on approval until T2 is met */
+	assert_int_equal(merchant_tier_request(reg, &maker, id, "T2", &req), 0);
+	audits = count("SELECT count(*) FROM audit");
+	assert_int_equal(merchant_tier_review_kyb(reg, &checker, id, req, 1, NULL, err, sizeof err,
+						  &gaps), -ENODATA);
+	assert_int_equal(gaps.n, 4);
+	assert_string_equal(gaps.e[0].field, "merchant.tax_id");
+	assert_int_equal(count("SELECT count(*) FROM merchant WHERE tier = 'T1'"), 1);
+	assert_int_equal(count("SELECT count(*) FROM tier_request WHERE status = 'PENDING'"), 1);
+	assert_int_equal(count("SELECT count(*) FROM audit"), audits);
+	/* rejecting needs no KYB */
+	assert_int_equal(merchant_tier_review(reg, &checker, id, req, 0, "documents missing", err,
+					      sizeof err), 0);
+	audit_clean();
+}
+
 static void test_id_valid(void **state)
 {
 	(void)state;
@@ -731,6 +872,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sequential_exhausted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_documents, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tier_requests, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kyb_gaps, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kyb_approve, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("merchant", tests, group_setup, group_teardown);
 }

@@ -1,0 +1,173 @@
+# kyb.sh -- black-box tests of the KYB requirements over the admin API:
+# GET /v1/merchants/{id}/kyb[?tier=] (what a merchant lacks for a tier of
+# data/kyb-tiers.conf) and approvals refused with 422 kyb_incomplete while
+# anything is missing: the merchant's approve and a tier request's approve.
+# The real daemon on a free loopback port, curl as the client.
+. "$(dirname "$0")/lib.sh"
+
+command -v curl >/dev/null || { echo "not ok 1 - curl is needed"; exit 1; }
+command -v sqlite3 >/dev/null || { echo "not ok 1 - sqlite3 is needed"; exit 1; }
+
+D=$T_DIR/var
+LOG=$T_DIR/serve.log
+SOUT=$T_DIR/serve.out
+PID=
+trap '[ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$T_DIR"' EXIT
+
+"$TILLGATE" serve --set gateway.data_dir="$D" --set gateway.listen=127.0.0.1:0 \
+	--set gateway.log_file="$LOG" >"$SOUT" 2>"$ERR" &
+PID=$!
+PORT=
+for _ in $(seq 100); do
+	PORT=$(sed -n 's/.*msg="listening" .*port=\([0-9]*\).*/\1/p' "$LOG" 2>/dev/null)
+	[ -n "$PORT" ] && break
+	kill -0 "$PID" 2>/dev/null || break
+	sleep 0.05
+done
+if [ -n "$PORT" ]; then pass "daemon listening"; else fail "daemon listening" "no listening line"; finish; fi
+U=http://127.0.0.1:$PORT
+HUB=$(sed -n 's/^hub-admin key (shown once): //p' "$SOUT")
+ADMIN=$(sed -n 's/^demo-dfsp dfsp-admin key (shown once): //p' "$SOUT")
+
+# req KEY METHOD PATH [BODY [EXTRA CURL ARGS...]]: body in $OUT, status in $CODE.
+req() {
+	_k=$1 _m=$2 _p=$3; shift 3
+	_b=${1-}; [ $# -gt 0 ] && shift
+	[ -n "$_k" ] && set -- "$@" -H "Authorization: Bearer $_k"
+	[ -n "$_b" ] && set -- "$@" -H 'Content-Type: application/json' --data-binary "$_b"
+	CODE=$(curl -s -o "$OUT" -w '%{http_code}' -X "$_m" "$@" "$U$_p")
+}
+code() {
+	if [ "$CODE" = "$2" ]; then pass "$1 ($2)"; else fail "$1" "HTTP $CODE, expected $2"; fi
+}
+jfield() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" "$OUT" | head -n 1; }
+jnum() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" "$OUT" | head -n 1; }
+# verify MID: the merchant's documents and owner IDs VERIFIED. No endpoint
+# reviews them yet: sqlite3 stands for the reviewer.
+verify() {
+	sqlite3 -batch -cmd '.timeout 5000' "$D/tillgate.db" "UPDATE document SET state = \
+'VERIFIED', reviewed_by = 'carl' WHERE merchant_id = '$1'; UPDATE owner SET id_verified = 1 \
+WHERE merchant_id = '$1';" 2>>"$ERR"
+}
+upload() { # upload KEY MID TYPE
+	req "$1" POST "/v1/merchants/$2/documents?type=$3" "" -H 'Content-Type: application/pdf' \
+		--data-binary "$3"
+}
+
+req "$ADMIN" POST /v1/dfsps/demo-dfsp/api-keys '{"role":"maker","user":"mia"}'
+MAKER=$(jfield key)
+req "$ADMIN" POST /v1/dfsps/demo-dfsp/api-keys '{"role":"checker","user":"carl"}'
+CHECKER=$(jfield key)
+req "$HUB" POST /v1/dfsps '{"fsp_id":"bank-b","name":"Bank B"}'
+req "$HUB" POST /v1/dfsps/bank-b/api-keys '{"role":"dfsp-admin","user":"bob"}'
+OTHER=$(jfield key)
+if [ -n "$MAKER" ] && [ -n "$CHECKER" ] && [ -n "$OTHER" ]; then pass "keys made"; else fail "keys made"; finish; fi
+
+# A T1 merchant with no permit number, no documents, its owner's ID unverified.
+M='{"trading_name":"KYB SHOP","legal_name":"Kyb Traders Ltd","type":"small_shop","mcc":"5411","tier":"T1","settlement_account":"123456789","contact_phone":"+255712345678","owners":[{"name":"Juma Ali","id_type":"national_id","id_number":"19800101-12345-00001-21","phone":"+255712345678"}],"locations":[{"name":"Main","city":"ARUSHA","address":"Sokoine Rd"}]}'
+req "$MAKER" POST /v1/merchants "$M"
+code "a T1 merchant" 201
+MID=$(jfield merchant_id)
+
+# ---- GET /v1/merchants/{id}/kyb ----
+req "$MAKER" GET "/v1/merchants/$MID/kyb"
+code "its KYB report" 200
+has "for its own tier by default" "$OUT" '"tier":"T1"'
+has "incomplete" "$OUT" '"complete":false'
+has "the permit number is missing" "$OUT" '\{"item":"merchant.permit_number","reason":"missing"\}'
+has "the owner's ID is not verified" "$OUT" '\{"item":"owners\[0\]\.national_id","reason":"not verified yet"\}'
+has "the ID document is missing" "$OUT" '"item":"document.national_id"'
+has "the trading permit is missing" "$OUT" '\{"item":"document.trading_permit","reason":"missing: upload one"\}'
+same "four items in all" "$(grep -o '"item":' "$OUT" | wc -l | tr -d ' ')" 4
+hasnt "nothing T1 does not ask for" "$OUT" 'merchant.tax_id'
+req "$MAKER" GET "/v1/merchants/$MID/kyb?tier=T0"
+code "T0" 200
+has "T0 is complete" "$OUT" '"complete":true'
+has "with an empty list" "$OUT" '"missing":\[\]'
+req "$MAKER" GET "/v1/merchants/$MID/kyb?tier=T2"
+code "T2" 200
+has "T2 wants the tax id" "$OUT" '\{"item":"merchant.tax_id","reason":"missing"\}'
+has "and the registration certificate" "$OUT" '"item":"document.registration_certificate"'
+req "$MAKER" GET "/v1/merchants/$MID/kyb?tier=next"
+code "the next tier" 200
+has "is T2" "$OUT" '"tier":"T2"'
+req "$MAKER" GET "/v1/merchants/$MID/kyb?tier=T9"
+code "an unknown tier" 422
+has "as unknown_tier" "$OUT" '"code":"unknown_tier"'
+req "$MAKER" GET "/v1/merchants/$MID/kyb?tier=C0"
+code "a customer tier" 422
+req "$OTHER" GET "/v1/merchants/$MID/kyb"
+code "another DFSP" 404
+req "$OTHER" GET "/v1/merchants/$MID/kyb?tier=T9"
+code "another DFSP, whatever the tier" 404
+req "$HUB" GET "/v1/merchants/$MID/kyb"
+code "the hub-admin reads any" 200
+req "" GET "/v1/merchants/$MID/kyb"
+code "no key" 401
+req "$MAKER" GET "/v1/merchants/${MID}9/kyb"
+code "an unknown merchant" 404
+
+# ---- approve refused while incomplete ----
+req "$MAKER" POST "/v1/merchants/$MID/submit"
+code "submitted" 200
+req "$CHECKER" POST "/v1/merchants/$MID/approve"
+code "approving an incomplete T1 merchant" 422
+has "as kyb_incomplete" "$OUT" '"code":"kyb_incomplete"'
+has "the gaps as errors" "$OUT" '\{"field":"document.trading_permit","message":"missing: upload one"\}'
+has "all of them" "$OUT" '"field":"merchant.permit_number"'
+req "$CHECKER" GET "/v1/merchants/$MID"
+has "still SUBMITTED" "$OUT" '"status":"SUBMITTED"'
+has "not checked" "$OUT" '"checked_by":null'
+req "$CHECKER" GET "/v1/merchants/$MID/audit"
+hasnt "no approve in the audit" "$OUT" '"action":"approve"'
+req "$MAKER" POST "/v1/merchants/$MID/approve"
+code "maker-checker comes first" 403
+
+# complete it: revert, the permit number, the documents, verified
+req "$CHECKER" POST "/v1/merchants/$MID/revert" '{"reason":"KYB incomplete"}'
+code "reverted" 200
+req "$MAKER" PATCH "/v1/merchants/$MID" '{"permit_no":"TP-2024-0001"}'
+code "the permit number" 200
+upload "$MAKER" "$MID" national_id
+code "the ID document" 201
+upload "$MAKER" "$MID" trading_permit
+code "the trading permit" 201
+req "$MAKER" GET "/v1/merchants/$MID/kyb"
+has "uploaded, not verified yet" "$OUT" '\{"item":"document.trading_permit","reason":"not verified yet"\}'
+verify "$MID"
+req "$MAKER" GET "/v1/merchants/$MID/kyb"
+has "verified: complete" "$OUT" '"tier":"T1","complete":true'
+req "$MAKER" POST "/v1/merchants/$MID/submit"
+req "$CHECKER" POST "/v1/merchants/$MID/approve"
+code "a complete T1 merchant is approved" 200
+has "APPROVED" "$OUT" '"status":"APPROVED"'
+
+# ---- a T0 merchant: approved; its upgrade to T1 refused until complete ----
+M0=$(printf '%s' "$M" | sed 's/"KYB SHOP"/"KYB KIOSK"/; s/"T1"/"T0"/')
+req "$MAKER" POST /v1/merchants "$M0"
+code "a T0 merchant" 201
+M0ID=$(jfield merchant_id)
+req "$MAKER" POST "/v1/merchants/$M0ID/submit"
+req "$CHECKER" POST "/v1/merchants/$M0ID/approve"
+code "T0 needs no documents: approved" 200
+req "$MAKER" POST "/v1/merchants/$M0ID/tier-requests" '{"to_tier":"T1"}'
+code "an upgrade to T1 requested" 201
+TR=$(jnum id)
+req "$CHECKER" POST "/v1/merchants/$M0ID/tier-requests/$TR/approve"
+code "approving the upgrade while T1 is not met" 422
+has "as kyb_incomplete" "$OUT" '"code":"kyb_incomplete"'
+has "naming the new tier's gaps" "$OUT" '"field":"document.trading_permit"'
+req "$CHECKER" GET "/v1/merchants/$M0ID"
+has "the tier is unchanged" "$OUT" '"tier":"T0"'
+upload "$MAKER" "$M0ID" national_id
+upload "$MAKER" "$M0ID" trading_permit
+verify "$M0ID"
+req "$CHECKER" POST "/v1/merchants/$M0ID/tier-requests/$TR/approve"
+code "still short of the permit number" 422
+has "which is listed" "$OUT" '"field":"merchant.permit_number"'
+hasnt "and nothing else" "$OUT" '"field":"document\.'
+
+kill "$PID"; wait "$PID"; RC=$?; PID=
+status "the daemon stops cleanly" 0
+hasnt "no errors logged" "$LOG" 'level=error'
+finish
