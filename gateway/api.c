@@ -103,6 +103,14 @@ static json_t *errs_json(const struct merchant_errs *e)
 	return a;
 }
 
+/* 422 "kyb_incomplete": an approval refused by the tier's KYB
+ * requirements, the gaps as {field: item, message: reason}. */
+static void reply_kyb_incomplete(struct http_req *r, const char *msg, const struct merchant_errs *gaps)
+{
+	http_problem(r, 422, "kyb_incomplete", errs_json(gaps), "%s",
+		     msg && *msg ? msg : "the merchant does not meet its tier's KYB requirements");
+}
+
 /* 422 with one {field, message}. */
 static void reply_invalid(struct http_req *r, const char *field, const char *msg)
 {
@@ -218,14 +226,17 @@ static int idem_replay(struct http_req *r, struct gw *gw, const struct auth_acto
 	return 1;
 }
 
-static void idem_store(struct http_req *r, struct gw *gw, const struct auth_actor *a,
-		       const char *key, const char *sha)
+/* Records the answer under the Idempotency-Key, inside the caller's
+ * transaction. Returns 0 (also when there is nothing to keep: a 5xx is
+ * not replayed) or -errno. */
+static int idem_store(struct http_req *r, struct gw *gw, const struct auth_actor *a,
+		      const char *key, const char *sha)
 {
 	unsigned status;
 	const char *ctype, *body;
 	size_t len;
 	if (http_captured(r, &status, &ctype, &body, &len) < 0 || status >= 500)
-		return;
+		return 0;
 	char *copy = NULL;
 	if (status == 201 && strstr(http_path(r), "/api-keys")) {
 		/* Never keep a key's secret: the replay shows the key id only. */
@@ -235,7 +246,7 @@ static void idem_store(struct http_req *r, struct gw *gw, const struct auth_acto
 		copy = j ? json_dumps(j, JSON_COMPACT) : NULL;
 		json_decref(j);
 		if (!copy)
-			return;
+			return -ENOMEM;
 		body = copy;
 	}
 	sqlite3_stmt **st = api_stmts(gw);
@@ -255,6 +266,7 @@ static void idem_store(struct http_req *r, struct gw *gw, const struct auth_acto
 		LOGW(LC_HTTP, "cannot keep the idempotency record", "key_id=%s error=\"%s\"", a->key_id,
 		     strerror(-rc));
 	free(copy);
+	return rc;
 }
 
 /* Every /v1 route goes through here: the key, then for a POST the
@@ -290,9 +302,21 @@ static void run(struct http_req *r, void *arg, api_fn fn, int idem)
 	}
 	if (rc == 1)
 		return;
+	/* The change, its answer and the idempotency record commit together
+	 * (the domain's own transaction nests into this one), so a crash
+	 * leaves either all of them or none, and the answer leaves only
+	 * after the commit. */
+	if ((rc = db_begin(gw->db)) < 0) {
+		reply_rc(r, rc, NULL);
+		return;
+	}
 	http_capture(r);
 	fn(r, gw, &a);
-	idem_store(r, gw, &a, key, sha);
+	if ((rc = idem_store(r, gw, &a, key, sha)) < 0 || (rc = db_commit(gw->db)) < 0) {
+		db_rollback(gw->db);
+		http_reply_cancel(r);
+		reply_rc(r, rc, NULL);
+	}
 }
 
 /* ---- merchants ---- */
@@ -543,9 +567,13 @@ static void merchant_act_h(struct http_req *r, struct gw *gw, const struct auth_
 	struct merchant_actor m = mactor(a);
 	char err[256] = "";
 	const char *id = http_param(r, "id");
-	int rc = merchant_act(gw->reg, &m, id, (enum merchant_action)act, reason, err, sizeof err);
+	struct merchant_errs gaps;
+	int rc = merchant_act_kyb(gw->reg, &m, id, (enum merchant_action)act, reason, err, sizeof err,
+				  &gaps);
 	json_decref(b);
-	if (rc == -EINVAL)
+	if (rc == -ENODATA)
+		reply_kyb_incomplete(r, err, &gaps);
+	else if (rc == -EINVAL)
 		reply_invalid(r, "reason", err);
 	else if (rc < 0)
 		reply_rc(r, rc, err);
@@ -583,7 +611,6 @@ static void till_add_h(struct http_req *r, struct gw *gw, const struct auth_acto
 	struct merchant_actor m = mactor(a);
 	char till[MERCHANT_ID_MAX];
 	int rc = merchant_till_add(gw->reg, &m, http_param(r, "id"), loc, label, till);
-	json_decref(b);
 	if (rc == -EINVAL)
 		reply_invalid(r, "label", "1 to 64 characters");
 	else if (rc < 0)
@@ -592,6 +619,7 @@ static void till_add_h(struct http_req *r, struct gw *gw, const struct auth_acto
 		http_reply_json(r, 201, json_pack("{s:s,s:s,s:I,s:s?,s:s}", "till_number", till,
 						  "merchant_id", http_param(r, "id"), "location_id",
 						  (json_int_t)loc, "label", label, "status", "ACTIVE"));
+	json_decref(b); /* label points into it */
 }
 
 /* The location object of the merchant with id loc, or the first one. */
@@ -809,14 +837,49 @@ static void tier_review_h(struct http_req *r, struct gw *gw, const struct auth_a
 	struct merchant_actor m = mactor(a);
 	char err[256] = "";
 	const char *id = http_param(r, "id");
-	int rc = merchant_tier_review(gw->reg, &m, id, req, approve, reason, err, sizeof err);
+	struct merchant_errs gaps;
+	int rc = merchant_tier_review_kyb(gw->reg, &m, id, req, approve, reason, err, sizeof err,
+					  &gaps);
 	json_decref(b);
-	if (rc == -EINVAL)
+	if (rc == -ENODATA)
+		reply_kyb_incomplete(r, err, &gaps);
+	else if (rc == -EINVAL)
 		reply_invalid(r, "reason", err[0] ? err : "a reason is required");
 	else if (rc < 0)
 		reply_rc(r, rc, err[0] ? err : rc == -ENOENT ? "no such tier request" : NULL);
 	else
 		reply_merchant(r, gw, &m, id, 200);
+}
+
+/* ---- KYB requirements ---- */
+
+/* GET /v1/merchants/{id}/kyb[?tier=T2|next]: what the merchant lacks for
+ * the tier (default: its current one). */
+static void kyb_h(struct http_req *r, struct gw *gw, const struct auth_actor *a)
+{
+	struct merchant_actor m = mactor(a);
+	const char *id = http_param(r, "id");
+	const char *tier = http_query(r, "tier");
+	char name[KYB_TIER_NAME_MAX];
+	struct kyb_req_gap *g = calloc(MERCHANT_KYB_GAPS_MAX, sizeof *g);
+	int rc = g ? merchant_kyb_gaps(gw->reg, &m, id, tier && *tier ? tier : NULL, name, g,
+				       MERCHANT_KYB_GAPS_MAX)
+		   : -ENOMEM;
+	if (rc == -EINVAL) {
+		json_t *e = json_pack("[{s:s,s:s}]", "field", "tier", "message",
+				      "no merchant tier of that name (or no tier after the current one)");
+		http_problem(r, 422, "unknown_tier", e, "unknown tier: %s", tier ? tier : "");
+	} else if (rc < 0) {
+		reply_rc(r, rc, "no such merchant");
+	} else {
+		json_t *missing = json_array();
+		for (int i = 0; missing && i < rc && i < MERCHANT_KYB_GAPS_MAX; i++)
+			json_array_append_new(missing, json_pack("{s:s,s:s}", "item", g[i].item,
+								 "reason", g[i].msg));
+		http_reply_json(r, 200, json_pack("{s:s,s:s,s:b,s:o*}", "merchant_id", id, "tier", name,
+						  "complete", rc == 0, "missing", missing));
+	}
+	free(g);
 }
 
 /* ---- audit ---- */
@@ -1096,6 +1159,7 @@ AUTH(doc_get_h)
 IDEM(tier_request_h)
 IDEM(tier_review_h)
 AUTH(audit_h)
+AUTH(kyb_h)
 IDEM(dfsp_create_h)
 AUTH(dfsp_list_h)
 IDEM(key_create_h)
@@ -1116,6 +1180,7 @@ static const struct http_route routes[] = {
 	{ "POST", "/v1/merchants/{id}/tier-requests", tier_request_h_r },
 	{ "POST", "/v1/merchants/{id}/tier-requests/{req}/{decision}", tier_review_h_r },
 	{ "GET", "/v1/merchants/{id}/audit", audit_h_r },
+	{ "GET", "/v1/merchants/{id}/kyb", kyb_h_r },
 	{ "POST", "/v1/merchants/{id}/{action}", merchant_act_h_r },
 	{ "GET", "/v1/tills/{till}/qr", till_qr_h_r },
 	{ "POST", "/v1/dfsps", dfsp_create_h_r },

@@ -14,10 +14,10 @@
  * the SHA-256 of the request (method, path, Content-Type, ?type= and body).
  * A retry with the same request gets the kept response (header
  * Idempotent-Replayed: true) and changes nothing; the same key with another
- * request gets 422 "idempotency_key_reused". The record is written right
- * after the registry's own transaction commits, not inside it (the
- * registry opens its transactions itself): a crash between the two leaves
- * the change made and no record, so that a retry would make it again.
+ * request gets 422 "idempotency_key_reused". The change and the record
+ * commit in one transaction (the registry's own transaction nests into
+ * it, see db_begin()), and the answer leaves after that commit: a crash
+ * leaves both or neither.
  * A new API key's secret is never kept: its record holds "key": null.
  */
 #ifndef GW_API_H

@@ -35,6 +35,7 @@ struct db {
 	struct db_table *tables;/* owned; ntables used of cap */
 	size_t ntables, cap;
 	sqlite3_stmt **st;      /* db.c's own table, one of tables[] */
+	int depth;              /* open db_begin()s: 1 the transaction, more savepoints */
 };
 
 enum {
@@ -42,6 +43,9 @@ enum {
 	DB_BEGIN_READ,
 	DB_COMMIT,
 	DB_ROLLBACK,
+	DB_SAVEPOINT,
+	DB_RELEASE,
+	DB_ROLLBACK_TO,
 	DB__STMT_COUNT
 };
 
@@ -50,6 +54,9 @@ static const char *const db_sql[DB__STMT_COUNT] = {
 	[DB_BEGIN_READ] = "BEGIN DEFERRED",
 	[DB_COMMIT] = "COMMIT",
 	[DB_ROLLBACK] = "ROLLBACK",
+	[DB_SAVEPOINT] = "SAVEPOINT nest",
+	[DB_RELEASE] = "RELEASE nest",
+	[DB_ROLLBACK_TO] = "ROLLBACK TO nest",
 };
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
@@ -349,13 +356,33 @@ int db_in_transaction(const struct db *db)
 	return !sqlite3_get_autocommit(db->conn);
 }
 
+/* SQLite ends a transaction by itself on some errors (disk full, I/O):
+ * forget the nesting then. */
+static void sync_depth(struct db *db)
+{
+	if (!db_in_transaction(db))
+		db->depth = 0;
+}
+
 static int begin(struct db *db, int which)
 {
+	sync_depth(db);
+	if (db->depth > 0) {
+		/* Inside a caller's transaction: a savepoint, so that this
+		 * part can be rolled back alone and commits with the rest. */
+		int rc = db_run(db->st[DB_SAVEPOINT]);
+		if (rc == 0)
+			db->depth++;
+		return rc;
+	}
 	if (db_in_transaction(db)) {
-		LOGE(LC_DB, "transaction already open", "%s", "");
+		LOGE(LC_DB, "transaction already open", NULL);
 		return -EALREADY;
 	}
-	return db_run(db->st[which]);
+	int rc = db_run(db->st[which]);
+	if (rc == 0)
+		db->depth = 1;
+	return rc;
 }
 
 int db_begin(struct db *db)
@@ -370,19 +397,39 @@ int db_begin_read(struct db *db)
 
 void db_rollback(struct db *db)
 {
+	sync_depth(db);
+	if (db->depth > 1) {
+		if (db_run(db->st[DB_ROLLBACK_TO]) < 0 || db_run(db->st[DB_RELEASE]) < 0)
+			LOGE(LC_DB, "rollback to savepoint failed", NULL);
+		db->depth--;
+		return;
+	}
+	db->depth = 0;
 	if (!db_in_transaction(db))
 		return;
 	if (db_run(db->st[DB_ROLLBACK]) < 0)
-		LOGE(LC_DB, "rollback failed", "%s", "");
+		LOGE(LC_DB, "rollback failed", NULL);
 }
 
 int db_commit(struct db *db)
 {
-	if (!db_in_transaction(db))
+	sync_depth(db);
+	if (db->depth == 0)
 		return -EINVAL;
+	if (db->depth > 1) {
+		int rc = db_run(db->st[DB_RELEASE]);
+		if (rc < 0) {
+			db_rollback(db);
+			return rc;
+		}
+		db->depth--;
+		return 0;
+	}
 	int rc = db_run(db->st[DB_COMMIT]);
 	if (rc < 0)
 		db_rollback(db);
+	else
+		db->depth = 0;
 	return rc;
 }
 

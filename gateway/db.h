@@ -110,22 +110,29 @@ int db_set_busy_timeout(struct db *db, int ms);
 /* ---- transactions ---- */
 
 /* BEGIN IMMEDIATE: takes the write lock now, so that the transaction
- * cannot fail later for a lock another writer took first. Returns 0;
- * -EALREADY if a transaction is open (a bug in the caller); -EBUSY past
- * the busy timeout; -EIO. */
+ * cannot fail later for a lock another writer took first. Inside a
+ * transaction opened by db_begin()/db_begin_read() it nests: a SAVEPOINT,
+ * which db_commit() releases into the outer transaction (nothing is
+ * durable until the outermost commit) and db_rollback() undoes alone.
+ * This lets a caller wrap a domain operation and its own record (the
+ * HTTP idempotency record) in one transaction. Returns 0; -EALREADY if a
+ * transaction was opened by other means (raw SQL: a bug in the caller);
+ * -EBUSY past the busy timeout; -EIO. */
 int db_begin(struct db *db);
 
 /* BEGIN DEFERRED: a read transaction, for several SELECTs that must see
  * one snapshot. Returns as db_begin(). */
 int db_begin_read(struct db *db);
 
-/* COMMIT. On failure the transaction is rolled back, so the caller only
- * reports the error. Returns 0; -EINVAL if no transaction is open; -EBUSY,
- * -ENOSPC, -EIO. */
+/* COMMIT of the outermost transaction, or RELEASE of a nested one. On
+ * failure that level is rolled back, so the caller only reports the
+ * error. Returns 0; -EINVAL if no transaction is open; -EBUSY, -ENOSPC,
+ * -EIO. */
 int db_commit(struct db *db);
 
-/* ROLLBACK of the open transaction; does nothing without one. Cannot
- * fail in a way the caller could act on (a failure is logged). */
+/* ROLLBACK of the open transaction, or of the innermost nested level
+ * only; does nothing without one. Cannot fail in a way the caller could
+ * act on (a failure is logged). */
 void db_rollback(struct db *db);
 
 /* 1 inside a transaction, else 0. */

@@ -47,6 +47,7 @@ struct http_req {
 	size_t len, cap;
 	int too_big;
 	int replied;
+	struct MHD_Response *resp;/* owned until queued after the handler */
 	enum MHD_Result result;
 	int nhdr;
 	char *hdr[MAX_HDRS][2];   /* owned copies */
@@ -91,19 +92,48 @@ void http_reply(struct http_req *r, unsigned status, const char *content_type,
 			r->rlen = len;
 		}
 	}
-	r->h->replies[status / 100 < 6 ? status / 100 : 0]++;
 	struct MHD_Response *resp =
 		MHD_create_response_from_buffer(len, (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
-	if (!resp) {
-		r->result = MHD_NO; /* libmicrohttpd closes the connection */
-		return;
-	}
+	if (!resp)
+		return; /* queue_reply() closes the connection */
 	if (content_type)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
 	for (int i = 0; i < r->nhdr; i++)
 		MHD_add_response_header(resp, r->hdr[i][0], r->hdr[i][1]);
-	r->result = MHD_queue_response(r->c, status, resp);
-	MHD_destroy_response(resp);
+	r->resp = resp;
+}
+
+void http_reply_cancel(struct http_req *r)
+{
+	if (r->resp)
+		MHD_destroy_response(r->resp);
+	r->resp = NULL;
+	free(r->rtype);
+	free(r->rbody);
+	r->rtype = r->rbody = NULL;
+	r->rlen = 0;
+	for (int i = 0; i < r->nhdr; i++) {
+		free(r->hdr[i][0]);
+		free(r->hdr[i][1]);
+	}
+	r->nhdr = 0;
+	r->replied = 0;
+}
+
+/* Hands the answer to libmicrohttpd, which sends it once the request's
+ * callback has returned: after the handler, so that a handler may still
+ * cancel it (http_reply_cancel()) when its commit fails. */
+static enum MHD_Result queue_reply(struct http_req *r)
+{
+	if (!r->replied)
+		return MHD_YES;
+	if (!r->resp)
+		return MHD_NO; /* out of memory: libmicrohttpd closes the connection */
+	r->h->replies[r->rstatus / 100 < 6 ? r->rstatus / 100 : 0]++;
+	r->result = MHD_queue_response(r->c, r->rstatus, r->resp);
+	MHD_destroy_response(r->resp);
+	r->resp = NULL;
+	return r->result;
 }
 
 void http_reply_json(struct http_req *r, unsigned status, json_t *j)
@@ -345,7 +375,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			http_problem(r, 413, "payload_too_large", NULL,
 				     "the body is %s bytes, over the limit of %zu", cl,
 				     h->lim.max_body);
-			return r->result;
+			return queue_reply(r);
 		}
 		return MHD_YES;
 	}
@@ -380,10 +410,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (r->too_big) {
 		http_problem(r, 413, "payload_too_large", NULL, "the body is over the limit of %zu bytes",
 			     h->lim.max_body);
-		return r->result;
+		return queue_reply(r);
 	}
 	dispatch(r);
-	return r->result;
+	return queue_reply(r);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -399,6 +429,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		free(r->hdr[i][0]);
 		free(r->hdr[i][1]);
 	}
+	if (r->resp)
+		MHD_destroy_response(r->resp);
 	free(r->path);
 	free(r->segbuf);
 	free(r->body);

@@ -81,6 +81,11 @@ json_t *http_json_body(struct http_req *r);
  * Returns 0 or -ENOMEM. */
 int http_add_header(struct http_req *r, const char *name, const char *value);
 
+/* Drops the answer given so far (and the headers added), so that the
+ * handler can give another: for a handler whose commit failed after it
+ * had answered. Answers leave only after the handler returns. */
+void http_reply_cancel(struct http_req *r);
+
 /* Raw reply: body of len bytes (copied). */
 void http_reply(struct http_req *r, unsigned status, const char *content_type,
 		const void *body, size_t len);

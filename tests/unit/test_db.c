@@ -691,12 +691,38 @@ static void test_transactions(void **state)
 	assert_int_equal(db_commit(db), -EINVAL);
 	assert_int_equal(db_begin(db), 0);
 	assert_true(db_in_transaction(db));
-	assert_int_equal(db_begin(db), -EALREADY);
-	assert_int_equal(db_begin_read(db), -EALREADY);
 	assert_int_equal(dfsp(st, "dfspa", "Bank A"), 0);
 	db_rollback(db);
 	assert_false(db_in_transaction(db));
 	db_rollback(db); /* harmless without one */
+
+	/* Nested: an inner level commits into the outer one, or rolls back
+	 * alone; nothing is durable before the outermost commit. */
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(dfsp(st, "dfspn1", "Nested 1"), 0);
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(dfsp(st, "dfspn2", "Nested 2"), 0);
+	assert_int_equal(db_commit(db), 0);
+	assert_true(db_in_transaction(db));
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM dfsp"), 0);
+	assert_int_equal(db_begin_read(db), 0);
+	assert_int_equal(dfsp(st, "dfspn3", "Nested 3"), 0);
+	db_rollback(db);
+	assert_true(db_in_transaction(db));
+	assert_int_equal(db_commit(db), 0);
+	assert_false(db_in_transaction(db));
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM dfsp WHERE fsp_id LIKE 'dfspn%'"), 2);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM dfsp WHERE fsp_id = 'dfspn3'"), 0);
+	raw(path, "DELETE FROM dfsp WHERE fsp_id LIKE 'dfspn%'");
+
+	/* A transaction opened behind db.c's back cannot be nested into. */
+	static const char *const begin_sql[] = { "BEGIN" };
+	sqlite3_stmt **bst;
+	assert_int_equal(db_prepare_table(db, begin_sql, 1, &bst, err, sizeof err), 0);
+	assert_int_equal(db_run(bst[0]), 0);
+	assert_int_equal(db_begin(db), -EALREADY);
+	db_rollback(db);
+	assert_false(db_in_transaction(db));
 
 	assert_int_equal(db_begin(db), 0);
 	assert_int_equal(dfsp(st, "dfspb", "Bank B"), 0);
