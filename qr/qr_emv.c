@@ -10,7 +10,9 @@
  *   3. each object's own rules, in payload order;
  *   4. rules between objects (mandatory objects, tip/fee combinations).
  * A payload that ends before its CRC object is complete is "truncated"
- * (-2) whatever its content; rule checks need the whole payload. */
+ * (-2) whatever its content; rule checks need the whole payload. The
+ * encoder builds pass 1's table as it writes and runs passes 2-4 on it
+ * (see "Encoder"). */
 
 #include "qr/qr_emv.h"
 
@@ -20,6 +22,9 @@
 #include <string.h>
 
 #define PRINTF(f, a) __attribute__((format(printf, f, a)))
+/* Error and warning paths: the compiler moves them out of the way. */
+#define COLD __attribute__((cold))
+#define NOINLINE __attribute__((noinline))
 
 /* ---- CRC-16/CCITT-FALSE ---- */
 
@@ -399,12 +404,16 @@ static const struct ccy *ccy_find_num(const char *num, size_t n)
 	if (n != 3 || !is_digit((unsigned char)num[0]) ||
 	    !is_digit((unsigned char)num[1]) || !is_digit((unsigned char)num[2]))
 		return NULL;
+	/* The 3 digits as one number compare as memcmp() would. */
+	unsigned key = (unsigned)(unsigned char)num[0] << 16 |
+		       (unsigned)(unsigned char)num[1] << 8 | (unsigned char)num[2];
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		int c = memcmp(num, ccy_tab[mid].num, 3);
-		if (c == 0)
+		const unsigned char *m = (const unsigned char *)ccy_tab[mid].num;
+		unsigned k = (unsigned)m[0] << 16 | (unsigned)m[1] << 8 | m[2];
+		if (k == key)
 			return &ccy_tab[mid];
-		if (c < 0)
+		if (key < k)
 			hi = mid;
 		else
 			lo = mid + 1;
@@ -633,28 +642,6 @@ out:
 	return 1;
 }
 
-/* Number of code points of s[0..n), or -1 if not valid UTF-8. */
-static long u8_count(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-	long k = 0;
-
-	while (i < n) {
-		int l;
-		if (s[i] < 0x80) {
-			i++;
-			k++;
-			continue;
-		}
-		l = u8_seq(s + i, n - i);
-		if (l <= 0)
-			return -1;
-		i += (size_t)l;
-		k++;
-	}
-	return k;
-}
-
 /* ---- Diagnostics ---- */
 
 /* Writes the raw bytes s[0..n) into buf, printable ASCII as is and
@@ -740,9 +727,10 @@ struct pctx {
 	struct qr_emv_diag *d;
 	int strict;
 	int crc_known;         /* the encoder just wrote the CRC: skip it */
+	int dec54;             /* decimals of 54, once pass 3 checked it */
 	int registry;          /* Mojaloop registry layout (28.01 = ALIAS) */
 	uint32_t nchars;       /* payload length in code points */
-	int16_t root[100];     /* index of each root object, -1 if absent */
+	int16_t *root;         /* [100]: index of each root object, -1 if absent */
 };
 
 enum { NOTE_ERR, NOTE_WARN };
@@ -790,7 +778,7 @@ static void vnote(struct pctx *c, int kind, uint32_t coff, int obj, int quote,
 }
 
 /* Error about object obj (or none, -1); returns -1. */
-PRINTF(5, 6)
+PRINTF(5, 6) COLD
 static int fail_o(struct pctx *c, uint32_t coff, int obj, int quote, const char *fmt, ...)
 {
 	va_list ap;
@@ -802,7 +790,7 @@ static int fail_o(struct pctx *c, uint32_t coff, int obj, int quote, const char 
 }
 
 /* Truncated payload; returns -2. */
-PRINTF(3, 4)
+PRINTF(3, 4) COLD
 static int trunc_at(struct pctx *c, uint32_t coff, const char *fmt, ...)
 {
 	va_list ap;
@@ -813,7 +801,7 @@ static int trunc_at(struct pctx *c, uint32_t coff, const char *fmt, ...)
 	return -2;
 }
 
-PRINTF(5, 6)
+PRINTF(5, 6) COLD
 static void warn_o(struct pctx *c, uint32_t coff, int obj, int quote, const char *fmt, ...)
 {
 	va_list ap;
@@ -825,7 +813,7 @@ static void warn_o(struct pctx *c, uint32_t coff, int obj, int quote, const char
 
 /* A deviation some national schemes carry: an error in strict mode, a
  * warning naming why it is tolerated otherwise. Returns -1 or 0. */
-PRINTF(6, 7)
+PRINTF(6, 7) COLD
 static int dev_o(struct pctx *c, uint32_t coff, int obj, int quote, const char *why,
 		 const char *fmt, ...)
 {
@@ -864,6 +852,7 @@ static int head4(const unsigned char *s, size_t avail, unsigned *id, unsigned *n
 
 /* Error for a non-digit in an ID or LEN at s (avail bytes readable),
  * under object parent. */
+COLD
 static int bad_head(struct pctx *c, int parent, const unsigned char *s, size_t avail,
 		    uint32_t coff, unsigned bad)
 {
@@ -1088,14 +1077,60 @@ static int vis(const struct pctx *c, int i, const char *lit, size_t n)
 	return o->val_len == n && memcmp(c->s + o->val_off, lit, n) == 0;
 }
 
+/* vis() for a 2-character literal, without a call to memcmp. */
+static int vis2(const struct pctx *c, int i, char a, char b)
+{
+	const struct qr_emv_obj *o = &c->p->obj[i];
+	const unsigned char *v = c->s + o->val_off;
+	return o->val_len == 2 && v[0] == (unsigned char)a && v[1] == (unsigned char)b;
+}
+
+/* Whether the 8 bytes in w are all 0x20-0x7E: none has the top bit, none
+ * is 0x7F (adding 1 to a byte then sets it, with no carry out of any
+ * byte), none is below 0x20 (subtracting 0x20 then borrows from some
+ * byte's top bit; a borrow needs a byte below 0x20 first). */
+static int ans8(uint64_t w)
+{
+	return !((w | (w + 0x0101010101010101ull) | (w - 0x2020202020202020ull)) &
+		 0x8080808080808080ull);
+}
+
+/* ans8() for 4 bytes. */
+static int ans4(uint32_t w)
+{
+	return !((w | (w + 0x01010101u) | (w - 0x20202020u)) & 0x80808080u);
+}
+
 /* ans: printable ASCII only. Reports the first other character at its
  * own character offset. */
 static int check_ans(struct pctx *c, int i)
 {
 	const struct qr_emv_obj *o = &c->p->obj[i];
 	const unsigned char *v = c->s + o->val_off;
+	size_t k = 0;
 
-	for (size_t k = 0; k < o->val_len; k++) {
+	/* Whole words first, the last one overlapping; the byte loop below
+	 * finds the first character that is not. */
+	if (o->val_len >= 8) {
+		uint64_t w;
+		for (; k + 8 <= o->val_len; k += 8) {
+			memcpy(&w, v + k, 8);
+			if (!ans8(w))
+				break;
+		}
+		if (k == o->val_len)
+			return 0;
+		memcpy(&w, v + o->val_len - 8, 8);
+		if (k + 8 > o->val_len && ans8(w))
+			return 0;
+	} else if (o->val_len >= 4) {
+		uint32_t a, b;
+		memcpy(&a, v, 4);
+		memcpy(&b, v + o->val_len - 4, 4);
+		if (ans4(a) && ans4(b))
+			return 0;
+	}
+	for (; k < o->val_len; k++) {
 		if (v[k] >= 0x20 && v[k] < 0x7F)
 			continue;
 		/* All bytes before k are ASCII: k is also the character index. */
@@ -1134,8 +1169,9 @@ static int amount_parse(const unsigned char *v, size_t n, int *nonzero)
 	return (int)(n - dot);
 }
 
-/* 54 and 56: decimal amount, 1-13 characters, not zero. */
-static int check_amount(struct pctx *c, int i)
+/* 54 and 56: decimal amount, 1-13 characters, not zero. Stores the
+ * number of decimals in *dec. */
+static int check_amount(struct pctx *c, int i, int *dec)
 {
 	const struct qr_emv_obj *o = &c->p->obj[i];
 	const unsigned char *v = c->s + o->val_off;
@@ -1143,7 +1179,7 @@ static int check_amount(struct pctx *c, int i)
 
 	if (o->nchars > 13)
 		return fail_o(c, o->coff, i, 0, "is %u characters, over 13", o->nchars);
-	if (amount_parse(v, o->val_len, &nz) < 0) {
+	if ((*dec = amount_parse(v, o->val_len, &nz)) < 0) {
 		if (v[0] == '.')
 			return fail_o(c, o->coff, i, 1,
 				      "is not a decimal amount (a digit must come before '.')");
@@ -1252,14 +1288,14 @@ static int check_root(struct pctx *c, int i)
 
 	switch (id) {
 	case 0:
-		if (vis(c, i, "01", 2))
+		if (vis2(c, i, '0', '1'))
 			return 0;
-		if (vis(c, i, "02", 2))
+		if (vis2(c, i, '0', '2'))
 			return dev_o(c, o->coff, i, 1, "format 02, as DuitNow codes carry",
 				     "is not \"01\"");
 		return fail_o(c, o->coff, i, 1, "is not \"01\"");
 	case 1:
-		if (vis(c, i, "11", 2) || vis(c, i, "12", 2))
+		if (vis2(c, i, '1', '1') || vis2(c, i, '1', '2'))
 			return 0;
 		return fail_o(c, o->coff, i, 1, "is not \"11\" (static) or \"12\" (dynamic)");
 	case 52:
@@ -1277,10 +1313,13 @@ static int check_root(struct pctx *c, int i)
 				     "is not 3 digits (ISO 4217 numeric)");
 		return fail_o(c, o->coff, i, 1, "is not 3 digits (ISO 4217 numeric)");
 	case 54:
-	case 56:
-		return check_amount(c, i);
+		return check_amount(c, i, &c->dec54);
+	case 56: {
+		int dec;
+		return check_amount(c, i, &dec);
+	}
 	case 55:
-		if (vis(c, i, "01", 2) || vis(c, i, "02", 2) || vis(c, i, "03", 2))
+		if (vis2(c, i, '0', '1') || vis2(c, i, '0', '2') || vis2(c, i, '0', '3'))
 			return 0;
 		return fail_o(c, o->coff, i, 1, "is not 01, 02 or 03");
 	case 57:
@@ -1393,8 +1432,14 @@ static int check_payload(struct pctx *c)
 	if (r[60] < 0 && dev_o(c, 0, -1, 0, "peer-to-peer profile",
 			       "60 (merchant city) is missing") < 0)
 		return -1;
-	for (int id = 2; id <= 51 && !acct; id++)
-		acct = r[id] >= 0;
+	/* Any of r[2..51] >= 0: four entries at a time, an absent one
+	 * being -1 (top bit set). */
+	for (int id = 2; id < 50 && !acct; id += 4) {
+		uint64_t w;
+		memcpy(&w, r + id, 8);
+		acct = (~w & 0x8000800080008000ull) != 0;
+	}
+	acct |= r[50] >= 0 || r[51] >= 0;
 	if (!acct)
 		return fail_o(c, 0, -1, 0, "no merchant account information (IDs 02-51)");
 
@@ -1425,11 +1470,11 @@ static int check_payload(struct pctx *c)
 	}
 
 	/* SHOULD rules: warnings in both modes. */
-	if (r[54] >= 0 && r[53] >= 0) {
+	if (r[54] >= 0 && r[53] >= 0 && c->dec54 > 0) {
 		const struct qr_emv_obj *a = &c->p->obj[r[54]], *k = &c->p->obj[r[53]];
 		const char *cv = (const char *)c->s + k->val_off;
 		const struct ccy *cy = ccy_find_num(cv, k->val_len);
-		int nz, dec = amount_parse(c->s + a->val_off, a->val_len, &nz);
+		int dec = c->dec54;   /* 54 passed check_amount() in pass 3 */
 		if (!cy && c->registry)
 			cy = ccy_find_alpha(cv, k->val_len);
 		if (cy && dec > 0 && dec != cy->exp)
@@ -1453,30 +1498,56 @@ static int is_registry(const struct pctx *c)
 	return a >= 0 && vis(c, a, "ALIAS", 5);
 }
 
-static int parse(struct qr_emv *p, const char *s, size_t len, unsigned flags,
-		 struct qr_emv_diag *d, int crc_known)
+/* Sets up c for the payload s of len bytes and clears d. */
+static void pctx_init(struct pctx *c, struct qr_emv *p, const char *s, size_t len,
+		      unsigned flags, struct qr_emv_diag *d, int crc_known, int16_t *root)
 {
-	struct pctx c;
-	int r;
-
 	p->s = s;
 	p->len = len;
-	p->nobj = 0;
 	if (d) {
 		d->err.offset = 0;
 		d->err.msg[0] = '\0';
 		d->nwarn = 0;
 	}
-	c.p = p;
-	c.s = (const unsigned char *)s;
-	c.len = len;
-	c.d = d;
-	c.strict = (flags & QR_EMV_STRICT) != 0;
-	c.crc_known = crc_known;
-	c.registry = 0;
-	c.nchars = 0;
-	memset(c.root, 0xFF, sizeof c.root);
+	c->p = p;
+	c->s = (const unsigned char *)s;
+	c->len = len;
+	c->d = d;
+	c->strict = (flags & QR_EMV_STRICT) != 0;
+	c->crc_known = crc_known;
+	c->registry = 0;
+	c->dec54 = 0;
+	c->nchars = 0;
+	c->root = root;
+}
 
+/* Passes 2 to 4 on the object table of pass 1 (c->p, c->root and
+ * c->nchars set). Returns 0 or -1. */
+static int check_rules(struct pctx *c)
+{
+	struct qr_emv *p = c->p;
+
+	if (check_crc(c) < 0)
+		return -1;
+	c->registry = is_registry(c);
+	for (int i = 0; i < p->nobj; i++) {
+		int r = p->obj[i].depth ? check_sub(c, i) : check_root(c, i);
+		if (r < 0)
+			return -1;
+	}
+	return check_payload(c);
+}
+
+static int parse(struct qr_emv *p, const char *s, size_t len, unsigned flags,
+		 struct qr_emv_diag *d, int crc_known)
+{
+	struct pctx c;
+	int16_t root[100];
+	int r;
+
+	memset(root, 0xFF, sizeof root);
+	p->nobj = 0;
+	pctx_init(&c, p, s, len, flags, d, crc_known, root);
 	if (len > QR_EMV_MAX_LEN)
 		return fail_o(&c, 0, -1, 0, "payload is %zu bytes, over %d", len, QR_EMV_MAX_LEN);
 	if (!s && len)
@@ -1484,15 +1555,7 @@ static int parse(struct qr_emv *p, const char *s, size_t len, unsigned flags,
 	r = scan_root(&c);
 	if (r < 0)
 		return r;
-	if (check_crc(&c) < 0)
-		return -1;
-	c.registry = is_registry(&c);
-	for (int i = 0; i < p->nobj; i++) {
-		r = p->obj[i].depth ? check_sub(&c, i) : check_root(&c, i);
-		if (r < 0)
-			return -1;
-	}
-	if (check_payload(&c) < 0)
+	if (check_rules(&c) < 0)
 		return -1;
 	return (int)len;
 }
@@ -1544,21 +1607,47 @@ int qr_emv_copy(const struct qr_emv *p, int i, char *buf, size_t size)
 
 /* ---- Encoder ---- */
 
+/* The encoder keeps the object table as it writes, in the form pass 1
+ * of the parser gives it (e->tab: same fields, same order), so that
+ * qr_emv_enc_finish() runs passes 2-4 on it instead of scanning the
+ * payload again. What pass 1 would reject in the encoder's own output is
+ * recorded where it happens (e->serr) and reported by finish with the
+ * parser's message:
+ *   - the first root object is not 00 (or nothing but the CRC);
+ *   - an ID twice at the root or directly inside one template;
+ *   - a 63 written by the caller (wrong length, or data after it).
+ * The rest of pass 1 cannot fail: IDs and lengths are digits, lengths
+ * are 1-99 characters and match the UTF-8 they count, and the payload
+ * ends with the CRC. The table is the parser's view only if every object
+ * opened is one the parser splits (root 26-51, 62, 64, 80-99, or 62.50-99)
+ * and every object put is not: when a call breaks that (a template's
+ * value put as raw TLV, a primitive opened as a template, a third level)
+ * the table stops and finish parses the payload in full, as it did
+ * before the table existed. */
+
+enum {
+	ENC_TAB,       /* e->tab is pass 1's table so far */
+	ENC_SCANERR,   /* e->serr is pass 1's first error; e->tab stopped */
+	ENC_REPARSE,   /* e->tab stopped; finish parses the payload */
+	ENC_OFF,       /* failed or finished: nothing more is written */
+};
+
+enum { SERR_FIRST, SERR_TWICE, SERR_LEN63, SERR_AFTER63 };
+
 #define ENC_NOID 1000u   /* enc_fail(): the message names no object */
 
 /* Sticky error. lvl open templates (open_id[0..lvl)) lead to id. */
-PRINTF(4, 5)
+PRINTF(4, 5) COLD
 static int enc_fail(struct qr_emv_enc *e, int lvl, unsigned id, const char *fmt, ...)
 {
 	va_list ap;
 	size_t n = 0, size = sizeof e->err.msg;
-	long chars;
 
 	if (e->failed)
 		return -1;
 	e->failed = 1;
-	chars = u8_count((const unsigned char *)e->buf, e->len);
-	e->err.offset = chars < 0 ? 0 : (int)chars;
+	e->rec = ENC_OFF;
+	e->err.offset = (int)e->nch;   /* characters in buf[0..len) */
 	e->err.msg[0] = '\0';
 	if (id != ENC_NOID) {
 		int code = -1, w;
@@ -1591,12 +1680,26 @@ void qr_emv_enc_init(struct qr_emv_enc *e)
 	e->err.offset = 0;
 	e->err.msg[0] = '\0';
 	e->buf[0] = '\0';
+	e->nch = 0;
+	e->rec = ENC_TAB;
+	e->tab.nobj = 0;
+	memset(e->root, 0xFF, sizeof e->root);
+	e->seen[0][0] = e->seen[0][1] = 0;
+	e->slow[0][0] = ~1ull;   /* until 00 is written, anything else */
+	e->slow[0][1] = ~0ull;
 }
+
+/* "00".."99", for IDs and lengths. */
+static const char dig2[] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
 
 /* Room for "6304" and the CRC, always kept free. */
 #define ENC_ROOM (QR_EMV_MAX_LEN - 8)
 
-static int enc_head(struct qr_emv_enc *e, unsigned id, size_t extra)
+/* Checks shared by put and open, in this order. */
+static inline int enc_check(struct qr_emv_enc *e, unsigned id)
 {
 	if (e->failed)
 		return -1;
@@ -1604,96 +1707,302 @@ static int enc_head(struct qr_emv_enc *e, unsigned id, size_t extra)
 		return enc_fail(e, 0, ENC_NOID, "encoder already finished");
 	if (id > 99)
 		return enc_fail(e, 0, ENC_NOID, "ID %u is not 0..99", id);
-	if (e->len + 4 + extra > ENC_ROOM)
+	return 0;
+}
+
+static void enc_serr(struct qr_emv_enc *e, int what, int parent, unsigned id, unsigned nch)
+{
+	e->rec = ENC_SCANERR;
+	e->serr = what;
+	e->serr_parent = parent;
+	e->serr_id = id;
+	e->serr_nch = nch;
+	e->serr_coff = e->nch;
+}
+
+/* IDs the parser splits into sub-objects, plus 63, at the root
+ * (root_tmpl(): 26-51, 62, 64, 80-99), and 50-99 inside 62: as e->slow
+ * words. */
+#define SLOW_ROOT0 0xC00FFFFFFC000000ull    /* 26-51, 62, 63 */
+#define SLOW_ROOT1 0x0000000FFFFF0001ull    /* 64, 80-99 */
+#define SLOW_62_0 0xFFFC000000000000ull     /* 50-63 */
+#define SLOW_62_1 0x0000000FFFFFFFFFull     /* 64-99 */
+
+/* Adds the object whose header starts at e->len to the table: id, nch
+ * characters and vlen bytes of value (both 0 for a template until it is
+ * closed). Applies pass 1's checks, in pass 1's order. */
+static void enc_rec(struct qr_emv_enc *e, unsigned id, unsigned nch, size_t vlen, int tmpl)
+{
+	struct qr_emv *p = &e->tab;
+	int d = e->depth, parent = d ? e->open_ix[d - 1] : -1, split;
+	uint64_t bit = 1ull << (id & 63);
+
+	if (e->rec != ENC_TAB)
+		return;
+	/* Would the parser split this object into sub-objects? Its parent
+	 * is one the parser split, or rec would not be ENC_TAB. */
+	if (d == 0)
+		split = root_tmpl(id);
+	else
+		split = d == 1 && e->open_id[0] == 62 && id >= 50;
+	if (split != tmpl || d > 2 || p->nobj >= QR_EMV_MAX_OBJS - 1) {
+		e->rec = ENC_REPARSE;
+		return;
+	}
+	if (d == 0 && p->nobj == 0 && id != 0)
+		return enc_serr(e, SERR_FIRST, -1, id, nch);
+	if (e->seen[d][id >> 6] & bit)
+		return enc_serr(e, SERR_TWICE, parent, id, nch);
+	if (d == 0 && id == 63)
+		return enc_serr(e, nch == 4 ? SERR_AFTER63 : SERR_LEN63, -1, id, nch);
+	if (d == 0) {
+		if (p->nobj == 0) {
+			e->slow[0][0] = SLOW_ROOT0;
+			e->slow[0][1] = SLOW_ROOT1;
+		}
+		e->root[id] = (int16_t)p->nobj;
+	} else {
+		p->obj[parent].nsub++;
+	}
+	e->seen[d][id >> 6] |= bit;
+	p->obj[p->nobj++] = (struct qr_emv_obj){
+		.off = (uint32_t)e->len, .coff = e->nch, .val_off = (uint32_t)e->len + 4,
+		.val_len = (uint16_t)vlen, .id = (uint8_t)id, .nchars = (uint8_t)nch,
+		.parent = (int16_t)parent, .nsub = 0, .is_tmpl = (uint8_t)tmpl,
+		.depth = (uint8_t)d,
+	};
+}
+
+/* Characters of the UTF-8 value v[0..n), counting no further than 100;
+ * -1 with *bad the byte index at an invalid sequence. */
+static int enc_count(const unsigned char *v, size_t n, size_t *bad)
+{
+	size_t k = 0;
+	unsigned c = 0;
+
+	while (k < n && c <= 99) {
+		/* 8 ASCII bytes are 8 characters; c + 7 <= 99 keeps the limit. */
+		if (c <= 92 && n - k >= 8) {
+			uint64_t w;
+			memcpy(&w, v + k, 8);
+			if (!(w & 0x8080808080808080ull)) {
+				k += 8;
+				c += 8;
+				continue;
+			}
+		}
+		if (v[k] < 0x80) {
+			k++;
+		} else {
+			int l = u8_seq(v + k, n - k);
+			if (l <= 0) {
+				*bad = k;
+				return -1;
+			}
+			k += (size_t)l;
+		}
+		c++;
+	}
+	return (int)c;
+}
+
+/* Copies v[0..n) to dst; returns 0 if it is all ASCII. Short values
+ * move as two overlapping words instead of byte by byte. */
+static uint64_t copy_ascii(char *dst, const unsigned char *v, size_t n)
+{
+	uint64_t w, acc = 0;
+	uint32_t a, b;
+	size_t k;
+
+	if (n >= 8) {
+		for (k = 0; k + 8 <= n; k += 8) {
+			memcpy(&w, v + k, 8);
+			memcpy(dst + k, &w, 8);
+			acc |= w;
+		}
+		memcpy(&w, v + n - 8, 8);
+		memcpy(dst + n - 8, &w, 8);
+		return (acc | w) & 0x8080808080808080ull;
+	}
+	if (n >= 4) {
+		memcpy(&a, v, 4);
+		memcpy(&b, v + n - 4, 4);
+		memcpy(dst, &a, 4);
+		memcpy(dst + n - 4, &b, 4);
+		return (a | b) & 0x80808080u;
+	}
+	for (k = 0; k < n; k++)
+		acc |= dst[k] = (char)v[k];
+	return acc & 0x80;
+}
+
+/* qr_emv_enc_put(), every check in order. Not inlined, so that the fast
+ * path saves no registers. */
+NOINLINE
+static int enc_put_slow(struct qr_emv_enc *e, unsigned id, const char *val, size_t vlen)
+{
+	const unsigned char *v = (const unsigned char *)val;
+	size_t bad = 0;
+	char *h;
+	int n;
+
+	if (enc_check(e, id) < 0)
+		return -1;
+	if (!val || vlen == 0)
+		return enc_fail(e, e->depth, id, "is empty");
+	n = enc_count(v, vlen, &bad);
+	if (n < 0)
+		return enc_fail(e, e->depth, id, "is not valid UTF-8 (byte 0x%02X at %zu)",
+				v[bad], bad);
+	if (n > 99)
+		return enc_fail(e, e->depth, id, "is over 99 characters");
+	if (e->len + 4 + vlen > ENC_ROOM)
 		return enc_fail(e, e->depth, id, "does not fit: payload over %d bytes",
 				QR_EMV_MAX_LEN);
-	e->buf[e->len] = (char)('0' + id / 10);
-	e->buf[e->len + 1] = (char)('0' + id % 10);
+	enc_rec(e, id, (unsigned)n, vlen, 0);
+	h = e->buf + e->len;
+	memcpy(h, dig2 + 2 * id, 2);
+	memcpy(h + 2, dig2 + 2 * n, 2);
+	memcpy(h + 4, val, vlen);
+	e->len += 4 + vlen;
+	e->nch += 4 + (unsigned)n;
+	if (e->depth > 0)
+		e->open_nch[e->depth - 1] += 4 + (unsigned)n;
 	return 0;
 }
 
 int qr_emv_enc_put(struct qr_emv_enc *e, unsigned id, const char *val, size_t vlen)
 {
-	const unsigned char *v = (const unsigned char *)val;
-	size_t k = 0;
-	unsigned n = 0;
+	size_t len = e->len;
+	int d = e->depth, i = e->tab.nobj, parent;
+	uint64_t bit = 1ull << (id & 63);
+	char *h = e->buf + len;
 
-	if (e->failed)
-		return -1;
-	if (e->depth < 0)
-		return enc_fail(e, 0, ENC_NOID, "encoder already finished");
-	if (id > 99)
-		return enc_fail(e, 0, ENC_NOID, "ID %u is not 0..99", id);
-	if (!val || vlen == 0)
-		return enc_fail(e, e->depth, id, "is empty");
-	/* Count characters; stop early past 99. */
-	while (k < vlen && n <= 99) {
-		if (v[k] < 0x80) {
-			k++;
-		} else {
-			int l = u8_seq(v + k, vlen - k);
-			if (l <= 0)
-				return enc_fail(e, e->depth, id,
-						"is not valid UTF-8 (byte 0x%02X at %zu)", v[k], k);
-			k += (size_t)l;
+	/* Fast path, when enc_put_slow() would find nothing to say: the
+	 * table kept (so no error so far, not finished), an ID that is
+	 * neither one e->slow lists (one the parser would split, 63,
+	 * anything but 00 first) nor one already written at this level,
+	 * 1-99 bytes that fit and are ASCII (so 1-99 characters). */
+	if (e->rec != ENC_TAB || id > 99 || !val || vlen - 1 >= 99 ||
+	    len + 4 + vlen > ENC_ROOM || i >= QR_EMV_MAX_OBJS - 1 ||
+	    ((e->slow[d][id >> 6] | e->seen[d][id >> 6]) & bit) ||
+	    copy_ascii(h + 4, (const unsigned char *)val, vlen))
+		return enc_put_slow(e, id, val, vlen);
+	e->seen[d][id >> 6] |= bit;
+	if (d == 0) {
+		e->root[id] = (int16_t)i;
+		parent = -1;
+		if (i == 0) {           /* 00 first: from now on, as enc_rec() */
+			e->slow[0][0] = SLOW_ROOT0;
+			e->slow[0][1] = SLOW_ROOT1;
 		}
-		n++;
+	} else {
+		parent = e->open_ix[d - 1];
+		e->tab.obj[parent].nsub++;
+		e->open_nch[d - 1] += 4 + (unsigned)vlen;
 	}
-	if (n > 99)
-		return enc_fail(e, e->depth, id, "is over 99 characters");
-	if (enc_head(e, id, vlen) < 0)
-		return -1;
-	e->buf[e->len + 2] = (char)('0' + n / 10);
-	e->buf[e->len + 3] = (char)('0' + n % 10);
-	memcpy(e->buf + e->len + 4, val, vlen);
-	e->len += 4 + vlen;
+	e->tab.obj[i] = (struct qr_emv_obj){
+		.off = (uint32_t)len, .coff = e->nch, .val_off = (uint32_t)len + 4,
+		.val_len = (uint16_t)vlen, .id = (uint8_t)id, .nchars = (uint8_t)vlen,
+		.parent = (int16_t)parent, .nsub = 0, .is_tmpl = 0, .depth = (uint8_t)d,
+	};
+	e->tab.nobj = i + 1;
+	memcpy(h, dig2 + 2 * id, 2);
+	memcpy(h + 2, dig2 + 2 * vlen, 2);
+	e->len = len + 4 + vlen;
+	e->nch += 4 + (unsigned)vlen;
 	return 0;
 }
 
 int qr_emv_enc_open(struct qr_emv_enc *e, unsigned id)
 {
-	if (enc_head(e, id, 0) < 0)
+	char *h;
+	int d;
+
+	if (enc_check(e, id) < 0)
 		return -1;
-	if (e->depth >= 3)
-		return enc_fail(e, e->depth, id, "is nested more than 3 templates deep");
-	e->open_at[e->depth] = e->len + 2;
-	e->open_id[e->depth] = id;
-	e->depth++;
-	e->buf[e->len + 2] = '0';
-	e->buf[e->len + 3] = '0';
+	if (e->len + 4 > ENC_ROOM)
+		return enc_fail(e, e->depth, id, "does not fit: payload over %d bytes",
+				QR_EMV_MAX_LEN);
+	d = e->depth;
+	if (d >= 3)
+		return enc_fail(e, d, id, "is nested more than 3 templates deep");
+	e->open_ix[d] = e->tab.nobj;  /* meaningful only while rec is ENC_TAB */
+	enc_rec(e, id, 0, 0, 1);
+	e->open_at[d] = e->len + 2;
+	e->open_id[d] = id;
+	e->open_nch[d] = 0;
+	e->seen[d + 1][0] = e->seen[d + 1][1] = 0;
+	e->slow[d + 1][0] = d == 0 && id == 62 ? SLOW_62_0 : 0;
+	e->slow[d + 1][1] = d == 0 && id == 62 ? SLOW_62_1 : 0;
+	e->depth = d + 1;
+	h = e->buf + e->len;
+	memcpy(h, dig2 + 2 * id, 2);
+	h[2] = '0';
+	h[3] = '0';
 	e->len += 4;
+	e->nch += 4;
 	return 0;
 }
 
 int qr_emv_enc_close(struct qr_emv_enc *e)
 {
-	size_t at, k;
-	unsigned n = 0;
+	size_t at;
+	unsigned n;
+	int d;
 
 	if (e->failed)
 		return -1;
 	if (e->depth <= 0)
 		return enc_fail(e, 0, ENC_NOID, "no template is open");
-	at = e->open_at[e->depth - 1];
-	/* Characters = bytes that do not continue a sequence (all valid). */
-	for (k = at + 2; k < e->len; k++)
-		n += ((unsigned char)e->buf[k] & 0xC0) != 0x80;
+	d = e->depth - 1;
+	n = e->open_nch[d];   /* every character written since open */
 	if (n == 0)
-		return enc_fail(e, e->depth - 1, e->open_id[e->depth - 1], "is an empty template");
+		return enc_fail(e, d, e->open_id[d], "is an empty template");
 	if (n > 99)
-		return enc_fail(e, e->depth - 1, e->open_id[e->depth - 1],
-				"is %u characters, over 99", n);
-	e->buf[at] = (char)('0' + n / 10);
-	e->buf[at + 1] = (char)('0' + n % 10);
-	e->depth--;
+		return enc_fail(e, d, e->open_id[d], "is %u characters, over 99", n);
+	at = e->open_at[d];
+	memcpy(e->buf + at, dig2 + 2 * n, 2);
+	if (e->rec == ENC_TAB) {
+		struct qr_emv_obj *o = &e->tab.obj[e->open_ix[d]];
+		o->val_len = (uint16_t)(e->len - o->val_off);
+		o->nchars = (uint8_t)n;
+	}
+	if (d > 0)
+		e->open_nch[d - 1] += 4 + n;
+	e->depth = d;
 	return 0;
+}
+
+/* Reports e->serr as pass 1 words it. */
+COLD
+static int enc_scan_fail(struct pctx *c, const struct qr_emv_enc *e)
+{
+	char d1[64];
+	uint32_t coff = e->serr_coff;
+
+	desc(c->p, e->serr_parent, e->serr_id, d1, sizeof d1);
+	switch (e->serr) {
+	case SERR_FIRST:
+		return fail_o(c, 0, -1, 0,
+			      "00 (payload format indicator) must come first, not %s", d1);
+	case SERR_TWICE:
+		return fail_o(c, coff, -1, 0, "%s appears twice", d1);
+	case SERR_LEN63:
+		return fail_o(c, coff + 2, -1, 0, "63 (CRC) has length %02u, not 04",
+			      e->serr_nch);
+	default:
+		return fail_o(c, coff + 4 + e->serr_nch, -1, 0,
+			      "data after 63 (CRC): the CRC must be the last object");
+	}
 }
 
 int qr_emv_enc_finish(struct qr_emv_enc *e, const char **out, struct qr_emv_diag *d)
 {
-	struct qr_emv p;            /* ~24 KiB of stack, never cleared */
 	struct qr_emv_diag local, *dp = d ? d : &local;
+	struct pctx c;
 	uint16_t crc;
+	char *t;
 	int r;
 
 	if (out)
@@ -1713,17 +2022,49 @@ int qr_emv_enc_finish(struct qr_emv_enc *e, const char **out, struct qr_emv_diag
 		}
 		return -1;
 	}
-	memcpy(e->buf + e->len, "6304", 4);
+	/* The CRC object: pass 1 only checks that it comes after 00. */
+	if (e->rec == ENC_TAB) {
+		if (e->tab.nobj == 0) {
+			enc_serr(e, SERR_FIRST, -1, 63, 4);
+		} else {
+			struct qr_emv_obj *o = &e->tab.obj[e->tab.nobj];
+			e->root[63] = (int16_t)e->tab.nobj++;
+			o->off = (uint32_t)e->len;
+			o->coff = e->nch;
+			o->val_off = (uint32_t)e->len + 4;
+			o->val_len = 4;
+			o->id = 63;
+			o->nchars = 4;
+			o->parent = -1;
+			o->nsub = 0;
+			o->is_tmpl = 0;
+			o->depth = 0;
+		}
+	}
+	t = e->buf + e->len;
+	memcpy(t, "6304", 4);
 	crc = qr_emv_crc(e->buf, e->len + 4);
-	e->buf[e->len + 4] = hexdig[crc >> 12];
-	e->buf[e->len + 5] = hexdig[(crc >> 8) & 15];
-	e->buf[e->len + 6] = hexdig[(crc >> 4) & 15];
-	e->buf[e->len + 7] = hexdig[crc & 15];
+	t[4] = hexdig[crc >> 12];
+	t[5] = hexdig[(crc >> 8) & 15];
+	t[6] = hexdig[(crc >> 4) & 15];
+	t[7] = hexdig[crc & 15];
+	t[8] = '\0';
 	e->len += 8;
-	e->buf[e->len] = '\0';
+	e->nch += 8;
 	e->depth = -1;
-	/* Every rule but the CRC, which was computed just above. */
-	r = parse(&p, e->buf, e->len, QR_EMV_STRICT, dp, 1);
+	/* Every rule of a strict parse but the CRC comparison (the CRC was
+	 * computed just above), on the table or, failing that, the bytes. */
+	if (e->rec == ENC_REPARSE) {
+		r = parse(&e->tab, e->buf, e->len, QR_EMV_STRICT, dp, 1);
+	} else {
+		pctx_init(&c, &e->tab, e->buf, e->len, QR_EMV_STRICT, dp, 1, e->root);
+		c.nchars = e->nch;
+		if (e->rec == ENC_SCANERR)
+			r = enc_scan_fail(&c, e);
+		else
+			r = check_rules(&c);
+	}
+	e->rec = ENC_OFF;
 	if (r < 0) {
 		e->failed = 1;
 		e->err = dp->err;
@@ -1770,7 +2111,8 @@ int qr_emv_encode_merchant(struct qr_emv_enc *e, const struct qr_emv_merchant *m
 		enc_fail(e, 0, 59, "is missing");
 	} else if (empty(m->city)) {
 		enc_fail(e, 0, 60, "is missing");
-	} else if (strlen(ccy) == 3 && !is_digit((unsigned char)ccy[0])) {
+	} else if (ccy[1] && ccy[2] && !ccy[3] && !is_digit((unsigned char)ccy[0])) {
+		/* 3 characters (no strlen: enc_str() measures it once) */
 		const struct ccy *cy = ccy_find_alpha(ccy, 3);
 		if (!cy)
 			enc_fail(e, 0, 53, "\"%s\" is not a known ISO 4217 currency", ccy);

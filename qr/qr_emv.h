@@ -112,16 +112,37 @@ const char *qr_emv_name(int parent_id, unsigned id);
  * call order; the caller emits 00 first. Templates nest through
  * qr_emv_enc_open()/qr_emv_enc_close() (up to 3 levels). Any error is
  * sticky: later calls do nothing and qr_emv_enc_finish() reports the
- * first error, naming the ID (and sub-ID). Lives on the stack; no
- * allocation, nothing to free. */
+ * first error, naming the ID (and sub-ID). No allocation, nothing to
+ * free. About 29 KiB (it holds the object table): fine on the stack of
+ * the main thread, or allocate it. buf, len, depth, failed and err may
+ * be read; the rest is the encoder's bookkeeping. */
 struct qr_emv_enc {
 	char buf[QR_EMV_MAX_LEN + 1];
 	size_t len;            /* bytes written so far */
-	int depth;             /* open templates */
-	size_t open_at[3];     /* byte offset of each open template's length */
-	unsigned open_id[3];   /* its ID */
+	int depth;             /* open templates; -1 once finished */
 	int failed;
 	struct qr_emv_note err;
+	/* Bookkeeping: the object table, kept as the objects are written so
+	 * that qr_emv_enc_finish() does not scan the payload again. */
+	uint32_t nch;          /* characters written so far */
+	int rec;               /* state of tab (qr_emv.c) */
+	size_t open_at[3];     /* byte offset of each open template's length */
+	unsigned open_id[3];   /* its ID */
+	uint32_t open_nch[3];  /* characters written inside it so far */
+	int open_ix[3];        /* its index in tab */
+	/* Per level (0 the root, 1-3 inside the open templates), bit i of
+	 * word i / 64 for ID i: */
+	uint64_t seen[4][2];   /* IDs written at that level */
+	uint64_t slow[4][2];   /* IDs qr_emv_enc_put() checks one by one */
+	int16_t root[100];     /* index in tab of each root ID, -1 if absent */
+	int serr;              /* first structure error the parser would find */
+	int serr_parent;       /* its template's index in tab, -1 at the root */
+	unsigned serr_id, serr_nch;
+	uint32_t serr_coff;
+	/* The objects written, as qr_emv_parse() records them. After a
+	 * successful qr_emv_enc_finish(), the strict parse of the payload
+	 * (borrows buf): read only. Otherwise unspecified. */
+	struct qr_emv tab;
 };
 
 void qr_emv_enc_init(struct qr_emv_enc *e);
@@ -139,14 +160,20 @@ int qr_emv_enc_open(struct qr_emv_enc *e, unsigned id);
  * template or one over 99 characters is an error. Returns 0 or -1. */
 int qr_emv_enc_close(struct qr_emv_enc *e);
 
-/* Appends "6304" and the CRC in upper-case hex, then parses the result
- * in strict mode: the encoder never returns a payload that strict
- * parsing rejects. On success returns the payload length and points
- * *out at the NUL-terminated payload inside e (valid while e lives);
- * d gets the strict parse's warnings (SHOULD rules only). On failure
- * returns -1, *out = NULL, with d->err set (when d is not NULL) and kept
- * in e->err. Uses about 24 KiB of stack (a struct qr_emv). After it,
- * e accepts no more objects until qr_emv_enc_init(). */
+/* Appends "6304" and the CRC in upper-case hex, then applies every rule
+ * of a strict parse to the result: unless an earlier call failed, this
+ * fails exactly when qr_emv_parse(..., QR_EMV_STRICT) of the payload
+ * would, with the same message, offset and warnings. The encoder never
+ * returns a payload that strict parsing rejects. The rules run on the
+ * object table kept while writing; a payload whose calls disagree with
+ * the parser about which objects are templates (a template's value put
+ * as raw TLV, a template opened where EMVCo has a primitive) is parsed
+ * again in full instead. On success returns the payload length, points
+ * *out at the NUL-terminated payload inside e (valid while e lives) and
+ * leaves its parse in e->tab; d gets the strict parse's warnings (SHOULD
+ * rules only). On failure returns -1, *out = NULL, with d->err set (when
+ * d is not NULL) and kept in e->err. After it, e accepts no more objects
+ * until qr_emv_enc_init(). */
 int qr_emv_enc_finish(struct qr_emv_enc *e, const char **out,
 		      struct qr_emv_diag *d);
 

@@ -6,15 +6,21 @@
  *     op/tillgate OPS_PER_S
  *
  * Operations: encode (qr_emv_encode_merchant: TLV + CRC + the strict
- * self-check it does), parse (qr_emv_parse, strict), png (qr_render_write,
- * PNG, EC M, scale 4, margin 4, to /dev/null), decode (qr_scan_gray on a
- * 300x300 grey image holding the same payload's code).
+ * self-check it does), encode-promptpay and encode-pix (the low-level
+ * encoder, qr_emv_enc_init/put/open/close/finish, building what the npm
+ * peers promptpay-qr and pix-utils build from the same inputs: see
+ * enc_promptpay() and enc_pix()), parse (qr_emv_parse, strict), png
+ * (qr_render_write, PNG, EC M, scale 4, margin 4, to /dev/null), decode
+ * (qr_scan_gray on a 300x300 grey image holding the merchant payload's
+ * code).
  *
  * Usage: bench_qr [-t SECONDS] [-d DIR]
  *   -t  seconds per line (default 1.0)
- *   -d  also write DIR/payload.txt (the payload, no newline) and
- *       DIR/img300.pgm (the 300x300 image), so that the peers measure the
- *       same work (tests/bench/run.sh does this).
+ *   -d  also write DIR/payload.txt (the payload, no newline),
+ *       DIR/img300.pgm (the 300x300 image), DIR/promptpay.txt and
+ *       DIR/pix.txt (the encode-promptpay and encode-pix payloads), so
+ *       that the peers measure the same work and peers.js can check it
+ *       (tests/bench/run.sh does this).
  * Exits 1 if an operation fails (a wrong result is a failure too).
  */
 #include <errno.h>
@@ -45,6 +51,28 @@ static const struct qr_emv_merchant merchant = {
 	.reference = "ORDER42",
 	.terminal = "TILL-03",
 };
+
+/* What promptpay-qr 0.5.0 makes of promptpay('0812345678', { amount:
+ * 15000 }) (peers.js):
+ *
+ *   00020101021229370016A000000677010111011300668123456785802TH
+ *   5303764540815000.0063046808
+ *
+ * a PromptPay peer-to-peer code, without 52, 59 and 60. Strict EMVCo
+ * parsing requires those three and the encoder returns only strict
+ * payloads, so enc_promptpay() writes the same objects, in the same
+ * order, plus 52, 59 and 60 (the merchant's values above: 36 more bytes
+ * to write and CRC). check_built() and peers.js check that removing them
+ * gives promptpay-qr's objects. */
+static const char pp_peer_body[] =
+	"00020101021229370016A000000677010111011300668123456785802TH5303764540815000.00";
+
+/* pix-utils 2.8.2 createStaticPix({ merchantName, merchantCity, pixKey:
+ * party id, infoAdicional: party type, transactionAmount: 15000, txid:
+ * reference }).toBRCode() (peers.js); enc_pix() writes exactly this. */
+static const char pix_peer[] =
+	"00020126390014br.gov.bcb.pix0108100000420205ALIAS520400005303986540815000.005802BR"
+	"5914MAMA JUMA SHOP6006ARUSHA62110507ORDER426304E63D";
 
 static double seconds = 1.0;
 static volatile size_t sink; /* keeps results observable */
@@ -84,6 +112,115 @@ static int op_encode(void)
 		die("encode", d.err.msg);
 	sink += (size_t)n + (unsigned char)out[n - 1];
 	return 0;
+}
+
+/* The low-level encoder as a C caller would use it for one scheme:
+ * literal IDs, values of known length. */
+#define PUT(id, lit) qr_emv_enc_put(&enc, id, lit, sizeof lit - 1)
+
+static int enc_promptpay(const char **out, struct qr_emv_diag *d)
+{
+	qr_emv_enc_init(&enc);
+	PUT(0, "01");
+	PUT(1, "12");
+	qr_emv_enc_open(&enc, 29);
+	PUT(0, "A000000677010111");
+	PUT(1, "0066812345678");
+	qr_emv_enc_close(&enc);
+	PUT(52, "5411");                 /* not in promptpay-qr's payload */
+	PUT(58, "TH");
+	PUT(53, "764");
+	PUT(54, "15000.00");
+	PUT(59, "MAMA JUMA SHOP");       /* not in promptpay-qr's payload */
+	PUT(60, "ARUSHA");               /* not in promptpay-qr's payload */
+	return qr_emv_enc_finish(&enc, out, d);
+}
+
+static int enc_pix(const char **out, struct qr_emv_diag *d)
+{
+	qr_emv_enc_init(&enc);
+	PUT(0, "01");
+	qr_emv_enc_open(&enc, 26);
+	PUT(0, "br.gov.bcb.pix");
+	PUT(1, "10000042");
+	PUT(2, "ALIAS");
+	qr_emv_enc_close(&enc);
+	PUT(52, "0000");
+	PUT(53, "986");
+	PUT(54, "15000.00");
+	PUT(58, "BR");
+	PUT(59, "MAMA JUMA SHOP");
+	PUT(60, "ARUSHA");
+	qr_emv_enc_open(&enc, 62);
+	PUT(5, "ORDER42");
+	qr_emv_enc_close(&enc);
+	return qr_emv_enc_finish(&enc, out, d);
+}
+
+static int op_encode_pp(void)
+{
+	struct qr_emv_diag d;
+	const char *out;
+	int n = enc_promptpay(&out, &d);
+
+	if (n < 0)
+		die("encode-promptpay", d.err.msg);
+	sink += (size_t)n + (unsigned char)out[n - 1];
+	return 0;
+}
+
+static int op_encode_pix(void)
+{
+	struct qr_emv_diag d;
+	const char *out;
+	int n = enc_pix(&out, &d);
+
+	if (n < 0)
+		die("encode-pix", d.err.msg);
+	sink += (size_t)n + (unsigned char)out[n - 1];
+	return 0;
+}
+
+/* Copies payload s of n bytes without the root objects 52, 59, 60 and
+ * 63 into buf (size bytes, NUL-terminated); s is strict and ASCII. */
+static void strip(const char *s, int n, char *buf, size_t size)
+{
+	size_t o = 0;
+
+	for (int i = 0; i + 4 <= n;) {
+		unsigned id = (unsigned)(s[i] - '0') * 10 + (unsigned)(s[i + 1] - '0');
+		int len = (s[i + 2] - '0') * 10 + (s[i + 3] - '0');
+		if (id != 52 && id != 59 && id != 60 && id != 63 && o + 4 + (size_t)len < size) {
+			memcpy(buf + o, s + i, 4 + (size_t)len);
+			o += 4 + (size_t)len;
+		}
+		i += 4 + len;
+	}
+	buf[o] = '\0';
+}
+
+/* Builds the PromptPay and Pix payloads once and checks them against the
+ * peers' (as hard-coded above; peers.js checks the live peers). */
+static void check_built(char *ppbuf, size_t ppsize, char *pixbuf, size_t pixsize)
+{
+	struct qr_emv_diag d;
+	const char *out;
+	char body[256];
+	int n;
+
+	n = enc_promptpay(&out, &d);
+	if (n < 0)
+		die("encode-promptpay", d.err.msg);
+	strip(out, n, body, sizeof body);
+	if (strcmp(body, pp_peer_body) != 0)
+		die("encode-promptpay", "not promptpay-qr's objects plus 52, 59 and 60");
+	snprintf(ppbuf, ppsize, "%s", out);
+	n = enc_pix(&out, &d);
+	if (n < 0)
+		die("encode-pix", d.err.msg);
+	if (strcmp(out, pix_peer) != 0)
+		die("encode-pix", "not pix-utils' payload");
+	snprintf(pixbuf, pixsize, "%s", out);
 }
 
 static int op_parse(void)
@@ -206,15 +343,25 @@ static void make_image(void)
 		payload_len, w, h, SIDE, SIDE);
 }
 
-static void dump(const char *dir)
+static void dump_text(const char *dir, const char *name, const char *s, size_t n)
 {
 	char path[4096];
 	FILE *fp;
 
-	snprintf(path, sizeof path, "%s/payload.txt", dir);
+	snprintf(path, sizeof path, "%s/%s", dir, name);
 	fp = fopen(path, "wb");
-	if (!fp || fwrite(payload, 1, payload_len, fp) != payload_len || fclose(fp) != 0)
+	if (!fp || fwrite(s, 1, n, fp) != n || fclose(fp) != 0)
 		die(path, strerror(errno));
+}
+
+static void dump(const char *dir, const char *ppload, const char *pixload)
+{
+	char path[4096];
+	FILE *fp;
+
+	dump_text(dir, "payload.txt", payload, payload_len);
+	dump_text(dir, "promptpay.txt", ppload, strlen(ppload));
+	dump_text(dir, "pix.txt", pixload, strlen(pixload));
 	snprintf(path, sizeof path, "%s/img300.pgm", dir);
 	fp = fopen(path, "wb");
 	if (!fp || fprintf(fp, "P5\n%d %d\n255\n", SIDE, SIDE) < 0 ||
@@ -226,7 +373,7 @@ int main(int argc, char **argv)
 {
 	struct qr_emv_diag d;
 	const char *dir = NULL;
-	char *copy;
+	char *copy, ppload[256], pixload[256];
 	int c, n;
 
 	while ((c = getopt(argc, argv, "t:d:")) != -1) {
@@ -267,10 +414,15 @@ int main(int argc, char **argv)
 
 	make_image();
 	op_decode(); /* checks the image before anything is timed */
+	check_built(ppload, sizeof ppload, pixload, sizeof pixload);
 	if (dir)
-		dump(dir);
+		dump(dir, ppload, pixload);
 
 	printf("encode/tillgate %.0f\n", measure(op_encode));
+	fflush(stdout);
+	printf("encode-promptpay/tillgate %.0f\n", measure(op_encode_pp));
+	fflush(stdout);
+	printf("encode-pix/tillgate %.0f\n", measure(op_encode_pix));
 	fflush(stdout);
 	printf("parse/tillgate %.0f\n", measure(op_parse));
 	fflush(stdout);

@@ -4,8 +4,11 @@
 //     op/peer OPS_PER_S
 //
 // Usage: node tests/bench/peers.js DIR [SECONDS]
-//   DIR holds payload.txt and img300.pgm as written by `bench_qr -d DIR`;
-//   this script adds DIR/img300.png (the same pixels) for the zbarimg CLI.
+//   DIR holds payload.txt, img300.pgm, promptpay.txt and pix.txt as
+//   written by `bench_qr -d DIR`; this script adds DIR/img300.png (the
+//   same pixels) for the zbarimg CLI. promptpay.txt and pix.txt are what
+//   bench_qr's encode-promptpay and encode-pix lines build: the script
+//   checks them against what promptpay-qr and pix-utils make.
 //   SECONDS per line, default 1.
 // The packages come from tests/interop/node_modules (npm ci there).
 // Exits 1 if a peer fails or gives a wrong result.
@@ -36,6 +39,20 @@ function fail(what, msg) {
 }
 
 const payload = fs.readFileSync(path.join(dir, 'payload.txt'), 'utf8');
+const ourPromptpay = fs.readFileSync(path.join(dir, 'promptpay.txt'), 'utf8');
+const ourPix = fs.readFileSync(path.join(dir, 'pix.txt'), 'utf8');
+
+// Root objects of an ASCII payload, "IDLLvalue" each, without those in drop.
+function rootObjects(s, drop) {
+	const out = [];
+	for (let i = 0; i + 4 <= s.length;) {
+		const id = s.slice(i, i + 2);
+		const n = Number(s.slice(i + 2, i + 4));
+		if (!drop.includes(id)) out.push(s.slice(i, i + 4 + n));
+		i += 4 + n;
+	}
+	return out.join('');
+}
 
 // img300.pgm: "P5\n300 300\n255\n" + 300*300 grey bytes.
 function readPgm(file) {
@@ -107,8 +124,14 @@ async function verify() {
 	const steplix = ops['encode/steplix-emv-qrcps']();
 	if (steplix !== payload)
 		console.error(`peers.js: note: steplix-emv-qrcps made ${steplix}, bench_qr made ${payload}`);
-	if (!/^000201/.test(ops['encode/promptpay-qr']())) fail('encode/promptpay-qr', 'bad payload');
-	if (!/^000201/.test(ops['encode/pix-utils']())) fail('encode/pix-utils', 'bad payload');
+	// bench_qr's encode-promptpay line builds promptpay-qr's objects plus
+	// 52, 59 and 60 (strict EMVCo requires them; PromptPay omits them).
+	const pp = ops['encode/promptpay-qr']();
+	if (rootObjects(pp, ['63']) !== rootObjects(ourPromptpay, ['52', '59', '60', '63']))
+		fail('encode/promptpay-qr', `made ${pp}; bench_qr's encode-promptpay made ${ourPromptpay}`);
+	// bench_qr's encode-pix line builds pix-utils' payload exactly.
+	const px = ops['encode/pix-utils']();
+	if (px !== ourPix) fail('encode/pix-utils', `made ${px}; bench_qr's encode-pix made ${ourPix}`);
 	const p = ops['parse/pix-utils']();
 	if (p.error || p.merchantName !== fields.name) fail('parse/pix-utils', JSON.stringify(p));
 	const s = ops['parse/emvco-qr-sdk']();

@@ -1,6 +1,10 @@
 /* fuzz_qr_emv.c -- libFuzzer target for the EMVCo MPM codec: parses each
  * input in both modes, re-encodes what parsed, drives the builder with
- * the same bytes, and abort()s when an invariant breaks. */
+ * the same bytes, and abort()s when an invariant breaks. The encoder
+ * checks its payloads on the object table it keeps rather than by
+ * parsing them: every qr_emv_enc_finish() here is compared with a strict
+ * parse of the same bytes (same result, message, offset, warnings and
+ * object table). */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Scratch space: struct qr_emv is about 25 KiB, too big for every
  * frame. The harness runs one input at a time. */
-static struct qr_emv P_def, P_str, P_tmp;
+static struct qr_emv P_def, P_str, P_tmp, P_enc;
 
 static int terminated(const char *s, size_t size)
 {
@@ -88,6 +92,53 @@ static void check_objs(const struct qr_emv *p, const uint8_t *data, size_t size)
 	}
 }
 
+static int same_diag(const struct qr_emv_diag *a, const struct qr_emv_diag *b)
+{
+	if (strcmp(a->err.msg, b->err.msg) != 0 || a->err.offset != b->err.offset ||
+	    a->nwarn != b->nwarn)
+		return 0;
+	for (int i = 0; i < a->nwarn && i < QR_EMV_MAX_WARN; i++)
+		if (strcmp(a->warn[i].msg, b->warn[i].msg) != 0 ||
+		    a->warn[i].offset != b->warn[i].offset)
+			return 0;
+	return 1;
+}
+
+static int same_tab(const struct qr_emv *a, const struct qr_emv *b)
+{
+	if (a->nobj != b->nobj || a->len != b->len || a->s != b->s)
+		return 0;
+	for (int i = 0; i < a->nobj; i++) {
+		const struct qr_emv_obj *x = &a->obj[i], *y = &b->obj[i];
+		if (x->off != y->off || x->coff != y->coff || x->val_off != y->val_off ||
+		    x->val_len != y->val_len || x->id != y->id || x->nchars != y->nchars ||
+		    x->parent != y->parent || x->nsub != y->nsub || x->is_tmpl != y->is_tmpl ||
+		    x->depth != y->depth)
+			return 0;
+	}
+	return 1;
+}
+
+/* e was finished (its CRC appended: e->depth is -1 and e->len counts it)
+ * with result r and diagnostics d: a strict parse of e->buf agrees. */
+static void check_finish(const struct qr_emv_enc *e, int r, const char *out,
+			 const struct qr_emv_diag *d)
+{
+	struct qr_emv_diag dp;
+	int rp = qr_emv_parse(&P_enc, e->buf, e->len, QR_EMV_STRICT, &dp);
+
+	CHECK(e->depth == -1);
+	CHECK((r < 0) == (rp < 0));
+	CHECK(same_diag(d, &dp));
+	if (r < 0) {
+		CHECK(r == -1 && rp == -1 && out == NULL && e->failed);
+		CHECK(strcmp(e->err.msg, dp.err.msg) == 0 && e->err.offset == dp.err.offset);
+		return;
+	}
+	CHECK(r == rp && out == e->buf && !e->failed);
+	CHECK(same_tab(&e->tab, &P_enc));
+}
+
 /* Writes object i and its sub-objects through the builder. */
 static void emit(struct qr_emv_enc *e, const struct qr_emv *p, int i)
 {
@@ -126,6 +177,7 @@ static void reencode(const struct qr_emv *p, const uint8_t *data, size_t size, i
 		lower |= data[crc->val_off + k] >= 'a';
 	r = qr_emv_enc_finish(&e, &out, &d);
 	check_diag(&d, r, size);
+	check_finish(&e, r, out, &d);
 	if (strict_ok) {
 		CHECK(r == (int)size && memcmp(out, data, size) == 0);
 	} else if (r >= 0) {
@@ -200,7 +252,7 @@ static void build(const uint8_t *data, size_t size)
 	struct qr_emv_diag d;
 	const char *out;
 	size_t i = 0;
-	int r;
+	int r, checked;
 
 	qr_emv_enc_init(&e);
 	qr_emv_enc_put(&e, 0, "01", 2);
@@ -221,8 +273,14 @@ static void build(const uint8_t *data, size_t size)
 	}
 	while (e.depth > 0 && !e.failed)
 		qr_emv_enc_close(&e);
+	/* finish() checks the payload unless an error came first. */
+	checked = !e.failed && e.depth == 0 && e.len + 8 <= QR_EMV_MAX_LEN;
 	r = qr_emv_enc_finish(&e, &out, &d);
 	check_diag(&d, r, QR_EMV_MAX_LEN);
+	if (checked)
+		check_finish(&e, r, out, &d);
+	else
+		CHECK(r == -1 && out == NULL);
 	if (r < 0) {
 		CHECK(out == NULL);
 		return;

@@ -1254,6 +1254,770 @@ static void test_builder_errors(void **state)
 	FIRST_ERR("59 (merchant name) does not fit: payload over 4096 bytes");
 }
 
+/* ---- Encoder = strict parse, on generated object trees ---- */
+
+/* The encoder checks its payload through the object table it keeps, not
+ * by parsing it again: these tests build random trees of objects (a
+ * deterministic PRNG, so a failure repeats), write each one through the
+ * encoder and through the trivial TLV writer below, and require the
+ * encoder to fail exactly when qr_emv_parse(..., QR_EMV_STRICT) fails on
+ * the writer's bytes, with the same message and offset, and otherwise to
+ * return those bytes, the parser's warnings and the parser's table. */
+
+#define T_NODES 160
+#define T_KIDS 24
+#define T_ARENA 32768
+
+struct tnode {
+	unsigned id;
+	int tmpl;                 /* written with qr_emv_enc_open(), kids follow */
+	const char *val;          /* primitive value, vlen bytes (arena or literal) */
+	size_t vlen;
+	int kid[T_KIDS];
+	int nkid;
+};
+
+struct tree {
+	struct tnode n[T_NODES];
+	int nn;
+	int root[T_KIDS + 8];     /* root objects, in order */
+	int nroot;
+	char arena[T_ARENA];
+	size_t used;
+};
+
+static uint64_t rng_state;
+
+static uint64_t rng(void)
+{
+	/* splitmix64 */
+	uint64_t z = (rng_state += 0x9E3779B97F4A7C15ull);
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+/* 0..n-1 */
+static unsigned rnd(unsigned n)
+{
+	return (unsigned)(rng() % n);
+}
+
+/* lo..hi */
+static unsigned rnd_in(unsigned lo, unsigned hi)
+{
+	return lo + rnd(hi - lo + 1);
+}
+
+static char *t_alloc(struct tree *t, size_t n)
+{
+	char *p;
+
+	if (t->used + n > sizeof t->arena)
+		fail_msg("tree arena full");
+	p = t->arena + t->used;
+	t->used += n;
+	return p;
+}
+
+static int t_node(struct tree *t, unsigned id, int tmpl)
+{
+	struct tnode *x;
+
+	if (t->nn >= T_NODES)
+		fail_msg("tree node pool full");
+	x = &t->n[t->nn];
+	memset(x, 0, sizeof *x);
+	x->id = id;
+	x->tmpl = tmpl;
+	return t->nn++;
+}
+
+static int t_prim(struct tree *t, unsigned id, const char *v, size_t n)
+{
+	int i = t_node(t, id, 0);
+	char *a = t_alloc(t, n);
+
+	memcpy(a, v, n);
+	t->n[i].val = a;
+	t->n[i].vlen = n;
+	return i;
+}
+
+static void t_add(struct tree *t, int parent, int kid)
+{
+	if (parent < 0) {
+		if (t->nroot >= (int)(sizeof t->root / sizeof t->root[0]))
+			fail_msg("too many root objects");
+		t->root[t->nroot++] = kid;
+	} else {
+		if (t->n[parent].nkid >= T_KIDS)
+			fail_msg("too many sub-objects");
+		t->n[parent].kid[t->n[parent].nkid++] = kid;
+	}
+}
+
+/* ---- random values ---- */
+
+static size_t v_ans(char *b, unsigned lo, unsigned hi)
+{
+	unsigned n = rnd_in(lo, hi);
+	for (unsigned k = 0; k < n; k++)
+		b[k] = (char)rnd_in(0x20, 0x7E);
+	return n;
+}
+
+static size_t v_digits(char *b, unsigned n)
+{
+	for (unsigned k = 0; k < n; k++)
+		b[k] = (char)('0' + rnd(10));
+	return n;
+}
+
+/* lo..hi characters of UTF-8: ASCII (controls included), 2-, 3- and
+ * 4-byte sequences. */
+static size_t v_utf8(char *b, unsigned lo, unsigned hi)
+{
+	static const char *const mb[] = { "\xC3\xA9", "\xD0\x96", "\xE2\x82\xAC", "\xE6\x9C\x80",
+					   "\xEF\xBF\xBD", "\xF0\x9F\x98\x80", "\xF4\x8F\xBF\xBF" };
+	unsigned n = rnd_in(lo, hi);
+	size_t o = 0;
+
+	for (unsigned k = 0; k < n; k++) {
+		unsigned r = rnd(10);
+		if (r < 6) {
+			b[o++] = (char)rnd_in(0x20, 0x7E);
+		} else if (r < 7) {
+			b[o++] = (char)rnd_in(0x01, 0x1F);
+		} else {
+			const char *m = mb[rnd(sizeof mb / sizeof mb[0])];
+			memcpy(b + o, m, strlen(m));
+			o += strlen(m);
+		}
+	}
+	return o;
+}
+
+/* Amount: 1-6 digits, not all zero, optional '.' and 0-3 decimals. */
+static size_t v_amount(char *b)
+{
+	size_t n = v_digits(b, rnd_in(1, 6));
+	b[0] = (char)rnd_in('1', '9');
+	if (rnd(2)) {
+		b[n++] = '.';
+		n += v_digits(b + n, rnd(4));
+	}
+	return n;
+}
+
+static int t_rprim(struct tree *t, unsigned id, size_t (*gen)(char *, unsigned, unsigned),
+		   unsigned lo, unsigned hi)
+{
+	char b[512];
+	size_t n = gen(b, lo, hi);
+	return t_prim(t, id, b, n);
+}
+
+static int t_lit(struct tree *t, unsigned id, const char *s)
+{
+	return t_prim(t, id, s, strlen(s));
+}
+
+/* k distinct IDs from lo..hi, ascending, into ids. */
+static int pick_ids(unsigned *ids, int k, unsigned lo, unsigned hi)
+{
+	int n = 0;
+
+	for (unsigned id = lo; id <= hi; id++) {
+		unsigned left = hi - id + 1;
+		if (n < k && rnd(left) < (unsigned)(k - n))
+			ids[n++] = id;
+	}
+	return n;
+}
+
+/* A template with a GUI (00) and up to nsub other sub-objects with
+ * UTF-8 values, kept under 99 characters. */
+static int t_gui_tmpl(struct tree *t, unsigned id, int nsub)
+{
+	unsigned ids[8];
+	int i = t_node(t, id, 1), n;
+
+	t_add(t, i, t_rprim(t, 0, v_ans, 1, 32));
+	n = pick_ids(ids, nsub, 1, 99);
+	for (int k = 0; k < n; k++)
+		t_add(t, i, t_rprim(t, ids[k], v_utf8, 1, 8));
+	return i;
+}
+
+/* ---- the reference writer ---- */
+
+static size_t nchars(const char *s, size_t n)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		k += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return k;
+}
+
+/* Writes node i, in lvl templates, at b + *o: "IDLL" and the value, LL
+ * counting characters. Returns -1 for what the encoder refuses before
+ * any EMVCo rule: a length outside 1..99, templates nested more than 3
+ * deep, a payload over QR_EMV_MAX_LEN. */
+static int ref_node(const struct tree *t, int i, int lvl, char *b, size_t *o, size_t size)
+{
+	const struct tnode *x = &t->n[i];
+	size_t at = *o, nc;
+
+	if (at + 4 > size || (x->tmpl && lvl >= 3))
+		return -1;
+	snprintf(b + at, 5, "%02u00", x->id);
+	*o = at + 4;
+	if (x->tmpl) {
+		for (int k = 0; k < x->nkid; k++)
+			if (ref_node(t, x->kid[k], lvl + 1, b, o, size) < 0)
+				return -1;
+	} else {
+		if (*o + x->vlen > size)
+			return -1;
+		memcpy(b + *o, x->val, x->vlen);
+		*o += x->vlen;
+	}
+	nc = nchars(b + at + 4, *o - at - 4);
+	if (nc < 1 || nc > 99)
+		return -1;
+	b[at + 2] = (char)('0' + nc / 10);
+	b[at + 3] = (char)('0' + nc % 10);
+	return 0;
+}
+
+/* The whole payload with "6304" and its CRC; its length, or -1. */
+static int ref_write(const struct tree *t, char *b, size_t size)
+{
+	size_t o = 0;
+
+	for (int k = 0; k < t->nroot; k++)
+		if (ref_node(t, t->root[k], 0, b, &o, size) < 0)
+			return -1;
+	if (o + 8 > QR_EMV_MAX_LEN || o + 9 > size)
+		return -1;
+	memcpy(b + o, "6304", 4);
+	snprintf(b + o + 4, 5, "%04X", qr_emv_crc(b, o + 4));
+	return (int)o + 8;
+}
+
+static void enc_node(struct qr_emv_enc *e, const struct tree *t, int i)
+{
+	const struct tnode *x = &t->n[i];
+
+	if (!x->tmpl) {
+		qr_emv_enc_put(e, x->id, x->val, x->vlen);
+		return;
+	}
+	qr_emv_enc_open(e, x->id);
+	for (int k = 0; k < x->nkid; k++)
+		enc_node(e, t, x->kid[k]);
+	qr_emv_enc_close(e);
+}
+
+/* ---- trees ---- */
+
+/* A strict Tillgate-like or foreign payload, 00 first, the rest in a
+ * random order. */
+static void gen_valid(struct tree *t)
+{
+	static const char *const ccy[] = { "834", "840", "986", "764", "392", "048", "999" };
+	unsigned ids[4];
+	char b[64];
+	size_t n;
+	int i, k, nacct;
+
+	memset(t, 0, offsetof(struct tree, arena));
+	t->used = 0;
+	t_add(t, -1, t_lit(t, 0, "01"));
+	if (rnd(2))
+		t_add(t, -1, t_lit(t, 1, rnd(2) ? "11" : "12"));
+	nacct = pick_ids(ids, (int)rnd_in(1, 3), 2, 51);
+	for (k = 0; k < nacct; k++) {
+		if (ids[k] <= 25)
+			t_add(t, -1, t_rprim(t, ids[k], v_ans, 1, 30));
+		else
+			t_add(t, -1, t_gui_tmpl(t, ids[k], (int)rnd(4)));
+	}
+	t_add(t, -1, t_prim(t, 52, b, v_digits(b, 4)));
+	t_add(t, -1, t_lit(t, 53, ccy[rnd(sizeof ccy / sizeof ccy[0])]));
+	if (rnd(2))
+		t_add(t, -1, t_prim(t, 54, b, v_amount(b)));
+	switch (rnd(4)) {
+	case 1:
+		t_add(t, -1, t_lit(t, 55, "01"));
+		break;
+	case 2:
+		t_add(t, -1, t_lit(t, 55, "02"));
+		t_add(t, -1, t_prim(t, 56, b, v_amount(b)));
+		break;
+	case 3:
+		t_add(t, -1, t_lit(t, 55, "03"));
+		n = (size_t)snprintf(b, sizeof b, "%u", rnd_in(1, 99));
+		if (rnd(2))
+			n += (size_t)snprintf(b + n, sizeof b - n, ".%u", rnd(10));
+		t_add(t, -1, t_prim(t, 57, b, n));
+		break;
+	}
+	b[0] = (char)rnd_in('A', 'Z');
+	b[1] = (char)rnd_in('A', 'Z');
+	t_add(t, -1, t_prim(t, 58, b, 2));
+	t_add(t, -1, t_rprim(t, 59, v_ans, 1, 25));
+	t_add(t, -1, t_rprim(t, 60, v_ans, 1, 15));
+	if (rnd(3) == 0)
+		t_add(t, -1, t_rprim(t, 61, v_ans, 1, 10));
+	if (rnd(2)) {
+		unsigned sub[6];
+		int ns = pick_ids(sub, (int)rnd_in(1, 4), 0, 99);
+		i = t_node(t, 62, 1);
+		for (k = 0; k < ns; k++) {
+			unsigned s = sub[k];
+			if (s >= 1 && s <= 8) {
+				t_add(t, i, t_rprim(t, s, v_ans, 1, 25));
+			} else if (s == 9) {
+				static const char *const req[] = { "A", "M", "E", "AME", "EA", "MEA" };
+				t_add(t, i, t_lit(t, 9, req[rnd(6)]));
+			} else if (s >= 50) {
+				t_add(t, i, t_gui_tmpl(t, s, (int)rnd(3)));
+			} else {
+				t_add(t, i, t_rprim(t, s, v_utf8, 1, 10));
+			}
+		}
+		t_add(t, -1, i);
+	}
+	if (rnd(3) == 0) {
+		i = t_node(t, 64, 1);
+		b[0] = (char)rnd_in('a', 'z');
+		b[1] = (char)rnd_in('a', 'z');
+		t_add(t, i, t_prim(t, 0, b, 2));
+		t_add(t, i, t_rprim(t, 1, v_utf8, 1, 25));
+		if (rnd(2))
+			t_add(t, i, t_rprim(t, 2, v_utf8, 1, 15));
+		if (rnd(3) == 0)
+			t_add(t, i, t_rprim(t, rnd_in(3, 99), v_utf8, 1, 10));
+		t_add(t, -1, i);
+	}
+	if (rnd(4) == 0)
+		t_add(t, -1, t_rprim(t, rnd_in(65, 79), v_utf8, 1, 20));
+	if (rnd(3) == 0)
+		t_add(t, -1, t_gui_tmpl(t, rnd_in(80, 99), (int)rnd(4)));
+	/* Shuffle all but 00. */
+	for (k = t->nroot - 1; k > 1; k--) {
+		int j = 1 + (int)rnd((unsigned)k), x = t->root[k];
+		t->root[k] = t->root[j];
+		t->root[j] = x;
+	}
+}
+
+/* A random node, root or sub, with its parent (-1 for the root) and
+ * position. Returns the node, or -1 (parent -1, position 0) if the tree
+ * is empty. */
+static int t_any(struct tree *t, int *parent, int *pos)
+{
+	int cand[T_NODES][2], nc = 0;
+
+	for (int k = 0; k < t->nroot; k++) {
+		int r = t->root[k];
+		cand[nc][0] = -1;
+		cand[nc++][1] = k;
+		if (!t->n[r].tmpl)
+			continue;
+		for (int j = 0; j < t->n[r].nkid; j++) {
+			int s = t->n[r].kid[j];
+			cand[nc][0] = r;
+			cand[nc++][1] = j;
+			if (!t->n[s].tmpl)
+				continue;
+			for (int m = 0; m < t->n[s].nkid; m++) {
+				cand[nc][0] = s;
+				cand[nc++][1] = m;
+			}
+		}
+	}
+	*parent = -1;
+	*pos = 0;
+	if (nc == 0)
+		return -1;
+	int c = (int)rnd((unsigned)nc);
+	*parent = cand[c][0];
+	*pos = cand[c][1];
+	return *parent < 0 ? t->root[*pos] : t->n[*parent].kid[*pos];
+}
+
+/* Inserts kid under parent (-1: root) at position pos. */
+static void t_insert(struct tree *t, int parent, int pos, int kid)
+{
+	int *arr = parent < 0 ? t->root : t->n[parent].kid;
+	int *cnt = parent < 0 ? &t->nroot : &t->n[parent].nkid;
+	int cap = parent < 0 ? (int)(sizeof t->root / sizeof t->root[0]) : T_KIDS;
+
+	if (*cnt >= cap)
+		return;
+	memmove(arr + pos + 1, arr + pos, (size_t)(*cnt - pos) * sizeof *arr);
+	arr[pos] = kid;
+	(*cnt)++;
+}
+
+static void t_remove(struct tree *t, int parent, int pos)
+{
+	int *arr = parent < 0 ? t->root : t->n[parent].kid;
+	int *cnt = parent < 0 ? &t->nroot : &t->n[parent].nkid;
+
+	memmove(arr + pos, arr + pos + 1, (size_t)(*cnt - pos - 1) * sizeof *arr);
+	(*cnt)--;
+}
+
+/* Serialises node i's sub-objects as a primitive value (a template
+ * written as raw TLV). */
+static void t_flatten(struct tree *t, int i)
+{
+	char b[QR_EMV_MAX_LEN];
+	size_t o = 0;
+	char *a;
+
+	for (int k = 0; k < t->n[i].nkid; k++)
+		if (ref_node(t, t->n[i].kid[k], 1, b, &o, sizeof b) < 0)
+			return;
+	if (o == 0)
+		return;
+	a = t_alloc(t, o);
+	memcpy(a, b, o);
+	t->n[i].tmpl = 0;
+	t->n[i].val = a;
+	t->n[i].vlen = o;
+	t->n[i].nkid = 0;
+}
+
+/* A valid tree broken in one or two random ways: bad values, duplicate
+ * IDs at any level, 00 not first, a 63 of the caller's, objects missing,
+ * templates written as raw values, primitives opened as templates,
+ * nesting too deep, or nothing at all. */
+static void gen_invalid(struct tree *t)
+{
+	static const char *const bad[] = {
+		"", "1,00", ".5", "0", "0.00", "12a4", "tz", "04", "AA", "100.00", "1234567890123",
+		"\x7F", "caf\xC3\xA9", "A\x01", "00000000000000000000000000000000000000",
+		"6304ABCD", "0002010", "0503***", "zz", "99",
+	};
+	/* Raw values for a template: broken TLV, or TLV breaking a rule. */
+	static const char *const raw[] = {
+		"0000", "00021", "0002ab01", "ab", "0", "0003a", "0105ALIAS0105ALIAS", "0x02ab",
+		"0003abc0a", "0103abc", "0010abcdefghij0010abcdefghij", "5004000", "50060002ab",
+		"0102\xC3\xA9", "\xC3\xA9\x30\x31\x30\x31",
+	};
+	int rounds = 1 + (int)rnd(2);
+
+	gen_valid(t);
+	for (int r = 0; r < rounds; r++) {
+		int parent, pos, i = t_any(t, &parent, &pos), j;
+		if (i < 0) {
+			t_insert(t, -1, 0, t_rprim(t, rnd(100), v_ans, 1, 4));
+			continue;
+		}
+		switch (rnd(13)) {
+		case 0: /* a bad value */
+		case 1:
+			if (!t->n[i].tmpl) {
+				const char *s = bad[rnd(sizeof bad / sizeof bad[0])];
+				if (*s) {
+					t->n[i].val = s;
+					t->n[i].vlen = strlen(s);
+				}
+			}
+			break;
+		case 2: /* duplicate ID, same level */
+			j = t_node(t, t->n[i].id, t->n[i].tmpl);
+			t->n[j] = t->n[i];
+			t_insert(t, parent, (int)rnd_in((unsigned)pos + 1,
+						   (unsigned)(parent < 0 ? t->nroot : t->n[parent].nkid)), j);
+			break;
+		case 3: /* 00 not first */
+			if (t->nroot > 1) {
+				j = t->root[0];
+				t->root[0] = t->root[1 + rnd((unsigned)t->nroot - 1)];
+				for (int k = 1; k < t->nroot; k++)
+					if (t->root[k] == t->root[0])
+						t->root[k] = j;
+			}
+			break;
+		case 4: /* the caller writes 63 */
+			j = rnd(2) ? t_lit(t, 63, "ABCD") : t_rprim(t, 63, v_ans, 1, 8);
+			t_insert(t, -1, (int)rnd((unsigned)t->nroot + 1), j);
+			break;
+		case 5: /* something missing */
+			if (parent < 0 || rnd(2))
+				t_remove(t, parent, pos);
+			else
+				t->n[parent].nkid = 0;
+			break;
+		case 6: /* a template written as a raw value (same bytes) */
+			if (t->n[i].tmpl)
+				t_flatten(t, i);
+			break;
+		case 7: /* a primitive opened as a template around a copy of itself */
+			if (!t->n[i].tmpl) {
+				j = t_node(t, rnd(100), 0);
+				t->n[j].val = t->n[i].val;
+				t->n[j].vlen = t->n[i].vlen;
+				t->n[i].tmpl = 1;
+				t->n[i].nkid = 0;
+				t_add(t, i, j);
+				if (rnd(2))
+					t_add(t, i, t_rprim(t, rnd(100), v_ans, 1, 4));
+			}
+			break;
+		case 8: /* nesting one level too deep */
+			if (t->n[i].tmpl) {
+				j = t_node(t, rnd_in(50, 99), 1);
+				t_add(t, j, t_rprim(t, rnd(100), v_ans, 1, 6));
+				if (rnd(2)) {
+					int m = t_node(t, rnd(100), 1);
+					t_add(t, m, t_rprim(t, 0, v_ans, 1, 6));
+					t_add(t, j, m);
+				}
+				t_add(t, i, j);
+			}
+			break;
+		case 9: /* a template where EMVCo has a primitive, or the reverse */
+			j = t_node(t, rnd(100), 1);
+			t_add(t, j, t_rprim(t, rnd(100), v_utf8, 1, 6));
+			t_insert(t, parent, pos, j);
+			break;
+		case 10: /* nothing at all */
+			if (rnd(8) == 0)
+				t->nroot = 0;
+			break;
+		case 11: /* a template written as a bad raw value */
+			if (t->n[i].tmpl) {
+				t->n[i].tmpl = 0;
+				t->n[i].nkid = 0;
+				t->n[i].val = raw[rnd(sizeof raw / sizeof raw[0])];
+				t->n[i].vlen = strlen(t->n[i].val);
+			}
+			break;
+		default: /* an RFU or unknown object anywhere */
+			t_insert(t, parent, pos, t_rprim(t, rnd(100), v_utf8, 1, 12));
+			break;
+		}
+	}
+}
+
+static int tab_equal(const struct qr_emv *a, const struct qr_emv *b)
+{
+	if (a->nobj != b->nobj || a->len != b->len)
+		return 0;
+	for (int i = 0; i < a->nobj; i++) {
+		const struct qr_emv_obj *x = &a->obj[i], *y = &b->obj[i];
+		if (x->off != y->off || x->coff != y->coff || x->val_off != y->val_off ||
+		    x->val_len != y->val_len || x->id != y->id || x->nchars != y->nchars ||
+		    x->parent != y->parent || x->nsub != y->nsub || x->is_tmpl != y->is_tmpl ||
+		    x->depth != y->depth) {
+			print_message("object %d differs: off %u/%u coff %u/%u val_off %u/%u "
+				      "val_len %u/%u id %u/%u nchars %u/%u parent %d/%d nsub %u/%u "
+				      "is_tmpl %u/%u depth %u/%u\n", i, x->off, y->off, x->coff,
+				      y->coff, x->val_off, y->val_off, x->val_len, y->val_len, x->id,
+				      y->id, x->nchars, y->nchars, x->parent, y->parent, x->nsub,
+				      y->nsub, x->is_tmpl, y->is_tmpl, x->depth, y->depth);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static int diag_equal(const struct qr_emv_diag *a, const struct qr_emv_diag *b)
+{
+	if (strcmp(a->err.msg, b->err.msg) != 0 || a->err.offset != b->err.offset ||
+	    a->nwarn != b->nwarn)
+		return 0;
+	for (int i = 0; i < a->nwarn && i < QR_EMV_MAX_WARN; i++)
+		if (strcmp(a->warn[i].msg, b->warn[i].msg) != 0 ||
+		    a->warn[i].offset != b->warn[i].offset)
+			return 0;
+	return 1;
+}
+
+struct eq_stats {
+	int ok, failed, skipped;
+	char seen[16][80];        /* messages the run must have met */
+	int nseen;
+};
+
+static void eq_stats_print(const char *what, const struct eq_stats *st)
+{
+	print_message("%s: %d encoded, %d refused, %d not writable\n", what, st->ok, st->failed,
+		      st->skipped);
+}
+
+/* Encodes t and parses the reference bytes: same outcome. Returns 1 if
+ * both succeeded, 0 if both failed, -1 if t cannot be written. */
+static int check_tree(const struct tree *t, struct qr_emv_enc *e, struct eq_stats *st)
+{
+	static char ref[QR_EMV_MAX_LEN + 64];
+	static struct qr_emv_diag de, dp;
+	const char *out = "x";
+	int rr, re, rp;
+
+	rr = ref_write(t, ref, sizeof ref);
+	if (rr < 0) {
+		st->skipped++;
+		return -1;
+	}
+	qr_emv_enc_init(e);
+	for (int k = 0; k < t->nroot; k++)
+		enc_node(e, t, t->root[k]);
+	memset(&de, 0x5A, sizeof de);
+	re = qr_emv_enc_finish(e, &out, &de);
+	rp = qr_emv_parse(&P, ref, (size_t)rr, QR_EMV_STRICT, &dp);
+	if ((re < 0) != (rp < 0) || !diag_equal(&de, &dp) || (int)e->len != rr ||
+	    memcmp(e->buf, ref, (size_t)rr) != 0) {
+		print_message("payload %.*s\n  encoder %d \"%s\" at %d, %d warnings; payload %.*s\n"
+			      "  strict parse %d \"%s\" at %d, %d warnings\n", rr, ref, re,
+			      de.err.msg, de.err.offset, de.nwarn, (int)e->len, e->buf, rp,
+			      dp.err.msg, dp.err.offset, dp.nwarn);
+		fail();
+	}
+	if (re < 0) {
+		assert_null(out);
+		assert_string_equal(e->err.msg, dp.err.msg);
+		for (int k = 0; k < st->nseen; k++)
+			if (strstr(dp.err.msg, st->seen[k]))
+				st->seen[k][0] = '\0';   /* met */
+		st->failed++;
+		return 0;
+	}
+	assert_int_equal(re, rp);
+	assert_ptr_equal(out, e->buf);
+	assert_ptr_equal(e->tab.s, e->buf);
+	if (!tab_equal(&e->tab, &P)) {
+		print_message("payload %.*s: the encoder's table is not the parser's\n", rr, ref);
+		fail();
+	}
+	st->ok++;
+	return 1;
+}
+
+/* Every ID, in every kind of place, as a primitive (plain or TLV-shaped)
+ * and as a template: where the parser splits an object and where it
+ * does not. */
+static void test_encoder_equals_parse_ids(void **state)
+{
+	static struct tree t;
+	static struct qr_emv_enc e;
+	struct eq_stats st = { 0 };
+	int i26, i62, i6250, i64, i80;
+
+	(void)state;
+	for (int ctx = 0; ctx < 6; ctx++) {
+		for (unsigned id = 0; id <= 99; id++) {
+			for (int kind = 0; kind < 3; kind++) {
+				int x, where[6];
+				memset(&t, 0, offsetof(struct tree, arena));
+				t.used = 0;
+				t_add(&t, -1, t_lit(&t, 0, "01"));
+				i26 = t_node(&t, 26, 1);
+				t_add(&t, i26, t_lit(&t, 0, "org.tillgate"));
+				t_add(&t, i26, t_lit(&t, 1, "ALIAS"));
+				t_add(&t, -1, i26);
+				t_add(&t, -1, t_lit(&t, 52, "5812"));
+				t_add(&t, -1, t_lit(&t, 53, "834"));
+				t_add(&t, -1, t_lit(&t, 58, "TZ"));
+				t_add(&t, -1, t_lit(&t, 59, "N"));
+				t_add(&t, -1, t_lit(&t, 60, "C"));
+				i62 = t_node(&t, 62, 1);
+				t_add(&t, i62, t_lit(&t, 5, "R"));
+				i6250 = t_node(&t, 50, 1);
+				t_add(&t, i6250, t_lit(&t, 0, "g.u.i"));
+				t_add(&t, i62, i6250);
+				t_add(&t, -1, i62);
+				i64 = t_node(&t, 64, 1);
+				t_add(&t, i64, t_lit(&t, 0, "en"));
+				t_add(&t, i64, t_lit(&t, 1, "N"));
+				t_add(&t, -1, i64);
+				i80 = t_node(&t, 80, 1);
+				t_add(&t, i80, t_lit(&t, 0, "x.y"));
+				t_add(&t, -1, i80);
+				where[0] = -1;
+				where[1] = i26;
+				where[2] = i62;
+				where[3] = i6250;
+				where[4] = i64;
+				where[5] = i80;
+				if (kind == 0) {
+					x = t_lit(&t, id, "0002ab");
+				} else if (kind == 1) {
+					x = t_lit(&t, id, "x");
+				} else {
+					x = t_node(&t, id, 1);
+					t_add(&t, x, t_lit(&t, 0, "ab"));
+				}
+				t_add(&t, where[ctx], x);
+				check_tree(&t, &e, &st);
+			}
+		}
+	}
+	if (st.skipped || st.ok < 1000 || st.failed < 100)
+		eq_stats_print("IDs in place", &st);
+	assert_int_equal(st.skipped, 0);
+	assert_true(st.ok >= 1000 && st.failed >= 100);
+}
+
+static void test_encoder_equals_parse_valid(void **state)
+{
+	static struct tree t;
+	static struct qr_emv_enc e;
+	struct eq_stats st = { 0 };
+
+	(void)state;
+	rng_state = 0x7115A7E;
+	for (int k = 0; k < 3000; k++) {
+		gen_valid(&t);
+		check_tree(&t, &e, &st);
+	}
+	/* The generator makes strict payloads; some have templates over 99
+	 * characters and are skipped. */
+	if (st.failed || st.ok < 2500)
+		eq_stats_print("valid trees", &st);
+	assert_int_equal(st.failed, 0);
+	assert_true(st.ok >= 2500);
+}
+
+static void test_encoder_equals_parse_invalid(void **state)
+{
+	static struct tree t;
+	static struct qr_emv_enc e;
+	static const char *const must[] = {
+		"appears twice", "must come first, not", "data after 63", "63 (CRC) has length",
+		"is missing", "is not TLV", "is not 2 digits", "has length 00",
+		"runs past the end", "only printable ASCII", "is not a decimal amount",
+		"no merchant account information", "has no GUI",
+		"is present without 55",
+	};
+	struct eq_stats st = { 0 };
+
+	(void)state;
+	for (size_t k = 0; k < sizeof must / sizeof must[0]; k++)
+		snprintf(st.seen[st.nseen++], sizeof st.seen[0], "%s", must[k]);
+	rng_state = 0xBAD7EE5;
+	for (int k = 0; k < 6000; k++) {
+		gen_invalid(&t);
+		check_tree(&t, &e, &st);
+	}
+	if (st.failed < 3000 || st.ok < 300)
+		eq_stats_print("broken trees", &st);
+	assert_true(st.failed >= 3000);
+	assert_true(st.ok >= 300);   /* raw template values, RFU objects... */
+	for (int k = 0; k < st.nseen; k++) {
+		if (st.seen[k][0])
+			print_message("no broken tree failed with \"%s\"\n", st.seen[k]);
+		assert_string_equal(st.seen[k], "");
+	}
+}
+
 /* ---- Payment targets ---- */
 
 static void test_target_tillgate(void **state)
@@ -1570,6 +2334,9 @@ int main(void)
 		cmocka_unit_test(test_builder_emvco_example),
 		cmocka_unit_test(test_builder_nested_round_trip),
 		cmocka_unit_test(test_builder_errors),
+		cmocka_unit_test(test_encoder_equals_parse_ids),
+		cmocka_unit_test(test_encoder_equals_parse_valid),
+		cmocka_unit_test(test_encoder_equals_parse_invalid),
 		cmocka_unit_test(test_target_tillgate),
 		cmocka_unit_test(test_target_registry),
 		cmocka_unit_test(test_target_pix),
