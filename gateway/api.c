@@ -791,6 +791,57 @@ static void doc_get_h(struct http_req *r, struct gw *gw, const struct auth_actor
 	free(buf);
 }
 
+/* POST /v1/merchants/{id}/documents/{doc}/review and
+ * /v1/merchants/{id}/owners/{owner}/review: {"decision": "verify" |
+ * "reject", "reason": ...}; 200 with the updated document or owner. */
+static void review_h(struct http_req *r, struct gw *gw, const struct auth_actor *a, int owner)
+{
+	const char *what = owner ? "owner" : "document";
+	char *end;
+	long long rid = strtoll(http_param(r, owner ? "owner" : "doc"), &end, 10);
+	if (*end || rid <= 0) {
+		http_problem(r, 404, "not_found", NULL, "no such %s", what);
+		return;
+	}
+	json_t *b;
+	const char *reason;
+	if (reason_in(r, gw, &b, &reason) < 0)
+		return;
+	json_t *d = json_object_get(b, "decision");
+	const char *dec = json_string_value(d);
+	int verify = dec && strcmp(dec, "verify") == 0;
+	if (!verify && !(dec && strcmp(dec, "reject") == 0)) {
+		json_decref(b);
+		reply_invalid(r, "decision", "must be \"verify\" or \"reject\"");
+		return;
+	}
+	struct merchant_actor m = mactor(a);
+	char err[256] = "";
+	json_t *out = NULL;
+	const char *id = http_param(r, "id");
+	int rc = owner ? merchant_owner_verify(gw->reg, &m, id, rid, verify, reason, err, sizeof err,
+					       &out)
+		       : merchant_doc_review(gw->reg, &m, id, rid, verify, reason, err, sizeof err,
+					     &out);
+	json_decref(b);
+	if (rc == -EINVAL)
+		reply_invalid(r, "reason", err[0] ? err : "a reason is required");
+	else if (rc < 0)
+		reply_rc(r, rc, err);
+	else
+		http_reply_json(r, 200, out);
+}
+
+static void doc_review_h(struct http_req *r, struct gw *gw, const struct auth_actor *a)
+{
+	review_h(r, gw, a, 0);
+}
+
+static void owner_review_h(struct http_req *r, struct gw *gw, const struct auth_actor *a)
+{
+	review_h(r, gw, a, 1);
+}
+
 /* ---- tier requests ---- */
 
 static void tier_request_h(struct http_req *r, struct gw *gw, const struct auth_actor *a)
@@ -1156,6 +1207,8 @@ IDEM(till_add_h)
 AUTH(till_qr_h)
 IDEM(doc_add_h)
 AUTH(doc_get_h)
+IDEM(doc_review_h)
+IDEM(owner_review_h)
 IDEM(tier_request_h)
 IDEM(tier_review_h)
 AUTH(audit_h)
@@ -1176,6 +1229,8 @@ static const struct http_route routes[] = {
 	{ "PATCH", "/v1/merchants/{id}", merchant_patch_h_r },
 	{ "POST", "/v1/merchants/{id}/documents", doc_add_h_r },
 	{ "GET", "/v1/merchants/{id}/documents/{doc}", doc_get_h_r },
+	{ "POST", "/v1/merchants/{id}/documents/{doc}/review", doc_review_h_r },
+	{ "POST", "/v1/merchants/{id}/owners/{owner}/review", owner_review_h_r },
 	{ "POST", "/v1/merchants/{id}/locations/{loc}/tills", till_add_h_r },
 	{ "POST", "/v1/merchants/{id}/tier-requests", tier_request_h_r },
 	{ "POST", "/v1/merchants/{id}/tier-requests/{req}/{decision}", tier_review_h_r },

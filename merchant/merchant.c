@@ -55,6 +55,11 @@ enum {
 	R_TREQ_SET,
 	R_TIER_SET,
 	R_TILL_FIND,
+	R_MAKERS,
+	R_DOC_ROW,
+	R_DOC_REVIEW,
+	R_OWNER_ROW,
+	R_OWNER_VERIFY,
 	R__COUNT
 };
 
@@ -134,6 +139,18 @@ static const char *const reg_sql[R__COUNT] = {
 		"WHERE dfsp = :dfsp AND merchant_id = :merchant_id AND tier = :from_tier",
 	[R_TILL_FIND] = "SELECT merchant_id, status, location_id FROM till WHERE till_number = :till "
 		"AND (dfsp = :dfsp OR :hub)",
+	[R_MAKERS] = "SELECT status, created_by, submitted_by FROM merchant "
+		"WHERE dfsp = :dfsp AND merchant_id = :merchant_id",
+	[R_DOC_ROW] = "SELECT id, type, content_type, sha256, size, uploaded_by, state, reviewed_by, "
+		"review_reason, created FROM document WHERE dfsp = :dfsp AND merchant_id = :merchant_id "
+		"AND id = :id",
+	[R_DOC_REVIEW] = "UPDATE document SET state = :state, reviewed_by = :user, "
+		"review_reason = :reason, updated = " NOW " WHERE dfsp = :dfsp "
+		"AND merchant_id = :merchant_id AND id = :id",
+	[R_OWNER_ROW] = "SELECT id, name, id_type, id_number, id_verified, phone FROM owner "
+		"WHERE dfsp = :dfsp AND merchant_id = :merchant_id AND id = :id",
+	[R_OWNER_VERIFY] = "UPDATE owner SET id_verified = :verified, updated = " NOW
+		" WHERE dfsp = :dfsp AND merchant_id = :merchant_id AND id = :id",
 };
 
 struct merchant_reg {
@@ -1629,6 +1646,223 @@ int merchant_tier_review_kyb(struct merchant_reg *reg, const struct merchant_act
 	else
 		db_rollback(reg->db);
 	return rc;
+}
+
+/* ---- KYB reviews: documents and owner IDs ---- */
+
+/* One row of R_DOC_ROW or R_OWNER_ROW as JSON (*out owned), inside the
+ * caller's transaction. -ENOENT if there is none. */
+static int review_row(struct merchant_reg *reg, int which, const char *dfsp, const char *mid,
+		      long long id, json_t **out)
+{
+	sqlite3_stmt *st = reg->st[which];
+	int rc;
+
+	*out = NULL;
+	if ((rc = bind_texts(st, ":dfsp", dfsp, ":merchant_id", mid, (const char *)NULL)) < 0 ||
+	    (rc = db_bind_int64(st, ":id", id)) < 0)
+		return rc;
+	rc = db_step(st);
+	if (rc <= 0)
+		return rc == 0 ? -ENOENT : rc;
+	*out = row_json(st);
+	db_reset(st);
+	return *out ? 0 : -ENOMEM;
+}
+
+/* The checks common to both reviews, in order: the merchant (-ENOENT),
+ * the record (-ENOENT, *row set), the role (-EACCES), maker-checker
+ * against maker1 and maker2 (the names of the record's makers; either
+ * may be NULL), the merchant's status (-EPERM for REJECTED, CLOSED) and
+ * the reason of a rejection (-EINVAL). */
+static int review_check(struct merchant_reg *reg, const struct merchant_actor *actor,
+			const char *mid, int which, long long id, int verify, const char *reason,
+			const char *what, json_t **row, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = reg->st[R_MAKERS];
+	char created_by[65] = "", submitted_by[65] = "";
+	int rc, status;
+
+	*row = NULL;
+	if ((rc = bind_texts(st, ":dfsp", actor->dfsp, ":merchant_id", mid, (const char *)NULL)) < 0)
+		return rc;
+	rc = db_step(st);
+	if (rc <= 0) {
+		snprintf(err, errlen, "no merchant %s", mid);
+		return rc == 0 ? -ENOENT : rc;
+	}
+	status = merchant_status_parse((const char *)sqlite3_column_text(st, 0));
+	snprintf(created_by, sizeof created_by, "%s", (const char *)sqlite3_column_text(st, 1));
+	if (sqlite3_column_type(st, 2) != SQLITE_NULL)
+		snprintf(submitted_by, sizeof submitted_by, "%s",
+			 (const char *)sqlite3_column_text(st, 2));
+	db_reset(st);
+	if ((rc = review_row(reg, which, actor->dfsp, mid, id, row)) < 0) {
+		if (rc == -ENOENT)
+			snprintf(err, errlen, "no %s %lld for merchant %s", what, id, mid);
+		return rc;
+	}
+	if (actor->role != ROLE_CHECKER && actor->role != ROLE_DFSP_ADMIN) {
+		snprintf(err, errlen, "a %s may not review %ss", merchant_role_name(actor->role), what);
+		return -EACCES;
+	}
+	if (which == R_DOC_ROW) {
+		const char *up = json_string_value(json_object_get(*row, "uploaded_by"));
+		if ((rc = merchant_fsm_checker(actor, actor->dfsp, up, err, errlen)) < 0)
+			return rc;
+	} else if ((rc = merchant_fsm_checker(actor, actor->dfsp, created_by, err, errlen)) < 0 ||
+		   (rc = merchant_fsm_checker(actor, actor->dfsp, submitted_by[0] ? submitted_by : NULL,
+					      err, errlen)) < 0) {
+		return rc;
+	}
+	if (status < 0 || status == MS_REJECTED || status == MS_CLOSED) {
+		snprintf(err, errlen, "cannot review a %s of a merchant that is %s", what,
+			 status < 0 ? "?" : merchant_status_name((enum merchant_status)status));
+		return -EPERM;
+	}
+	if (!verify && !reason) {
+		snprintf(err, errlen, "rejecting a %s needs a reason", what);
+		return -EINVAL;
+	}
+	if (reason && strlen(reason) > 500) {
+		snprintf(err, errlen, "the reason is over 500 characters");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Appends the audit row of a review: before and after as compact JSON. */
+static int review_audit(struct merchant_reg *reg, const struct merchant_actor *actor,
+			const char *action, const char *entity, long long id, json_t *before,
+			json_t *after)
+{
+	char eid[24];
+	char *b = before ? json_dumps(before, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	char *a = after ? json_dumps(after, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	int rc;
+
+	snprintf(eid, sizeof eid, "%lld", id);
+	rc = a && b ? audit_append(reg->db, actor->user, merchant_role_name(actor->role), actor->dfsp,
+				   action, entity, eid, b, a)
+		    : -ENOMEM;
+	free(a);
+	free(b);
+	return rc;
+}
+
+static int doc_review_tx(struct merchant_reg *reg, const struct merchant_actor *actor,
+			 const char *mid, long long doc_id, int verify, const char *reason,
+			 char *err, size_t errlen, json_t **out)
+{
+	json_t *row = NULL, *before = NULL, *after = NULL;
+	const char *state = verify ? "VERIFIED" : "REJECTED";
+	int rc = review_check(reg, actor, mid, R_DOC_ROW, doc_id, verify, reason, "document", &row,
+			      err, errlen);
+	if (rc < 0)
+		goto out;
+	sqlite3_stmt *st = reg->st[R_DOC_REVIEW];
+	if ((rc = bind_texts(st, ":state", state, ":user", actor->user, ":reason", reason,
+			     ":dfsp", actor->dfsp, ":merchant_id", mid, (const char *)NULL)) < 0 ||
+	    (rc = db_bind_int64(st, ":id", doc_id)) < 0 || (rc = db_run(st)) < 0)
+		goto out;
+	if (db_changes(reg->db) != 1) {
+		rc = -EIO;
+		goto out;
+	}
+	before = json_pack("{s:s, s:O, s:O, s:O}", "merchant_id", mid, "state",
+			   json_object_get(row, "state"), "reviewed_by",
+			   json_object_get(row, "reviewed_by"), "review_reason",
+			   json_object_get(row, "review_reason"));
+	after = json_pack("{s:s, s:s, s:s, s:s?}", "merchant_id", mid, "state", state, "reviewed_by",
+			  actor->user, "review_reason", reason);
+	if ((rc = review_audit(reg, actor, verify ? "document_verify" : "document_reject", "document",
+			       doc_id, before, after)) < 0)
+		goto out;
+	if (out)
+		rc = review_row(reg, R_DOC_ROW, actor->dfsp, mid, doc_id, out);
+out:
+	json_decref(row);
+	json_decref(before);
+	json_decref(after);
+	return rc;
+}
+
+static int owner_review_tx(struct merchant_reg *reg, const struct merchant_actor *actor,
+			   const char *mid, long long owner_id, int verify, const char *reason,
+			   char *err, size_t errlen, json_t **out)
+{
+	json_t *row = NULL, *before = NULL, *after = NULL;
+	int rc = review_check(reg, actor, mid, R_OWNER_ROW, owner_id, verify, reason, "owner", &row,
+			      err, errlen);
+	if (rc < 0)
+		goto out;
+	sqlite3_stmt *st = reg->st[R_OWNER_VERIFY];
+	if ((rc = bind_texts(st, ":dfsp", actor->dfsp, ":merchant_id", mid, (const char *)NULL)) < 0 ||
+	    (rc = db_bind_int64(st, ":verified", verify ? 1 : 0)) < 0 ||
+	    (rc = db_bind_int64(st, ":id", owner_id)) < 0 || (rc = db_run(st)) < 0)
+		goto out;
+	if (db_changes(reg->db) != 1) {
+		rc = -EIO;
+		goto out;
+	}
+	/* The owner table keeps no reviewer or reason: the audit row does. */
+	before = json_pack("{s:s, s:O}", "merchant_id", mid, "id_verified",
+			   json_object_get(row, "id_verified"));
+	after = json_pack("{s:s, s:i, s:s, s:s?}", "merchant_id", mid, "id_verified", verify ? 1 : 0,
+			  "reviewed_by", actor->user, "reason", reason);
+	if ((rc = review_audit(reg, actor, verify ? "owner_verify" : "owner_reject", "owner", owner_id,
+			       before, after)) < 0)
+		goto out;
+	if (out)
+		rc = review_row(reg, R_OWNER_ROW, actor->dfsp, mid, owner_id, out);
+out:
+	json_decref(row);
+	json_decref(before);
+	json_decref(after);
+	return rc;
+}
+
+static int review_common(struct merchant_reg *reg, const struct merchant_actor *actor,
+			 const char *mid, long long id, int verify, const char *reason, char *err,
+			 size_t errlen, json_t **out, int owner)
+{
+	int rc;
+
+	if (out)
+		*out = NULL;
+	if (!actor->dfsp) {
+		snprintf(err, errlen, "%s may not change merchants", merchant_role_name(actor->role));
+		return -EACCES;
+	}
+	if (reason && !*reason)
+		reason = NULL;
+	if ((rc = db_begin(reg->db)) < 0)
+		return rc;
+	rc = owner ? owner_review_tx(reg, actor, mid, id, verify, reason, err, errlen, out)
+		   : doc_review_tx(reg, actor, mid, id, verify, reason, err, errlen, out);
+	if (rc == 0)
+		rc = db_commit(reg->db);
+	else
+		db_rollback(reg->db);
+	if (rc < 0 && out) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+int merchant_doc_review(struct merchant_reg *reg, const struct merchant_actor *actor,
+			const char *merchant_id, long long doc_id, int verify, const char *reason,
+			char *err, size_t errlen, json_t **out)
+{
+	return review_common(reg, actor, merchant_id, doc_id, verify, reason, err, errlen, out, 0);
+}
+
+int merchant_owner_verify(struct merchant_reg *reg, const struct merchant_actor *actor,
+			  const char *merchant_id, long long owner_id, int verify, const char *reason,
+			  char *err, size_t errlen, json_t **out)
+{
+	return review_common(reg, actor, merchant_id, owner_id, verify, reason, err, errlen, out, 1);
 }
 
 /* ---- life cycle ---- */

@@ -288,6 +288,36 @@ int merchant_tier_review_kyb(struct merchant_reg *reg, const struct merchant_act
 			     const char *merchant_id, long long req_id, int approve,
 			     const char *reason, char *err, size_t errlen, struct merchant_errs *gaps);
 
+/* Reviews KYB document doc_id of the merchant: verify != 0 sets its
+ * state VERIFIED, else REJECTED (reason required); reviewed_by = the
+ * actor, review_reason = reason (may be NULL for a verification). Roles
+ * checker and dfsp-admin; maker-checker (merchant_fsm_checker()): the
+ * reviewer is not the document's uploader. A document may be reviewed
+ * again (the latest decision stands). The update and the audit row
+ * "document_verify" / "document_reject" (entity "document", before/after
+ * {merchant_id, state, reviewed_by, review_reason}) commit together
+ * (nesting in the caller's transaction, db_begin()). *out (may be NULL)
+ * gets the updated document as in merchant_get_json()'s "documents"
+ * (owned). Checks in this order: -ENOENT no such merchant or document for
+ * the actor's DFSP; -EACCES role (hub-admin too) or maker-checker;
+ * -EPERM REJECTED or CLOSED merchant; -EINVAL no reason for a rejection,
+ * or a reason over 500 characters; then -EBUSY, -EIO. Message in err. */
+int merchant_doc_review(struct merchant_reg *reg, const struct merchant_actor *actor,
+			const char *merchant_id, long long doc_id, int verify, const char *reason,
+			char *err, size_t errlen, json_t **out);
+
+/* Reviews the ID of owner owner_id of the merchant: verify != 0 sets
+ * id_verified = 1, else 0 (a rejection, reason required; kept in the
+ * audit row only, the owner table has no column for it). As
+ * merchant_doc_review(), but maker-checker is against the merchant's
+ * creator and its last submitter; audit "owner_verify" / "owner_reject"
+ * (entity "owner", before {merchant_id, id_verified}, after {merchant_id,
+ * id_verified, reviewed_by, reason}); *out gets the owner as in
+ * merchant_get_json()'s "owners". Same returns. */
+int merchant_owner_verify(struct merchant_reg *reg, const struct merchant_actor *actor,
+			  const char *merchant_id, long long owner_id, int verify, const char *reason,
+			  char *err, size_t errlen, json_t **out);
+
 /* The merchant id's (or till number's) form: digits long, all decimal,
  * a valid Luhn check digit. 1 or 0. */
 int merchant_id_valid(const char *s, int digits);

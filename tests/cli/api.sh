@@ -5,7 +5,6 @@
 . "$(dirname "$0")/lib.sh"
 
 command -v curl >/dev/null || { echo "not ok 1 - curl is needed"; exit 1; }
-command -v sqlite3 >/dev/null || { echo "not ok 1 - sqlite3 is needed"; exit 1; }
 
 D=$T_DIR/var
 LOG=$T_DIR/serve.log
@@ -122,15 +121,42 @@ has "is refused as maker_checker" "$OUT" '"code":"maker_checker"'
 req "$CHECKER" POST /v1/merchants/"$MID"/reject
 code "reject without a reason" 422
 # What T1 requires beyond the body (data/kyb-tiers.conf): the ID and the
-# trading permit as documents, verified, and the owner's ID verified. No
-# endpoint reviews them yet: sqlite3 stands for the reviewer.
+# trading permit as documents, verified, and the owner's ID verified: the
+# checker reviews them over the API.
+DOCS=
 for t in national_id trading_permit; do
 	req "$MAKER" POST "/v1/merchants/$MID/documents?type=$t" "" \
 		-H 'Content-Type: application/pdf' --data-binary "$t"
+	DOCS="$DOCS $(sed -n 's/.*"id":\([0-9]*\).*/\1/p' "$OUT")"
 done
-sqlite3 -batch -cmd '.timeout 5000' "$D/tillgate.db" "UPDATE document SET state = 'VERIFIED', \
-reviewed_by = 'carl' WHERE merchant_id = '$MID'; UPDATE owner SET id_verified = 1 \
-WHERE merchant_id = '$MID';" 2>>"$ERR"
+req "$CHECKER" POST /v1/merchants/"$MID"/approve
+code "approving before the reviews" 422
+has "as kyb_incomplete" "$OUT" '"code":"kyb_incomplete"'
+set -- $DOCS
+req "$MAKER" POST "/v1/merchants/$MID/documents/$1/review" '{"decision":"verify"}'
+code "a maker may not review a document" 403
+has "by role" "$OUT" '"code":"forbidden"'
+req "$OTHER" POST "/v1/merchants/$MID/documents/$1/review" '{"decision":"verify"}'
+code "another DFSP's document review" 404
+req "$CHECKER" POST "/v1/merchants/$MID/documents/$1/review" '{"decision":"maybe"}'
+code "an unknown decision" 422
+for d in $DOCS; do
+	req "$CHECKER" POST "/v1/merchants/$MID/documents/$d/review" '{"decision":"verify"}'
+	code "the checker verifies document $d" 200
+	has "VERIFIED" "$OUT" '"state":"VERIFIED"'
+	has "reviewed by the checker" "$OUT" '"reviewed_by":"carl"'
+done
+req "$CHECKER" POST "/v1/merchants/$MID/documents/999999/review" '{"decision":"verify"}'
+code "an unknown document" 404
+req "$CHECKER" GET /v1/merchants/"$MID"
+OWNER=$(sed -n 's/.*"owners":\[{"id":\([0-9][0-9]*\).*/\1/p' "$OUT" | head -n 1)
+req "$OTHER" POST "/v1/merchants/$MID/owners/$OWNER/review" '{"decision":"verify"}'
+code "another DFSP's owner review" 404
+req "$CHECKER" POST "/v1/merchants/$MID/owners/$OWNER/review" '{"decision":"reject"}'
+code "rejecting an owner's ID without a reason" 422
+req "$CHECKER" POST "/v1/merchants/$MID/owners/$OWNER/review" '{"decision":"verify"}'
+code "the checker verifies the owner's ID" 200
+has "id_verified" "$OUT" '"id_verified":1'
 req "$CHECKER" POST /v1/merchants/"$MID"/approve
 code "the checker approves" 200
 has "it is APPROVED" "$OUT" '"status":"APPROVED"'
@@ -180,6 +206,27 @@ code "its download" 200
 same "gives the bytes back" "$(cat "$OUT")" PDFDATA
 req "$OTHER" GET "/v1/merchants/$MID2/documents/$DOC"
 code "not to another DFSP" 404
+# maker-checker on reviews: the uploader may not review its own document,
+# nor the merchant's creator (and submitter) its owners' IDs.
+req "$ADMIN" POST "/v1/merchants/$MID2/documents?type=national_id" "" \
+	-H 'Content-Type: application/pdf' --data-binary 'ID SCAN'
+ADOC=$(sed -n 's/.*"id":\([0-9]*\).*/\1/p' "$OUT")
+req "$ADMIN" POST "/v1/merchants/$MID2/documents/$ADOC/review" '{"decision":"verify"}'
+code "the uploader reviewing its own document" 403
+has "is refused as maker_checker" "$OUT" '"code":"maker_checker"'
+req "$ADMIN" POST "/v1/merchants/$MID2/documents/$DOC/review" '{"decision":"reject"}'
+code "rejecting a document without a reason" 422
+req "$ADMIN" POST "/v1/merchants/$MID2/documents/$DOC/review" '{"decision":"reject","reason":"illegible"}'
+code "another's upload is rejected with a reason" 200
+has "REJECTED" "$OUT" '"state":"REJECTED"'
+has "with the reason" "$OUT" '"review_reason":"illegible"'
+req "$ADMIN" GET /v1/merchants/"$MID2"
+OWNER2=$(sed -n 's/.*"owners":\[{"id":\([0-9][0-9]*\).*/\1/p' "$OUT" | head -n 1)
+req "$ADMIN" POST "/v1/merchants/$MID2/owners/$OWNER2/review" '{"decision":"verify"}'
+code "the creator reviewing its merchant's owner" 403
+has "is refused as maker_checker" "$OUT" '"code":"maker_checker"'
+req "$ADMIN" GET "/v1/merchants/$MID2/kyb"
+has "the rejected permit shows in the KYB report" "$OUT" '"item":"document.trading_permit","reason":"rejected'
 req "$ADMIN" GET "/v1/merchants/$MID/audit"
 has "the audit shows the approval" "$OUT" '"action":"approve"'
 

@@ -6,7 +6,6 @@
 . "$(dirname "$0")/lib.sh"
 
 command -v curl >/dev/null || { echo "not ok 1 - curl is needed"; exit 1; }
-command -v sqlite3 >/dev/null || { echo "not ok 1 - sqlite3 is needed"; exit 1; }
 
 D=$T_DIR/var
 LOG=$T_DIR/serve.log
@@ -42,12 +41,23 @@ code() {
 }
 jfield() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" "$OUT" | head -n 1; }
 jnum() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" "$OUT" | head -n 1; }
-# verify MID: the merchant's documents and owner IDs VERIFIED. No endpoint
-# reviews them yet: sqlite3 stands for the reviewer.
+# verify MID: the checker verifies the merchant's PENDING documents and
+# its owners' IDs over the review routes; each review must answer 200.
 verify() {
-	sqlite3 -batch -cmd '.timeout 5000' "$D/tillgate.db" "UPDATE document SET state = \
-'VERIFIED', reviewed_by = 'carl' WHERE merchant_id = '$1'; UPDATE owner SET id_verified = 1 \
-WHERE merchant_id = '$1';" 2>>"$ERR"
+	req "$CHECKER" GET "/v1/merchants/$1"
+	cp "$OUT" "$T_DIR/m.json"
+	_n=0
+	for _d in $(grep -o '"id":[0-9]*,"type":"[^"]*","content_type":"[^"]*","sha256":"[0-9a-f]*","size":[0-9]*,"uploaded_by":"[^"]*","state":"PENDING"' \
+		"$T_DIR/m.json" | sed 's/"id":\([0-9]*\),.*/\1/'); do
+		req "$CHECKER" POST "/v1/merchants/$1/documents/$_d/review" '{"decision":"verify"}'
+		[ "$CODE" = 200 ] || _n=$((_n + 1))
+	done
+	for _o in $(grep -o '"id":[0-9]*,"name":"[^"]*","id_type"' "$T_DIR/m.json" |
+		sed 's/"id":\([0-9]*\),.*/\1/'); do
+		req "$CHECKER" POST "/v1/merchants/$1/owners/$_o/review" '{"decision":"verify"}'
+		[ "$CODE" = 200 ] || _n=$((_n + 1))
+	done
+	same "the checker verifies $1's documents and owners over the API" "$_n" 0
 }
 upload() { # upload KEY MID TYPE
 	req "$1" POST "/v1/merchants/$2/documents?type=$3" "" -H 'Content-Type: application/pdf' \
@@ -132,8 +142,35 @@ upload "$MAKER" "$MID" national_id
 code "the ID document" 201
 upload "$MAKER" "$MID" trading_permit
 code "the trading permit" 201
+DOC=$(jnum id)
 req "$MAKER" GET "/v1/merchants/$MID/kyb"
 has "uploaded, not verified yet" "$OUT" '\{"item":"document.trading_permit","reason":"not verified yet"\}'
+# reviews: maker-checker, a reason to reject, tenancy
+upload "$ADMIN" "$MID" tax_certificate
+code "the dfsp-admin uploads a document" 201
+ADOC=$(jnum id)
+req "$ADMIN" POST "/v1/merchants/$MID/documents/$ADOC/review" '{"decision":"verify"}'
+code "the uploader reviewing its own document" 403
+has "as maker_checker" "$OUT" '"code":"maker_checker"'
+req "$CHECKER" POST "/v1/merchants/$MID/documents/$ADOC/review" '{"decision":"reject"}'
+code "a rejection without a reason" 422
+has "names the reason" "$OUT" '"field":"reason"'
+req "$CHECKER" POST "/v1/merchants/$MID/documents/$ADOC/review" '{"decision":"reject","reason":"wrong year"}'
+code "a rejection with a reason" 200
+has "REJECTED" "$OUT" '"state":"REJECTED"'
+req "$OTHER" POST "/v1/merchants/$MID/documents/$ADOC/review" '{"decision":"verify"}'
+code "another DFSP's review" 404
+req "$MAKER" GET "/v1/merchants/$MID"
+OWNER=$(sed -n 's/.*"owners":\[{"id":\([0-9][0-9]*\).*/\1/p' "$OUT" | head -n 1)
+req "$OTHER" POST "/v1/merchants/$MID/owners/$OWNER/review" '{"decision":"verify"}'
+code "another DFSP's owner review" 404
+req "$CHECKER" POST "/v1/merchants/$MID/owners/$OWNER/review" '{"decision":"reject"}'
+code "an owner rejection without a reason" 422
+req "$CHECKER" POST "/v1/merchants/$MID/documents/$DOC/review" '{"decision":"verify"}'
+code "the checker verifies the trading permit" 200
+req "$MAKER" GET "/v1/merchants/$MID/kyb"
+hasnt "the permit is verified" "$OUT" '"item":"document.trading_permit"'
+has "the owner's ID is not yet" "$OUT" '\{"item":"owners\[0\]\.national_id","reason":"not verified yet"\}'
 verify "$MID"
 req "$MAKER" GET "/v1/merchants/$MID/kyb"
 has "verified: complete" "$OUT" '"tier":"T1","complete":true'

@@ -186,23 +186,30 @@ static void create_ok(const struct merchant_actor *a, const char *name, char id[
 	assert_int_equal(rc, 0);
 }
 
-/* Gives merchant id the documents tier T1 (t2: T2) requires, verified,
- * and its owners' IDs verified. No registry call reviews them yet: raw
- * SQL stands for the reviewer. */
+/* Gives merchant id the documents tier T1 (t2: T2) requires, uploaded by
+ * the maker and verified by the checker, and its owners' IDs verified by
+ * the checker (merchant_doc_review(), merchant_owner_verify()). */
 static void kyb_complete(const char *id, int t2)
 {
 	static const char *const types[] = { "national_id", "trading_permit",
 					     "registration_certificate", "tax_certificate" };
-	char sql[300];
+	char err[256];
 	long long doc;
+	json_t *m, *o;
+	size_t i;
 
-	for (int i = 0; i < (t2 ? 4 : 2); i++)
-		assert_int_equal(merchant_doc_add(reg, &maker, id, types[i], "application/pdf",
-						  types[i], strlen(types[i]), &doc, NULL), 0);
-	snprintf(sql, sizeof sql, "UPDATE document SET state = 'VERIFIED', reviewed_by = 'bob' "
-		 "WHERE merchant_id = '%s'; UPDATE owner SET id_verified = 1 WHERE merchant_id = '%s'",
-		 id, id);
-	raw(sql);
+	for (int k = 0; k < (t2 ? 4 : 2); k++) {
+		assert_int_equal(merchant_doc_add(reg, &maker, id, types[k], "application/pdf",
+						  types[k], strlen(types[k]), &doc, NULL), 0);
+		assert_int_equal(merchant_doc_review(reg, &checker, id, doc, 1, NULL, err, sizeof err,
+						     NULL), 0);
+	}
+	assert_int_equal(merchant_get_json(reg, &admin, id, &m), 0);
+	json_array_foreach(json_object_get(m, "owners"), i, o)
+		assert_int_equal(merchant_owner_verify(reg, &checker, id,
+						       json_integer_value(json_object_get(o, "id")), 1,
+						       NULL, err, sizeof err, NULL), 0);
+	json_decref(m);
 }
 
 static void audit_clean(void)
@@ -732,6 +739,152 @@ static void test_tier_requests(void **state)
 	audit_clean();
 }
 
+static void test_doc_review(void **state)
+{
+	(void)state;
+	char id[MERCHANT_ID_MAX], x[MERCHANT_ID_MAX], err[256];
+	long long doc = 0, doc2 = 0, xdoc = 0;
+	json_t *d = NULL;
+
+	create_ok(&maker, "Shop", id);
+	create_ok(&other_maker, "Other", x);
+	assert_int_equal(merchant_doc_add(reg, &maker, id, "trading_permit", "application/pdf", "p", 1,
+					  &doc, NULL), 0);
+	assert_int_equal(merchant_doc_add(reg, &admin, id, "national_id", "application/pdf", "n", 1,
+					  &doc2, NULL), 0);
+	assert_int_equal(merchant_doc_add(reg, &other_maker, x, "national_id", "application/pdf", "x",
+					  1, &xdoc, NULL), 0);
+	long long audits = count("SELECT count(*) FROM audit");
+
+	/* refusals, in order, and nothing changes */
+	assert_int_equal(merchant_doc_review(reg, &other, id, doc, 1, NULL, err, sizeof err, &d),
+			 -ENOENT);
+	assert_null(d);
+	assert_int_equal(merchant_doc_review(reg, &checker, id, xdoc, 1, NULL, err, sizeof err, NULL),
+			 -ENOENT); /* another merchant's document */
+	assert_int_equal(merchant_doc_review(reg, &checker, id, 999, 1, NULL, err, sizeof err, NULL),
+			 -ENOENT);
+	assert_int_equal(merchant_doc_review(reg, &maker2, id, doc, 1, NULL, err, sizeof err, NULL),
+			 -EACCES);
+	assert_int_equal(merchant_doc_review(reg, &auditor, id, doc, 1, NULL, err, sizeof err, NULL),
+			 -EACCES);
+	assert_int_equal(merchant_doc_review(reg, &hub, id, doc, 1, NULL, err, sizeof err, NULL),
+			 -EACCES);
+	/* maker-checker: the uploader (a dfsp-admin here) may not review it */
+	assert_int_equal(merchant_doc_review(reg, &admin, id, doc2, 1, NULL, err, sizeof err, NULL),
+			 -EACCES);
+	assert_non_null(strstr(err, "maker-checker"));
+	assert_int_equal(merchant_doc_review(reg, &checker, id, doc, 0, NULL, err, sizeof err, NULL),
+			 -EINVAL);
+	assert_int_equal(merchant_doc_review(reg, &checker, id, doc, 0, "", err, sizeof err, NULL),
+			 -EINVAL);
+	assert_int_equal(count("SELECT count(*) FROM audit"), audits);
+	assert_int_equal(count("SELECT count(*) FROM document WHERE state = 'PENDING'"), 3);
+
+	/* verify: the checker; reject: a dfsp-admin who did not upload it */
+	assert_int_equal(merchant_doc_review(reg, &checker, id, doc2, 1, NULL, err, sizeof err, &d), 0);
+	assert_non_null(d);
+	assert_int_equal(json_integer_value(json_object_get(d, "id")), doc2);
+	assert_string_equal(json_string_value(json_object_get(d, "state")), "VERIFIED");
+	assert_string_equal(json_string_value(json_object_get(d, "reviewed_by")), "bob");
+	assert_true(json_is_null(json_object_get(d, "review_reason")));
+	json_decref(d);
+	assert_int_equal(merchant_doc_review(reg, &admin, id, doc, 0, "illegible", err, sizeof err, &d),
+			 0);
+	assert_string_equal(json_string_value(json_object_get(d, "state")), "REJECTED");
+	assert_string_equal(json_string_value(json_object_get(d, "review_reason")), "illegible");
+	json_decref(d);
+	assert_int_equal(count("SELECT count(*) FROM document WHERE state = 'REJECTED' AND "
+			       "reviewed_by = 'ada' AND review_reason = 'illegible'"), 1);
+	assert_int_equal(count("SELECT count(*) FROM audit WHERE entity = 'document' AND "
+			       "action = 'document_verify' AND actor = 'bob' AND "
+			       "instr(after_json, '\"state\":\"VERIFIED\"') > 0 AND "
+			       "instr(before_json, '\"state\":\"PENDING\"') > 0"), 1);
+	assert_int_equal(count("SELECT count(*) FROM audit WHERE action = 'document_reject' AND "
+			       "instr(after_json, 'illegible') > 0"), 1);
+	/* reviewed again: the latest decision stands */
+	assert_int_equal(merchant_doc_review(reg, &checker, id, doc, 1, NULL, err, sizeof err, NULL), 0);
+	assert_int_equal(count("SELECT count(*) FROM document WHERE state = 'VERIFIED'"), 2);
+
+	/* nests inside a caller's transaction, rolled back with it */
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(merchant_doc_review(reg, &checker, id, doc, 0, "undo", err, sizeof err, NULL),
+			 0);
+	db_rollback(db);
+	assert_int_equal(count("SELECT count(*) FROM document WHERE state = 'VERIFIED'"), 2);
+
+	/* not for a CLOSED merchant */
+	assert_int_equal(merchant_act(reg, &admin, id, MA_CLOSE, NULL, err, sizeof err), 0);
+	assert_int_equal(merchant_doc_review(reg, &checker, id, doc, 0, "x", err, sizeof err, NULL),
+			 -EPERM);
+	audit_clean();
+}
+
+static void test_owner_verify(void **state)
+{
+	(void)state;
+	char id[MERCHANT_ID_MAX], err[256], gap_tier[KYB_TIER_NAME_MAX];
+	json_t *m, *o = NULL;
+	struct kyb_req_gap g[MERCHANT_KYB_GAPS_MAX];
+
+	create_ok(&maker, "Shop", id);
+	assert_int_equal(merchant_get_json(reg, &admin, id, &m), 0);
+	long long own = json_integer_value(json_object_get(json_array_get(json_object_get(m, "owners"),
+									   0), "id"));
+	json_decref(m);
+	assert_true(own > 0);
+	long long audits = count("SELECT count(*) FROM audit");
+
+	assert_int_equal(merchant_owner_verify(reg, &other, id, own, 1, NULL, err, sizeof err, &o),
+			 -ENOENT);
+	assert_null(o);
+	assert_int_equal(merchant_owner_verify(reg, &checker, id, own + 100, 1, NULL, err, sizeof err,
+					       NULL), -ENOENT);
+	assert_int_equal(merchant_owner_verify(reg, &maker2, id, own, 1, NULL, err, sizeof err, NULL),
+			 -EACCES);
+	assert_int_equal(merchant_owner_verify(reg, &hub, id, own, 1, NULL, err, sizeof err, NULL),
+			 -EACCES);
+	/* maker-checker: the merchant's creator, then its submitter */
+	struct merchant_actor alice_checker = { "alice", "dfspa", ROLE_CHECKER };
+	assert_int_equal(merchant_owner_verify(reg, &alice_checker, id, own, 1, NULL, err, sizeof err,
+					       NULL), -EACCES);
+	assert_non_null(strstr(err, "maker-checker"));
+	assert_int_equal(merchant_act(reg, &admin, id, MA_SUBMIT, NULL, err, sizeof err), 0);
+	assert_int_equal(merchant_owner_verify(reg, &admin, id, own, 1, NULL, err, sizeof err, NULL),
+			 -EACCES);
+	assert_non_null(strstr(err, "maker-checker"));
+	assert_int_equal(merchant_owner_verify(reg, &checker, id, own, 0, NULL, err, sizeof err, NULL),
+			 -EINVAL);
+	assert_int_equal(count("SELECT count(*) FROM audit"), audits + 1); /* the submit */
+	assert_int_equal(count("SELECT count(*) FROM owner WHERE id_verified = 1"), 0);
+
+	assert_int_equal(merchant_owner_verify(reg, &checker, id, own, 1, NULL, err, sizeof err, &o), 0);
+	assert_int_equal(json_integer_value(json_object_get(o, "id")), own);
+	assert_int_equal(json_integer_value(json_object_get(o, "id_verified")), 1);
+	json_decref(o);
+	assert_int_equal(count("SELECT count(*) FROM owner WHERE id_verified = 1"), 1);
+	assert_int_equal(count("SELECT count(*) FROM audit WHERE entity = 'owner' AND "
+			       "action = 'owner_verify' AND actor = 'bob'"), 1);
+	/* the owner's ID no longer a gap of T1 */
+	int n = merchant_kyb_gaps(reg, &checker, id, "T1", gap_tier, g, MERCHANT_KYB_GAPS_MAX);
+	assert_true(n >= 0);
+	for (int i = 0; i < n; i++)
+		assert_null(strstr(g[i].item, "owners[0].national_id"));
+
+	assert_int_equal(merchant_owner_verify(reg, &checker, id, own, 0, "expired ID", err, sizeof err,
+					       &o), 0);
+	assert_int_equal(json_integer_value(json_object_get(o, "id_verified")), 0);
+	json_decref(o);
+	assert_int_equal(count("SELECT count(*) FROM audit WHERE action = 'owner_reject' AND "
+			       "instr(after_json, 'expired ID') > 0"), 1);
+
+	/* T1 approved through the registry's calls alone */
+	kyb_complete(id, 0);
+	assert_int_equal(merchant_act(reg, &checker, id, MA_APPROVE, NULL, err, sizeof err), 0);
+	assert_string_equal(status_of(id), "APPROVED");
+	audit_clean();
+}
+
 static void test_kyb_gaps(void **state)
 {
 	(void)state;
@@ -872,6 +1025,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sequential_exhausted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_documents, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tier_requests, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_doc_review, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_owner_verify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kyb_gaps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kyb_approve, setup, teardown),
 	};
