@@ -28,47 +28,11 @@
 # the owner's ID over the review routes (a database update stays only as
 # a fallback, noted, should a review be refused; see "approval try").
 . "$(dirname "$0")/lib.sh"
-
-command -v curl >/dev/null || { echo "not ok 1 - curl is needed"; exit 1; }
-
-D=$T_DIR/var
-LOG=$T_DIR/serve.log
-SOUT=$T_DIR/serve.out
-PID=
-trap '[ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$T_DIR"' EXIT
-
-"$TILLGATE" serve --set gateway.data_dir="$D" --set gateway.listen=127.0.0.1:0 \
-	--set gateway.log_file="$LOG" >"$SOUT" 2>"$ERR" &
-PID=$!
-PORT=
-for _ in $(seq 100); do
-	PORT=$(sed -n 's/.*msg="listening" .*port=\([0-9]*\).*/\1/p' "$LOG" 2>/dev/null)
-	[ -n "$PORT" ] && break
-	kill -0 "$PID" 2>/dev/null || break
-	sleep 0.05
-done
-if [ -n "$PORT" ]; then pass "daemon listening"; else fail "daemon listening" "no listening line"; finish; fi
-U=http://127.0.0.1:$PORT
-HUB=$(sed -n 's/^hub-admin key (shown once): //p' "$SOUT")
-A_ADMIN=$(sed -n 's/^demo-dfsp dfsp-admin key (shown once): //p' "$SOUT")
+. "$(dirname "$0")/apilib.sh"
+api_start
+A_ADMIN=$ADMIN
 A=demo-dfsp
 B=bank-b
-
-HDR=$T_DIR/headers
-# req KEY METHOD PATH [BODY [EXTRA CURL ARGS...]]: body in $OUT, headers
-# in $HDR, status in $CODE (as api.sh).
-req() {
-	_k=$1 _m=$2 _p=$3; shift 3
-	_b=${1-}; [ $# -gt 0 ] && shift
-	[ -n "$_k" ] && set -- "$@" -H "Authorization: Bearer $_k"
-	[ -n "$_b" ] && set -- "$@" -H 'Content-Type: application/json' --data-binary "$_b"
-	CODE=$(curl -s -o "$OUT" -D "$HDR" -w '%{http_code}' -X "$_m" "$@" "$U$_p")
-}
-code() {
-	if [ "$CODE" = "$2" ]; then pass "$1 ($2)"; else fail "$1" "HTTP $CODE, expected $2"; fi
-}
-jfield() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" "$OUT" | head -n 1; }
-jnum() { sed -n "s/.*\"$1\":\([0-9][0-9]*\).*/\1/p" "$OUT" | head -n 1; }
 
 # key OWNER_KEY FSP ROLE USER: a new key over the API, printed.
 key() {
