@@ -7,16 +7,27 @@
 
 #include "gateway/cfg.h"
 #include "gateway/cmd.h"
+#include "gateway/gw.h"
+#include "kyb/kyb_tier.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: tillgate check-config -c FILE [--set SECTION.KEY=VALUE ...]\n\n"
-		   "Checks a configuration file: prints \"configuration OK\" and exits 0, or\n"
-		   "prints each error as FILE:LINE: message on standard error and exits 1.\n\n"
+		   "Checks a configuration file and the data it names (the KYB tiers of\n"
+		   "[kyb] tiers_file, or the built-in ones, whose limits must be in\n"
+		   "[gateway] currency): prints \"configuration OK\" and exits 0, or prints\n"
+		   "each error as FILE:LINE: message on standard error and exits 1.\n\n"
 		   "  -c, --config FILE   the file to check (data/tillgate.conf.example shows\n"
 		   "                      every key; docs/configuration.md documents them)\n"
 		   "  --set S.K=V         override key K of section [S], as 'serve' would\n"
 		   "  -h, --help          this help\n");
+}
+
+static void print_problem(void *arg, const char *msg)
+{
+	int *n = arg;
+	fprintf(stderr, "%s\n", msg);
+	(*n)++;
 }
 
 int cmd_check_config(int argc, char **argv)
@@ -49,7 +60,15 @@ int cmd_check_config(int argc, char **argv)
 		cfg_diag_print(&d, stderr);
 		status = 1;
 	} else {
-		printf("configuration OK\n");
+		/* The data the configuration names: the KYB tiers. */
+		struct kyb_tiers *t = NULL;
+		int problems = 0;
+		if (gw_tiers_load(&c, &t, print_problem, &problems) < 0 || problems) {
+			status = 1;
+		} else {
+			printf("configuration OK\n");
+		}
+		kyb_tiers_free(t);
 	}
 	cfg_diag_free(&d);
 	cfg_free(&c);

@@ -37,4 +37,15 @@ struct gw {
 	uint64_t stop_timer;   /* ev timer id while stopping, 0 otherwise */
 };
 
+struct kyb_tiers;
+
+/* Loads the KYB tiers the configuration names ([kyb] tiers_file, or the
+ * built-in data/kyb-tiers.conf) and checks that their limits are in the
+ * gateway's currency. Each problem goes to report(arg, msg) as a
+ * complete "FILE:LINE: message" line. Returns 0 with *out owned by the
+ * caller (kyb_tiers_free()), or a negative errno with *out NULL. Used by
+ * serve and by check-config. */
+int gw_tiers_load(const struct cfg *c, struct kyb_tiers **out,
+		  void (*report)(void *arg, const char *msg), void *arg);
+
 #endif /* GW_GW_H */

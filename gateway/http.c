@@ -3,6 +3,7 @@
 #include "gateway/http.h"
 
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -511,7 +512,27 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, int *v6)
 		*v6 = 1;
 		return 0;
 	}
-	return -1;
+	/* A host name ("localhost"): resolved once, here at start-up, the
+	 * only time the loop may block on it. */
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *ai;
+	if (getaddrinfo(host, NULL, &hints, &ai) != 0)
+		return -1;
+	int rc = -1;
+	for (struct addrinfo *p = ai; p && rc < 0; p = p->ai_next) {
+		if (p->ai_family == AF_INET && p->ai_addrlen <= sizeof *ss) {
+			memcpy(ss, p->ai_addr, p->ai_addrlen);
+			in->sin_port = htons((uint16_t)port);
+			*v6 = 0;
+			rc = 0;
+		} else if (p->ai_family == AF_INET6 && p->ai_addrlen <= sizeof *ss) {
+			memcpy(ss, p->ai_addr, p->ai_addrlen);
+			in6->sin6_port = htons((uint16_t)port);
+			*v6 = 1;
+			rc = 0;
+		}
+	}
+	freeaddrinfo(ai);
+	return rc;
 }
 
 struct http *http_new(struct ev *ev, const char *listen, const struct http_route *routes,
@@ -521,8 +542,8 @@ struct http *http_new(struct ev *ev, const char *listen, const struct http_route
 	struct sockaddr_storage ss;
 	int v6;
 	if (parse_listen(listen, &ss, &v6) < 0) {
-		snprintf(err, errlen, "listen address \"%s\" is not IP:PORT or [IPv6]:PORT "
-			 "(a numeric address, port 0-65535)", listen);
+		snprintf(err, errlen, "listen address \"%s\" is not HOST:PORT or [IPv6]:PORT "
+			 "with a host that resolves and a port 0-65535", listen);
 		return NULL;
 	}
 	struct http *h = calloc(1, sizeof *h);

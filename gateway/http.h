@@ -36,8 +36,9 @@ struct http_limits {
 	unsigned timeout_s;      /* idle connection timeout */
 };
 
-/* Starts listening on listen ("127.0.0.1:8080", "[::1]:8080"; port 0
- * picks a free one, see http_port()) and registers with ev (borrowed,
+/* Starts listening on listen ("127.0.0.1:8080", "[::1]:8080",
+ * "localhost:8080": a name is resolved here, once; port 0 picks a free
+ * one, see http_port()) and registers with ev (borrowed,
  * must outlive the server). routes (nroutes entries) and arg are
  * borrowed; arg is passed to every handler. Returns an owned server
  * (free with http_free()) or NULL with a message in err. */

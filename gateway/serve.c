@@ -139,17 +139,57 @@ static int mkdir_p(const char *path)
 	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
 }
 
+int gw_tiers_load(const struct cfg *c, struct kyb_tiers **out,
+		  void (*report)(void *arg, const char *msg), void *arg)
+{
+	static struct kyb_tier_errs te; /* large; one caller at a time (one thread) */
+	const char *name = c->kyb_tiers_file[0] ? c->kyb_tiers_file : "data/kyb-tiers.conf (built-in)";
+	char msg[512];
+	int rc = c->kyb_tiers_file[0] ? kyb_tiers_load(c->kyb_tiers_file, out, &te)
+				      : kyb_tiers_builtin(out, &te);
+	if (rc < 0) {
+		int kept = te.n < KYB_TIER_ERR_MAX ? te.n : KYB_TIER_ERR_MAX;
+		for (int i = 0; i < kept; i++)
+			report(arg, te.e[i].msg);
+		if (te.n > kept) {
+			snprintf(msg, sizeof msg, "%s: %d more errors not shown", name, te.n - kept);
+			report(arg, msg);
+		}
+		if (te.n == 0) {
+			snprintf(msg, sizeof msg, "%s: %s", name, strerror(-rc));
+			report(arg, msg);
+		}
+		return rc;
+	}
+	if (strcmp(kyb_tiers_currency(*out), c->gateway_currency) != 0) {
+		snprintf(msg, sizeof msg, "%s: limits are in %s but [gateway] currency is %s", name,
+			 kyb_tiers_currency(*out), c->gateway_currency);
+		report(arg, msg);
+		kyb_tiers_free(*out);
+		*out = NULL;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Keeps the first problem gw_tiers_load() reports, for the start-up error. */
+static void first_problem(void *arg, const char *msg)
+{
+	char *buf = arg;
+	if (!buf[0])
+		snprintf(buf, 256, "%s", msg);
+}
+
 /* The merchant registry with the configured tiers (the built-in ones
  * unless [kyb] tiers_file) and the built-in MCC table. Returns 0 or a
  * negative errno with a message in err. */
 static int registry_open(struct gw *gw, char *err, size_t errlen)
 {
-	struct kyb_tier_errs te = { 0 };
 	const struct cfg *c = &gw->cfg;
-	int rc = c->kyb_tiers_file[0] ? kyb_tiers_load(c->kyb_tiers_file, &gw->tiers, &te)
-				      : kyb_tiers_builtin(&gw->tiers, &te);
+	char first[256] = "";
+	int rc = gw_tiers_load(c, &gw->tiers, first_problem, first);
 	if (rc < 0) {
-		snprintf(err, errlen, "KYB tiers: %.200s", te.n ? te.e[0].msg : strerror(-rc));
+		snprintf(err, errlen, "KYB tiers: %.200s", first);
 		return rc;
 	}
 	if ((rc = kyb_mcc_builtin(&gw->mcc, err, errlen)) < 0)

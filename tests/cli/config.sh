@@ -112,4 +112,19 @@ has "the option is named" "$ERR" "^check-config: unexpected option '--bogus'$"
 tg check-config -c "$EXAMPLE" extra;                  status "extra argument" 2
 tg check-config -c "$BAD" extra;                      status "usage wins over file errors" 2
 
+# The data the configuration names: the KYB tiers.
+printf '[kyb]\ntiers_file = %s\n' "$T_DIR/tiers.conf" >"$T_DIR/kyb.conf"
+printf '[merchant T0]\nlimit_day = 5x\n' >"$T_DIR/tiers.conf"
+tg check-config -c "$T_DIR/kyb.conf";                 status "a broken tiers file" 1
+has "its errors name file, line and key" "$ERR" "^$T_DIR/tiers.conf:2: \[merchant T0\] limit_day: \"5x\" is not an amount"
+hasnt "no OK then" "$OUT" 'configuration OK'
+tg check-config -c "$T_DIR/kyb.conf" --set kyb.tiers_file="$T_DIR/none.conf"
+status "a missing tiers file" 1
+has "is named" "$ERR" "none.conf"
+tg check-config -c "$EXAMPLE" --set gateway.currency=KES
+status "tiers in another currency than the gateway's" 1
+has "says which" "$ERR" 'limits are in TZS but \[gateway\] currency is KES'
+cp data/kyb-tiers.conf "$T_DIR/tiers.conf"
+tg check-config -c "$T_DIR/kyb.conf";                 status "a copy of the built-in tiers as a file" 0
+
 finish

@@ -244,8 +244,8 @@ static void test_bad_listen(void **state)
 	char err[200];
 	struct http_limits lim = { 1024, 4, 5 };
 	struct ev *ev = ev_new(err, sizeof err);
-	static const char *const bad[] = { "localhost:80", "1.2.3.4", "1.2.3.4:99999",
-					   "[::1:80", ":80", "1.2.3.4:x" };
+	static const char *const bad[] = { "1.2.3.4", "1.2.3.4:99999", "[::1:80", ":80",
+					   "1.2.3.4:x" };
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		assert_null(http_new(ev, bad[i], routes, 1, NULL, &lim, err, sizeof err));
 		assert_non_null(strstr(err, bad[i]));
@@ -253,6 +253,12 @@ static void test_bad_listen(void **state)
 	struct http *h = http_new(ev, "[::1]:0", routes, 1, NULL, &lim, err, sizeof err);
 	if (h) /* where IPv6 loopback exists */
 		http_free(h);
+	/* a name is resolved (from /etc/hosts: no network needed) */
+	h = http_new(ev, "localhost:0", routes, 1, NULL, &lim, err, sizeof err);
+	if (!h)
+		fail_msg("localhost:0: %s", err);
+	assert_true(http_port(h) > 0);
+	http_free(h);
 	ev_free(ev);
 }
 
