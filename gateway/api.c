@@ -622,6 +622,202 @@ static void till_add_h(struct http_req *r, struct gw *gw, const struct auth_acto
 	json_decref(b); /* label points into it */
 }
 
+/* POST /v1/merchants/{id}/tills/{till}/{suspend|reactivate|close} */
+static void till_act_h(struct http_req *r, struct gw *gw, const struct auth_actor *a)
+{
+	const char *act = http_param(r, "action");
+	if (strcmp(act, "suspend") != 0 && strcmp(act, "reactivate") != 0 &&
+	    strcmp(act, "close") != 0) {
+		http_problem(r, 404, "not_found", NULL, "no such till action");
+		return;
+	}
+	json_t *b;
+	const char *reason;
+	if (reason_in(r, gw, &b, &reason) < 0)
+		return;
+	struct merchant_actor m = mactor(a);
+	char err[256] = "";
+	json_t *out = NULL;
+	int rc = merchant_till_act(gw->reg, &m, http_param(r, "id"), http_param(r, "till"), act, reason,
+				   err, sizeof err, &out);
+	json_decref(b);
+	if (rc == -EINVAL)
+		reply_invalid(r, "reason", err);
+	else if (rc < 0)
+		reply_rc(r, rc, err);
+	else
+		http_reply_json(r, 200, out);
+}
+
+/* ---- owners ---- */
+
+/* The owner's fields of body b; type errors in errs. */
+static struct merchant_owner_in owner_in(json_t *b, json_t *errs)
+{
+	struct merchant_owner_in o = {
+		.name = jstr(b, "", "name", errs),
+		.id_type = jstr(b, "", "id_type", errs),
+		.id_number = jstr(b, "", "id_number", errs),
+		.phone = jstr(b, "", "phone", errs),
+	};
+	return o;
+}
+
+/* The {owner} parameter: > 0, or 0 after answering 404. */
+static long long owner_param(struct http_req *r)
+{
+	char *end;
+	long long id = strtoll(http_param(r, "owner"), &end, 10);
+	if (*end || id <= 0) {
+		http_problem(r, 404, "not_found", NULL, "no such merchant or owner");
+		return 0;
+	}
+	return id;
+}
+
+static void owner_reply(struct http_req *r, int rc, const struct merchant_errs *e, json_t *out,
+			unsigned ok, const char *eperm)
+{
+	if (rc == -EINVAL)
+		http_problem(r, 422, "validation_failed", errs_json(e), "the owner has invalid fields");
+	else if (rc < 0)
+		reply_rc(r, rc, rc == -ENOENT ? "no such merchant or owner"
+				: rc == -EPERM ? eperm
+				: rc == -EACCES ? "this key's role may not change owners" : NULL);
+	else
+		http_reply_json(r, ok, out);
+}
+
+static void owner_add_h(struct http_req *r, struct gw *gw, const struct auth_actor *a)
+{
+	json_t *b = json_in(r, gw);
+	if (!b)
+		return;
+	json_t *errs = json_array();
+	struct merchant_owner_in o = owner_in(b, errs);
+	if (json_array_size(errs)) {
+		http_problem(r, 422, "validation_failed", errs, "the owner has invalid fields");
+		json_decref(b);
+		return;
+	}
+	json_decref(errs);
+	struct merchant_actor m = mactor(a);
+	struct merchant_errs e;
+	json_t *out = NULL;
+	int rc = merchant_owner_add(gw->reg, &m, http_param(r, "id"), &o, &e, &out);
+	json_decref(b);
+	owner_reply(r, rc, &e, out, 201,
+		    "the merchant is not editable in its status, or has the most owners allowed");
+}
+
+static void owner_patch_h(struct http_req *r, struct gw *gw, const struct auth_actor *a)
+{
+	long long id = owner_param(r);
+	if (!id)
+		return;
+	json_t *b = json_in(r, gw);
+	if (!b)
+		return;
+	json_t *errs = json_array();
+	struct merchant_owner_in o = owner_in(b, errs);
+	if (json_array_size(errs)) {
+		http_problem(r, 422, "validation_failed", errs, "the owner has invalid fields");
+		json_decref(b);
+		return;
+	}
+	json_decref(errs);
+	struct merchant_actor m = mactor(a);
+	struct merchant_errs e;
+	json_t *out = NULL;
+	int rc = merchant_owner_patch(gw->reg, &m, http_param(r, "id"), id, &o, &e, &out);
+	json_decref(b);
+	owner_reply(r, rc, &e, out, 200, "the merchant is not editable in its status");
+}
+
+static void owner_delete_h(struct http_req *r, struct gw *gw, const struct auth_actor *a)
+{
+	long long id = owner_param(r);
+	if (!id)
+		return;
+	struct merchant_actor m = mactor(a);
+	int rc = merchant_owner_delete(gw->reg, &m, http_param(r, "id"), id);
+	owner_reply(r, rc, NULL, rc == 0 ? json_pack("{s:I,s:b}", "id", (json_int_t)id, "deleted", 1)
+					 : NULL,
+		    200, "the merchant is not editable in its status, or this is its last owner");
+}
+
+/* ---- locations ---- */
+
+/* The location's fields of body b; type errors in errs. */
+static struct merchant_location_in location_in(json_t *b, json_t *errs)
+{
+	json_t *lat = json_object_get(b, "lat"), *lon = json_object_get(b, "lon");
+	struct merchant_location_in l = {
+		.name = jstr(b, "", "name", errs),
+		.city = jstr(b, "", "city", errs),
+		.address = jstr(b, "", "address", errs),
+		.has_coords = json_is_number(lat) && json_is_number(lon),
+		.lat = json_number_value(lat),
+		.lon = json_number_value(lon),
+	};
+	if ((lat && !json_is_number(lat)) || (lon && !json_is_number(lon)) ||
+	    (json_is_number(lat) != json_is_number(lon)))
+		json_array_append_new(errs, json_pack("{s:s,s:s}", "field", "coords", "message",
+						      "lat and lon must be numbers, both or neither"));
+	return l;
+}
+
+static void location_h(struct http_req *r, struct gw *gw, const struct auth_actor *a, int add)
+{
+	long long loc = 0;
+	if (!add) {
+		char *end;
+		loc = strtoll(http_param(r, "loc"), &end, 10);
+		if (*end || loc <= 0) {
+			http_problem(r, 404, "not_found", NULL, "no such merchant or location");
+			return;
+		}
+	}
+	json_t *b = json_in(r, gw);
+	if (!b)
+		return;
+	json_t *errs = json_array();
+	struct merchant_location_in l = location_in(b, errs);
+	if (json_array_size(errs)) {
+		http_problem(r, 422, "validation_failed", errs, "the location has invalid fields");
+		json_decref(b);
+		return;
+	}
+	json_decref(errs);
+	struct merchant_actor m = mactor(a);
+	struct merchant_errs e;
+	json_t *out = NULL;
+	const char *id = http_param(r, "id");
+	int rc = add ? merchant_location_add(gw->reg, &m, id, &l, &e, &out)
+		     : merchant_location_patch(gw->reg, &m, id, loc, &l, &e, &out);
+	json_decref(b);
+	if (rc == -EINVAL)
+		http_problem(r, 422, "validation_failed", errs_json(&e), "the location has invalid fields");
+	else if (rc < 0)
+		reply_rc(r, rc, rc == -ENOENT ? "no such merchant or location"
+				: rc == -EPERM ? (add ? "the merchant is not editable in its status, or has "
+							"the most locations allowed"
+						      : "the merchant is not editable in its status")
+				: rc == -EACCES ? "this key's role may not change locations" : NULL);
+	else
+		http_reply_json(r, add ? 201 : 200, out);
+}
+
+static void location_add_h(struct http_req *r, struct gw *gw, const struct auth_actor *a)
+{
+	location_h(r, gw, a, 1);
+}
+
+static void location_patch_h(struct http_req *r, struct gw *gw, const struct auth_actor *a)
+{
+	location_h(r, gw, a, 0);
+}
+
 /* The location object of the merchant with id loc, or the first one. */
 static json_t *location_of(json_t *m, long long loc)
 {
@@ -1204,6 +1400,12 @@ AUTH(merchant_get_h)
 AUTH(merchant_patch_h)
 IDEM(merchant_act_h)
 IDEM(till_add_h)
+IDEM(till_act_h)
+IDEM(owner_add_h)
+AUTH(owner_patch_h)
+AUTH(owner_delete_h)
+IDEM(location_add_h)
+AUTH(location_patch_h)
 AUTH(till_qr_h)
 IDEM(doc_add_h)
 AUTH(doc_get_h)
@@ -1230,7 +1432,13 @@ static const struct http_route routes[] = {
 	{ "POST", "/v1/merchants/{id}/documents", doc_add_h_r },
 	{ "GET", "/v1/merchants/{id}/documents/{doc}", doc_get_h_r },
 	{ "POST", "/v1/merchants/{id}/documents/{doc}/review", doc_review_h_r },
+	{ "POST", "/v1/merchants/{id}/owners", owner_add_h_r },
+	{ "PATCH", "/v1/merchants/{id}/owners/{owner}", owner_patch_h_r },
+	{ "DELETE", "/v1/merchants/{id}/owners/{owner}", owner_delete_h_r },
 	{ "POST", "/v1/merchants/{id}/owners/{owner}/review", owner_review_h_r },
+	{ "POST", "/v1/merchants/{id}/tills/{till}/{action}", till_act_h_r },
+	{ "POST", "/v1/merchants/{id}/locations", location_add_h_r },
+	{ "PATCH", "/v1/merchants/{id}/locations/{loc}", location_patch_h_r },
 	{ "POST", "/v1/merchants/{id}/locations/{loc}/tills", till_add_h_r },
 	{ "POST", "/v1/merchants/{id}/tier-requests", tier_request_h_r },
 	{ "POST", "/v1/merchants/{id}/tier-requests/{req}/{decision}", tier_review_h_r },

@@ -60,6 +60,14 @@ enum {
 	R_DOC_REVIEW,
 	R_OWNER_ROW,
 	R_OWNER_VERIFY,
+	R_TILL_ROW,
+	R_TILL_STATUS,
+	R_OWNER_COUNT,
+	R_OWNER_UPDATE,
+	R_OWNER_DELETE,
+	R_LOCATION_ROW,
+	R_LOCATION_COUNT,
+	R_LOCATION_UPDATE,
 	R__COUNT
 };
 
@@ -151,6 +159,23 @@ static const char *const reg_sql[R__COUNT] = {
 		"WHERE dfsp = :dfsp AND merchant_id = :merchant_id AND id = :id",
 	[R_OWNER_VERIFY] = "UPDATE owner SET id_verified = :verified, updated = " NOW
 		" WHERE dfsp = :dfsp AND merchant_id = :merchant_id AND id = :id",
+	[R_TILL_ROW] = "SELECT till_number, merchant_id, location_id, label, status FROM till "
+		"WHERE dfsp = :dfsp AND merchant_id = :merchant_id AND till_number = :till",
+	[R_TILL_STATUS] = "UPDATE till SET status = :status, updated = " NOW " WHERE dfsp = :dfsp "
+		"AND merchant_id = :merchant_id AND till_number = :till AND status = :from",
+	[R_OWNER_COUNT] = "SELECT count(*) FROM owner WHERE dfsp = :dfsp AND merchant_id = :merchant_id",
+	[R_OWNER_UPDATE] = "UPDATE owner SET name = :name, id_type = :id_type, id_number = :id_number, "
+		"phone = :phone, id_verified = CASE WHEN :reset THEN 0 ELSE id_verified END, "
+		"updated = " NOW " WHERE dfsp = :dfsp AND merchant_id = :merchant_id AND id = :id",
+	[R_OWNER_DELETE] = "DELETE FROM owner WHERE dfsp = :dfsp AND merchant_id = :merchant_id "
+		"AND id = :id",
+	[R_LOCATION_ROW] = "SELECT id, name, city, address, lat, lon FROM location "
+		"WHERE dfsp = :dfsp AND merchant_id = :merchant_id AND id = :id",
+	[R_LOCATION_COUNT] = "SELECT count(*) FROM location WHERE dfsp = :dfsp "
+		"AND merchant_id = :merchant_id",
+	[R_LOCATION_UPDATE] = "UPDATE location SET name = :name, city = :city, address = :address, "
+		"lat = :lat, lon = :lon, updated = " NOW " WHERE dfsp = :dfsp "
+		"AND merchant_id = :merchant_id AND id = :id",
 };
 
 struct merchant_reg {
@@ -308,11 +333,64 @@ static int tier_ok(const struct merchant_reg *reg, const char *tier)
 	return strlen(tier) == 2 && tier[0] == 'T' && tier[1] >= '0' && tier[1] <= '9';
 }
 
+/* One owner's fields, named prefix + field ("owners[0].name", "name"). */
+static void chk_owner(const struct merchant_reg *reg, struct merchant_errs *e, const char *prefix,
+		      const struct merchant_owner_in *o)
+{
+	char f[48];
+	struct kyb_check_bad bad;
+
+	snprintf(f, sizeof f, "%sname", prefix);
+	chk_len(e, f, o->name, 140, 1);
+	snprintf(f, sizeof f, "%sid_type", prefix);
+	if (!o->id_type)
+		errs_add(e, f, "%s: required", f);
+	else if (!in_list(o->id_type, id_types))
+		errs_add(e, f, "%s: expected national_id, passport, driving_licence, "
+			 "voter_id, residence_permit or other", f);
+	snprintf(f, sizeof f, "%sid_number", prefix);
+	if (!o->id_number)
+		errs_add(e, f, "%s: required", f);
+	else if (o->id_type && strcmp(o->id_type, "national_id") == 0) {
+		if (kyb_check_national_id(f, reg->country, o->id_number, &bad) < 0)
+			errs_add(e, f, "%s", bad.msg);
+	} else {
+		chk_len(e, f, o->id_number, 64, 1);
+	}
+	snprintf(f, sizeof f, "%sphone", prefix);
+	chk_phone(e, f, o->phone);
+}
+
+/* One location's fields, named prefix + field. */
+static void chk_location(struct merchant_errs *e, const char *prefix,
+			 const struct merchant_location_in *l)
+{
+	char f[64];
+
+	snprintf(f, sizeof f, "%sname", prefix);
+	chk_len(e, f, l->name, 64, 1);
+	snprintf(f, sizeof f, "%scity", prefix);
+	if (!l->city || !*l->city || strlen(l->city) > 15 || !printable_ascii(l->city))
+		errs_add(e, f, "%s: must be 1 to 15 printable ASCII characters "
+			 "(EMVCo merchant city)", f);
+	snprintf(f, sizeof f, "%saddress", prefix);
+	chk_len(e, f, l->address, 200, 0);
+	if (l->has_coords) {
+		if (!(l->lat >= -90 && l->lat <= 90)) {
+			snprintf(f, sizeof f, "%slat", prefix);
+			errs_add(e, f, "%s: must be between -90 and 90", f);
+		}
+		if (!(l->lon >= -180 && l->lon <= 180)) {
+			snprintf(f, sizeof f, "%slon", prefix);
+			errs_add(e, f, "%s: must be between -180 and 180", f);
+		}
+	}
+}
+
 int merchant_validate(const struct merchant_reg *reg, const struct merchant_in *in,
 		      struct merchant_errs *e)
 {
 	char f[48];
-	struct kyb_check_bad bad;
 
 	memset(e, 0, sizeof *e);
 	chk_common(reg, e, in->trading_name, 1, in->legal_name, in->type, in->mcc,
@@ -329,26 +407,8 @@ int merchant_validate(const struct merchant_reg *reg, const struct merchant_in *
 		errs_add(e, "owners", "owners: at most %d", MERCHANT_OWNERS_MAX);
 	else
 		for (size_t i = 0; i < in->n_owners; i++) {
-			const struct merchant_owner_in *o = &in->owners[i];
-			snprintf(f, sizeof f, "owners[%zu].name", i);
-			chk_len(e, f, o->name, 140, 1);
-			snprintf(f, sizeof f, "owners[%zu].id_type", i);
-			if (!o->id_type)
-				errs_add(e, f, "%s: required", f);
-			else if (!in_list(o->id_type, id_types))
-				errs_add(e, f, "%s: expected national_id, passport, driving_licence, "
-					 "voter_id, residence_permit or other", f);
-			snprintf(f, sizeof f, "owners[%zu].id_number", i);
-			if (!o->id_number)
-				errs_add(e, f, "%s: required", f);
-			else if (o->id_type && strcmp(o->id_type, "national_id") == 0) {
-				if (kyb_check_national_id(f, reg->country, o->id_number, &bad) < 0)
-					errs_add(e, f, "%s", bad.msg);
-			} else {
-				chk_len(e, f, o->id_number, 64, 1);
-			}
-			snprintf(f, sizeof f, "owners[%zu].phone", i);
-			chk_phone(e, f, o->phone);
+			snprintf(f, sizeof f, "owners[%zu].", i);
+			chk_owner(reg, e, f, &in->owners[i]);
 		}
 
 	if (in->n_locations == 0 || !in->locations)
@@ -357,25 +417,8 @@ int merchant_validate(const struct merchant_reg *reg, const struct merchant_in *
 		errs_add(e, "locations", "locations: at most %d", MERCHANT_LOCATIONS_MAX);
 	else
 		for (size_t i = 0; i < in->n_locations; i++) {
-			const struct merchant_location_in *l = &in->locations[i];
-			snprintf(f, sizeof f, "locations[%zu].name", i);
-			chk_len(e, f, l->name, 64, 1);
-			snprintf(f, sizeof f, "locations[%zu].city", i);
-			if (!l->city || !*l->city || strlen(l->city) > 15 || !printable_ascii(l->city))
-				errs_add(e, f, "%s: must be 1 to 15 printable ASCII characters "
-					 "(EMVCo merchant city)", f);
-			snprintf(f, sizeof f, "locations[%zu].address", i);
-			chk_len(e, f, l->address, 200, 0);
-			if (l->has_coords) {
-				if (!(l->lat >= -90 && l->lat <= 90)) {
-					snprintf(f, sizeof f, "locations[%zu].lat", i);
-					errs_add(e, f, "%s: must be between -90 and 90", f);
-				}
-				if (!(l->lon >= -180 && l->lon <= 180)) {
-					snprintf(f, sizeof f, "locations[%zu].lon", i);
-					errs_add(e, f, "%s: must be between -180 and 180", f);
-				}
-			}
+			snprintf(f, sizeof f, "locations[%zu].", i);
+			chk_location(e, f, &in->locations[i]);
 		}
 	return e->n || e->dropped ? -EINVAL : 0;
 }
@@ -1650,7 +1693,7 @@ int merchant_tier_review_kyb(struct merchant_reg *reg, const struct merchant_act
 
 /* ---- KYB reviews: documents and owner IDs ---- */
 
-/* One row of R_DOC_ROW or R_OWNER_ROW as JSON (*out owned), inside the
+/* One row of R_DOC_ROW, R_OWNER_ROW or R_LOCATION_ROW as JSON (*out owned), inside the
  * caller's transaction. -ENOENT if there is none. */
 static int review_row(struct merchant_reg *reg, int which, const char *dfsp, const char *mid,
 		      long long id, json_t **out)
@@ -1863,6 +1906,491 @@ int merchant_owner_verify(struct merchant_reg *reg, const struct merchant_actor 
 			  char *err, size_t errlen, json_t **out)
 {
 	return review_common(reg, actor, merchant_id, owner_id, verify, reason, err, errlen, out, 1);
+}
+
+/* ---- till status ---- */
+
+/* The merchant's status (-ENOENT: none for dfsp), inside a transaction. */
+static int mstatus(struct merchant_reg *reg, const char *dfsp, const char *mid,
+		   enum merchant_status *out)
+{
+	struct mstate s;
+	int rc = state_get(reg, dfsp, mid, &s);
+	if (rc < 0)
+		return rc;
+	json_decref(s.before);
+	*out = s.status;
+	return 0;
+}
+
+/* Compact JSON of o (NULL: NULL) into *txt; -ENOMEM. */
+static int dump(json_t *o, char **txt)
+{
+	*txt = NULL;
+	if (!o)
+		return 0;
+	*txt = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	return *txt ? 0 : -ENOMEM;
+}
+
+static int audit_json(struct merchant_reg *reg, const struct merchant_actor *actor,
+		      const char *action, const char *entity, const char *eid, json_t *before,
+		      json_t *after)
+{
+	char *b = NULL, *a = NULL;
+	int rc;
+	if ((rc = dump(before, &b)) < 0 || (rc = dump(after, &a)) < 0)
+		rc = -ENOMEM;
+	else
+		rc = audit_append(reg->db, actor->user, merchant_role_name(actor->role), actor->dfsp,
+				  action, entity, eid, b, a);
+	free(a);
+	free(b);
+	return rc;
+}
+
+static int till_act_tx(struct merchant_reg *reg, const struct merchant_actor *actor,
+		       const char *mid, const char *till, const char *action, const char *reason,
+		       char *err, size_t errlen, json_t **out)
+{
+	enum merchant_status ms;
+	json_t *row = NULL, *before = NULL, *after = NULL;
+	sqlite3_stmt *st = reg->st[R_TILL_ROW];
+	char act[32];
+	int rc;
+
+	if ((rc = mstatus(reg, actor->dfsp, mid, &ms)) < 0 ||
+	    (rc = bind_texts(st, ":dfsp", actor->dfsp, ":merchant_id", mid, ":till", till,
+			     (const char *)NULL)) < 0) {
+		if (rc == -ENOENT)
+			snprintf(err, errlen, "no such merchant or till");
+		return rc;
+	}
+	rc = db_step(st);
+	if (rc <= 0) {
+		snprintf(err, errlen, "no such merchant or till");
+		return rc == 0 ? -ENOENT : rc;
+	}
+	row = row_json(st);
+	db_reset(st);
+	if (!row)
+		return -ENOMEM;
+	const char *from = json_string_value(json_object_get(row, "status"));
+	const char *to = NULL;
+	if (!from)
+		from = "?";
+	if (strcmp(action, "suspend") == 0 && strcmp(from, "ACTIVE") == 0)
+		to = "SUSPENDED";
+	else if (strcmp(action, "reactivate") == 0 && strcmp(from, "SUSPENDED") == 0 &&
+		 ms != MS_REJECTED && ms != MS_CLOSED)
+		to = "ACTIVE";
+	else if (strcmp(action, "close") == 0 && strcmp(from, "CLOSED") != 0)
+		to = "CLOSED";
+	if (!to) {
+		snprintf(err, errlen, "cannot %s a till that is %s (merchant %s)", action, from,
+			 merchant_status_name(ms));
+		rc = -EPERM;
+		goto out;
+	}
+	st = reg->st[R_TILL_STATUS];
+	if ((rc = bind_texts(st, ":status", to, ":from", from, ":dfsp", actor->dfsp,
+			     ":merchant_id", mid, ":till", till, (const char *)NULL)) < 0 ||
+	    (rc = db_run(st)) < 0)
+		goto out;
+	if (db_changes(reg->db) != 1) {
+		rc = -EIO;
+		goto out;
+	}
+	before = json_pack("{s:s, s:s}", "merchant_id", mid, "status", from);
+	after = json_pack("{s:s, s:s, s:s?}", "merchant_id", mid, "status", to, "reason", reason);
+	snprintf(act, sizeof act, "till_%s", action);
+	if (!before || !after) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if ((rc = audit_json(reg, actor, act, "till", till, before, after)) < 0)
+		goto out;
+	if (out) {
+		json_object_set_new(row, "status", json_string(to));
+		*out = row;
+		row = NULL;
+	}
+out:
+	json_decref(row);
+	json_decref(before);
+	json_decref(after);
+	return rc;
+}
+
+int merchant_till_act(struct merchant_reg *reg, const struct merchant_actor *actor,
+		      const char *merchant_id, const char *till, const char *action,
+		      const char *reason, char *err, size_t errlen, json_t **out)
+{
+	int rc;
+
+	if (out)
+		*out = NULL;
+	if (!actor->dfsp || (actor->role != ROLE_CHECKER && actor->role != ROLE_DFSP_ADMIN)) {
+		snprintf(err, errlen, "a %s may not change tills", merchant_role_name(actor->role));
+		return -EACCES;
+	}
+	if (!action || (strcmp(action, "suspend") != 0 && strcmp(action, "reactivate") != 0 &&
+			strcmp(action, "close") != 0)) {
+		snprintf(err, errlen, "no such till action");
+		return -EINVAL;
+	}
+	if (reason && !*reason)
+		reason = NULL;
+	if (reason && strlen(reason) > 500) {
+		snprintf(err, errlen, "the reason is over 500 characters");
+		return -EINVAL;
+	}
+	if ((rc = db_begin(reg->db)) < 0)
+		return rc;
+	rc = till_act_tx(reg, actor, merchant_id, till, action, reason, err, errlen, out);
+	if (rc == 0)
+		rc = db_commit(reg->db);
+	else
+		db_rollback(reg->db);
+	if (rc < 0 && out) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+/* ---- owners ---- */
+
+static int owner_count(struct merchant_reg *reg, const char *dfsp, const char *mid, int64_t *n)
+{
+	sqlite3_stmt *st = reg->st[R_OWNER_COUNT];
+	int rc;
+	if ((rc = bind_texts(st, ":dfsp", dfsp, ":merchant_id", mid, (const char *)NULL)) < 0)
+		return rc;
+	rc = db_step(st);
+	if (rc <= 0)
+		return rc == 0 ? -EIO : rc;
+	*n = sqlite3_column_int64(st, 0);
+	db_reset(st);
+	return 0;
+}
+
+/* Adds merchant_id to an owner row's JSON (audit). */
+static json_t *with_mid(json_t *row, const char *mid)
+{
+	json_t *o = row ? json_deep_copy(row) : NULL;
+	if (o)
+		json_object_set_new(o, "merchant_id", json_string(mid));
+	return o;
+}
+
+enum owner_op { OWNER_ADD, OWNER_PATCH, OWNER_DELETE };
+
+static int owner_tx(struct merchant_reg *reg, const struct merchant_actor *actor, const char *mid,
+		    enum owner_op op, long long id, const struct merchant_owner_in *o,
+		    struct merchant_errs *errs, json_t **out)
+{
+	json_t *row = NULL, *b = NULL, *a = NULL, *now = NULL;
+	char eid[24];
+	int64_t n;
+	int rc;
+
+	enum merchant_status ms;
+	if ((rc = mstatus(reg, actor->dfsp, mid, &ms)) < 0)
+		return rc;
+	if (op != OWNER_ADD && (rc = review_row(reg, R_OWNER_ROW, actor->dfsp, mid, id, &row)) < 0)
+		return rc;
+	if (!merchant_status_editable(ms)) {
+		rc = -EPERM;
+		goto out;
+	}
+	if ((rc = owner_count(reg, actor->dfsp, mid, &n)) < 0)
+		goto out;
+	if ((op == OWNER_ADD && n >= MERCHANT_OWNERS_MAX) || (op == OWNER_DELETE && n <= 1)) {
+		rc = -EPERM;
+		goto out;
+	}
+	if (op == OWNER_ADD) {
+		chk_owner(reg, errs, "", o);
+		if (errs->n) {
+			rc = -EINVAL;
+			goto out;
+		}
+		sqlite3_stmt *st = reg->st[R_OWNER_INSERT];
+		if ((rc = bind_texts(st, ":dfsp", actor->dfsp, ":merchant_id", mid, ":name", o->name,
+				     ":id_type", o->id_type, ":id_number", o->id_number,
+				     ":phone", o->phone, (const char *)NULL)) < 0 ||
+		    (rc = db_run(st)) < 0)
+			goto out;
+		id = db_last_insert_id(reg->db);
+	} else if (op == OWNER_PATCH) {
+		struct merchant_owner_in m = {
+			.name = o->name ? o->name : json_string_value(json_object_get(row, "name")),
+			.id_type = o->id_type ? o->id_type
+					      : json_string_value(json_object_get(row, "id_type")),
+			.id_number = o->id_number ? o->id_number
+						  : json_string_value(json_object_get(row, "id_number")),
+			.phone = o->phone ? o->phone : json_string_value(json_object_get(row, "phone")),
+		};
+		chk_owner(reg, errs, "", &m);
+		if (errs->n) {
+			rc = -EINVAL;
+			goto out;
+		}
+		int reset = (o->name && strcmp(o->name, json_string_value(json_object_get(row, "name")))) ||
+			    (o->id_type && strcmp(o->id_type, json_string_value(json_object_get(row, "id_type")))) ||
+			    (o->id_number &&
+			     strcmp(o->id_number, json_string_value(json_object_get(row, "id_number"))));
+		sqlite3_stmt *st = reg->st[R_OWNER_UPDATE];
+		if ((rc = bind_texts(st, ":name", m.name, ":id_type", m.id_type, ":id_number",
+				     m.id_number, ":phone", m.phone, ":dfsp", actor->dfsp,
+				     ":merchant_id", mid, (const char *)NULL)) < 0 ||
+		    (rc = db_bind_int64(st, ":reset", reset)) < 0 ||
+		    (rc = db_bind_int64(st, ":id", id)) < 0 || (rc = db_run(st)) < 0)
+			goto out;
+	} else {
+		sqlite3_stmt *st = reg->st[R_OWNER_DELETE];
+		if ((rc = bind_texts(st, ":dfsp", actor->dfsp, ":merchant_id", mid,
+				     (const char *)NULL)) < 0 ||
+		    (rc = db_bind_int64(st, ":id", id)) < 0 || (rc = db_run(st)) < 0)
+			goto out;
+	}
+	if (op != OWNER_ADD && db_changes(reg->db) != 1) {
+		rc = -EIO;
+		goto out;
+	}
+	if (op != OWNER_DELETE && (rc = review_row(reg, R_OWNER_ROW, actor->dfsp, mid, id, &now)) < 0)
+		goto out;
+	b = row ? with_mid(row, mid) : NULL;
+	a = now ? with_mid(now, mid) : NULL;
+	if ((row && !b) || (now && !a)) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	snprintf(eid, sizeof eid, "%lld", id);
+	rc = audit_json(reg, actor,
+			op == OWNER_ADD ? "owner_add" : op == OWNER_PATCH ? "owner_update" : "owner_delete",
+			"owner", eid, b, a);
+	if (rc == 0 && out) {
+		*out = now;
+		now = NULL;
+	}
+out:
+	json_decref(row);
+	json_decref(now);
+	json_decref(b);
+	json_decref(a);
+	return rc;
+}
+
+static int owner_common(struct merchant_reg *reg, const struct merchant_actor *actor,
+			const char *mid, enum owner_op op, long long id,
+			const struct merchant_owner_in *o, struct merchant_errs *errs, json_t **out)
+{
+	struct merchant_errs local;
+	int rc;
+
+	if (!errs)
+		errs = &local;
+	memset(errs, 0, sizeof *errs);
+	if (out)
+		*out = NULL;
+	if (!is_writer(actor))
+		return -EACCES;
+	if ((rc = db_begin(reg->db)) < 0)
+		return rc;
+	rc = owner_tx(reg, actor, mid, op, id, o, errs, out);
+	if (rc == 0)
+		rc = db_commit(reg->db);
+	else
+		db_rollback(reg->db);
+	if (rc < 0 && out) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+int merchant_owner_add(struct merchant_reg *reg, const struct merchant_actor *actor,
+		       const char *merchant_id, const struct merchant_owner_in *o,
+		       struct merchant_errs *errs, json_t **out)
+{
+	return owner_common(reg, actor, merchant_id, OWNER_ADD, 0, o, errs, out);
+}
+
+int merchant_owner_patch(struct merchant_reg *reg, const struct merchant_actor *actor,
+			 const char *merchant_id, long long owner_id,
+			 const struct merchant_owner_in *o, struct merchant_errs *errs, json_t **out)
+{
+	return owner_common(reg, actor, merchant_id, OWNER_PATCH, owner_id, o, errs, out);
+}
+
+int merchant_owner_delete(struct merchant_reg *reg, const struct merchant_actor *actor,
+			  const char *merchant_id, long long owner_id)
+{
+	return owner_common(reg, actor, merchant_id, OWNER_DELETE, owner_id, NULL, NULL, NULL);
+}
+
+/* ---- locations ---- */
+
+static int bind_location(sqlite3_stmt *st, const struct merchant_location_in *l)
+{
+	int rc;
+	if ((rc = bind_texts(st, ":name", l->name, ":city", l->city, ":address", l->address,
+			     (const char *)NULL)) < 0)
+		return rc;
+	if (l->has_coords &&
+	    ((rc = db_bind_double(st, ":lat", l->lat)) < 0 || (rc = db_bind_double(st, ":lon", l->lon)) < 0))
+		return rc;
+	return 0;
+}
+
+static int location_tx(struct merchant_reg *reg, const struct merchant_actor *actor,
+		       const char *mid, long long id, const struct merchant_location_in *l,
+		       struct merchant_errs *errs, json_t **out)
+{
+	json_t *row = NULL, *now = NULL, *b = NULL, *a = NULL;
+	enum merchant_status ms;
+	char till[MERCHANT_ID_MAX] = "", eid[24];
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = mstatus(reg, actor->dfsp, mid, &ms)) < 0)
+		return rc;
+	if (id && (rc = review_row(reg, R_LOCATION_ROW, actor->dfsp, mid, id, &row)) < 0)
+		return rc;
+	if (!merchant_status_editable(ms)) {
+		rc = -EPERM;
+		goto out;
+	}
+	if (!id) {
+		st = reg->st[R_LOCATION_COUNT];
+		if ((rc = bind_texts(st, ":dfsp", actor->dfsp, ":merchant_id", mid,
+				     (const char *)NULL)) < 0 || (rc = db_step(st)) < 0)
+			goto out;
+		int64_t n = rc ? sqlite3_column_int64(st, 0) : 0;
+		db_reset(st);
+		if (n >= MERCHANT_LOCATIONS_MAX) {
+			rc = -EPERM;
+			goto out;
+		}
+		chk_location(errs, "", l);
+		if (errs->n) {
+			rc = -EINVAL;
+			goto out;
+		}
+		st = reg->st[R_LOCATION_INSERT];
+		if ((rc = bind_texts(st, ":dfsp", actor->dfsp, ":merchant_id", mid,
+				     (const char *)NULL)) < 0 ||
+		    (rc = bind_location(st, l)) < 0 || (rc = db_run(st)) < 0)
+			goto out;
+		id = db_last_insert_id(reg->db);
+		if ((rc = insert_till(reg, actor->dfsp, mid, id, NULL, till)) < 0)
+			goto out;
+	} else {
+		json_t *lat = json_object_get(row, "lat"), *lon = json_object_get(row, "lon");
+		struct merchant_location_in m = {
+			.name = l->name ? l->name : json_string_value(json_object_get(row, "name")),
+			.city = l->city ? l->city : json_string_value(json_object_get(row, "city")),
+			.address = l->address ? l->address
+					      : json_string_value(json_object_get(row, "address")),
+			.has_coords = l->has_coords || (json_is_number(lat) && json_is_number(lon)),
+			.lat = l->has_coords ? l->lat : json_number_value(lat),
+			.lon = l->has_coords ? l->lon : json_number_value(lon),
+		};
+		chk_location(errs, "", &m);
+		if (errs->n) {
+			rc = -EINVAL;
+			goto out;
+		}
+		st = reg->st[R_LOCATION_UPDATE];
+		if ((rc = bind_texts(st, ":dfsp", actor->dfsp, ":merchant_id", mid,
+				     (const char *)NULL)) < 0 ||
+		    (rc = bind_location(st, &m)) < 0 || (rc = db_bind_int64(st, ":id", id)) < 0 ||
+		    (rc = db_run(st)) < 0)
+			goto out;
+		if (db_changes(reg->db) != 1) {
+			rc = -EIO;
+			goto out;
+		}
+	}
+	if ((rc = review_row(reg, R_LOCATION_ROW, actor->dfsp, mid, id, &now)) < 0)
+		goto out;
+	b = row ? with_mid(row, mid) : NULL;
+	a = with_mid(now, mid);
+	if ((row && !b) || !a) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (till[0])
+		json_object_set_new(a, "till_number", json_string(till));
+	snprintf(eid, sizeof eid, "%lld", id);
+	rc = audit_json(reg, actor, row ? "location_update" : "location_add", "location", eid, b, a);
+	if (rc == 0 && out) {
+		if (till[0])
+			json_object_set_new(now, "tills",
+					    json_pack("[{s:s, s:I, s:n, s:s}]", "till_number", till,
+						      "location_id", (json_int_t)id, "label", "status",
+						      "ACTIVE"));
+		*out = now;
+		now = NULL;
+	}
+out:
+	json_decref(row);
+	json_decref(now);
+	json_decref(b);
+	json_decref(a);
+	return rc;
+}
+
+static int location_common(struct merchant_reg *reg, const struct merchant_actor *actor,
+			   const char *mid, long long id, const struct merchant_location_in *l,
+			   struct merchant_errs *errs, json_t **out)
+{
+	struct merchant_errs local;
+	int rc;
+
+	if (!errs)
+		errs = &local;
+	memset(errs, 0, sizeof *errs);
+	if (out)
+		*out = NULL;
+	if (!is_writer(actor))
+		return -EACCES;
+	if ((rc = db_begin(reg->db)) < 0)
+		return rc;
+	rc = location_tx(reg, actor, mid, id, l, errs, out);
+	if (rc == 0)
+		rc = db_commit(reg->db);
+	else
+		db_rollback(reg->db);
+	if (rc < 0 && out) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+int merchant_location_add(struct merchant_reg *reg, const struct merchant_actor *actor,
+			  const char *merchant_id, const struct merchant_location_in *l,
+			  struct merchant_errs *errs, json_t **out)
+{
+	return location_common(reg, actor, merchant_id, 0, l, errs, out);
+}
+
+int merchant_location_patch(struct merchant_reg *reg, const struct merchant_actor *actor,
+			    const char *merchant_id, long long location_id,
+			    const struct merchant_location_in *l, struct merchant_errs *errs,
+			    json_t **out)
+{
+	if (location_id <= 0) {
+		if (errs)
+			memset(errs, 0, sizeof *errs);
+		if (out)
+			*out = NULL;
+		return is_writer(actor) ? -ENOENT : -EACCES;
+	}
+	return location_common(reg, actor, merchant_id, location_id, l, errs, out);
 }
 
 /* ---- life cycle ---- */

@@ -238,6 +238,63 @@ int merchant_till_find(struct merchant_reg *reg, const struct merchant_actor *ac
 		       const char *till, char merchant_id[MERCHANT_ID_MAX], char status[16],
 		       long long *location_id);
 
+/* Changes the status of till number till of the merchant: action
+ * "suspend" (ACTIVE -> SUSPENDED), "reactivate" (SUSPENDED -> ACTIVE) or
+ * "close" (ACTIVE or SUSPENDED -> CLOSED, final). Roles checker and
+ * dfsp-admin, checked before any lookup. reason (may be NULL, at most 500
+ * characters) goes to the audit row "till_<action>" (entity "till",
+ * before/after {merchant_id, status[, reason]}), in the same transaction.
+ * *out (may be NULL) gets the till {till_number, merchant_id,
+ * location_id, label, status} (owned). Returns 0; -EACCES role; -EINVAL
+ * unknown action or a reason too long; -ENOENT no such merchant or till
+ * for the actor's DFSP; -EPERM the change is not allowed from the till's
+ * status (a CLOSED till, suspend of a SUSPENDED one, reactivate of an
+ * ACTIVE one, or reactivate under a REJECTED or CLOSED merchant); -EBUSY,
+ * -EIO. Message in err. */
+int merchant_till_act(struct merchant_reg *reg, const struct merchant_actor *actor,
+		      const char *merchant_id, const char *till, const char *action,
+		      const char *reason, char *err, size_t errlen, json_t **out);
+
+/* Owners of an editable (DRAFT, REVERTED) merchant; roles maker and
+ * dfsp-admin, checked before any lookup (-EACCES). Then: -ENOENT no such
+ * merchant (or owner) for the actor's DFSP; -EPERM the merchant is not
+ * editable, or (delete) it is its last owner, or (add) it has
+ * MERCHANT_OWNERS_MAX owners; -EINVAL the fields, validated as in
+ * merchant_validate() (errs filled; fields named without the
+ * "owners[i]." prefix). Each change has its audit row (entity "owner",
+ * entity_id the owner's id): "owner_add" (after), "owner_update"
+ * (before, after), "owner_delete" (before); a change to the name, ID type
+ * or ID number resets id_verified to 0. *out (may be NULL) gets the owner
+ * as in merchant_get_json()'s "owners" (owned). */
+int merchant_owner_add(struct merchant_reg *reg, const struct merchant_actor *actor,
+		       const char *merchant_id, const struct merchant_owner_in *o,
+		       struct merchant_errs *errs, json_t **out);
+/* o: NULL members leave the field as it is. */
+int merchant_owner_patch(struct merchant_reg *reg, const struct merchant_actor *actor,
+			 const char *merchant_id, long long owner_id,
+			 const struct merchant_owner_in *o, struct merchant_errs *errs, json_t **out);
+int merchant_owner_delete(struct merchant_reg *reg, const struct merchant_actor *actor,
+			  const char *merchant_id, long long owner_id);
+
+/* Locations of an editable (DRAFT, REVERTED) merchant; roles maker and
+ * dfsp-admin, checked before any lookup (-EACCES); then -ENOENT (merchant
+ * or location), -EPERM not editable (or, add, MERCHANT_LOCATIONS_MAX
+ * locations already), -EINVAL the fields as in merchant_validate() (city
+ * 1..15 printable ASCII; fields named without "locations[i]."). add
+ * creates the location and its first till; patch changes the members
+ * given (NULL strings, has_coords 0: unchanged) and validates the
+ * location that results. Audit rows "location_add" (after, with the new
+ * till_number) and "location_update" (before, after), entity "location",
+ * entity_id the location's id. *out (may be NULL) gets the location as in
+ * merchant_get_json()'s "locations" (add: with its "tills"). */
+int merchant_location_add(struct merchant_reg *reg, const struct merchant_actor *actor,
+			  const char *merchant_id, const struct merchant_location_in *l,
+			  struct merchant_errs *errs, json_t **out);
+int merchant_location_patch(struct merchant_reg *reg, const struct merchant_actor *actor,
+			    const char *merchant_id, long long location_id,
+			    const struct merchant_location_in *l, struct merchant_errs *errs,
+			    json_t **out);
+
 /* Stores a KYB document of the merchant (roles maker, dfsp-admin; not
  * for REJECTED or CLOSED merchants): the len bytes of data (borrowed) go
  * to <data_dir>/documents/<sha256> (content-addressed, written with

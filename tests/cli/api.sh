@@ -217,6 +217,104 @@ TILL2=$(req "$ADMIN" GET /v1/merchants/"$MID2"; jfield till_number)
 req "$ADMIN" GET "/v1/tills/$TILL2/qr"
 code "no QR code for a merchant not APPROVED" 409
 
+# ---- till status: suspend, reactivate, close ----
+req "$MAKER" POST "/v1/merchants/$MID/tills/$TILL/suspend"
+code "a maker may not suspend a till" 403
+req "$OTHER" POST "/v1/merchants/$MID/tills/$TILL/suspend"
+code "another DFSP's till" 404
+req "$CHECKER" POST "/v1/merchants/$MID/tills/$TILL/frobnicate"
+code "an unknown till action" 404
+req "$CHECKER" POST "/v1/merchants/$MID/tills/$TILL/suspend" '{"reason":"broken printer"}'
+code "the checker suspends the till" 200
+has "it is SUSPENDED" "$OUT" '"status":"SUSPENDED"'
+req "$MAKER" GET "/v1/tills/$TILL/qr?format=txt"
+code "no QR code for a suspended till" 409
+has "as till_not_active" "$OUT" '"code":"till_not_active"'
+req "$CHECKER" POST "/v1/merchants/$MID/tills/$TILL/suspend"
+code "suspending it twice" 409
+req "$ADMIN" POST "/v1/merchants/$MID/tills/$TILL/reactivate"
+code "the dfsp-admin reactivates it" 200
+has "it is ACTIVE" "$OUT" '"status":"ACTIVE"'
+req "$MAKER" GET "/v1/tills/$TILL/qr?format=txt"
+code "its QR code again" 200
+req "$CHECKER" POST "/v1/merchants/$MID/tills/$TILL/close"
+code "the checker closes it" 200
+has "it is CLOSED" "$OUT" '"status":"CLOSED"'
+req "$CHECKER" POST "/v1/merchants/$MID/tills/$TILL/reactivate"
+code "closing is final" 409
+req "$MAKER" GET "/v1/tills/$TILL/qr?format=txt"
+code "no QR code for a closed till" 409
+has "as till_not_active" "$OUT" '"code":"till_not_active"'
+
+# ---- owners of an editable merchant ----
+req "$MAKER" POST /v1/merchants "$(printf '%s' "$M" | sed 's/MAMA JUMA SHOP/THIRD SHOP/')"
+MID3=$(jfield merchant_id)
+OW='{"name":"Neema Ali","id_type":"passport","id_number":"AB123456","phone":"+255712000001"}'
+req "$MAKER" POST "/v1/merchants/$MID3/owners" "$OW"
+code "the maker adds an owner to a DRAFT" 201
+has "the owner comes back" "$OUT" '"name":"Neema Ali"'
+NEW_OWNER=$(jnum id)
+req "$CHECKER" POST "/v1/merchants/$MID3/owners" "$OW"
+code "a checker may not add owners" 403
+req "$OTHER" POST "/v1/merchants/$MID3/owners" "$OW"
+code "another DFSP may not" 404
+req "$MAKER" POST "/v1/merchants/$MID3/owners" '{"name":"X","id_type":"badge","phone":"12"}'
+code "an invalid owner" 422
+has "lists id_type" "$OUT" '"field":"id_type"'
+has "lists id_number" "$OUT" '"field":"id_number"'
+has "lists phone" "$OUT" '"field":"phone"'
+req "$MAKER" POST "/v1/merchants/$MID2/owners" "$OW"
+code "no owner added to a SUBMITTED merchant" 409
+req "$MAKER" PATCH "/v1/merchants/$MID3/owners/$NEW_OWNER" '{"phone":"+255712000002"}'
+code "the maker changes the owner's phone" 200
+has "the change is there" "$OUT" '"phone":"\+255712000002"'
+req "$MAKER" PATCH "/v1/merchants/$MID3/owners/$NEW_OWNER" '{"id_number":""}'
+code "an empty ID number" 422
+req "$OTHER" PATCH "/v1/merchants/$MID3/owners/$NEW_OWNER" '{"phone":"+255712000003"}'
+code "another DFSP's owner PATCH" 404
+req "$MAKER" PATCH "/v1/merchants/$MID3/owners/999999" '{"phone":"+255712000003"}'
+code "an unknown owner" 404
+req "$OTHER" DELETE "/v1/merchants/$MID3/owners/$NEW_OWNER"
+code "another DFSP's owner DELETE" 404
+req "$MAKER" DELETE "/v1/merchants/$MID3/owners/$NEW_OWNER"
+code "the maker removes the owner" 200
+req "$MAKER" GET "/v1/merchants/$MID3"
+same "one owner is left" "$(grep -o '"id_type":' "$OUT" | wc -l | tr -d ' ')" 1
+FIRST_OWNER=$(sed -n 's/.*"owners":\[{"id":\([0-9][0-9]*\).*/\1/p' "$OUT" | head -n 1)
+req "$MAKER" DELETE "/v1/merchants/$MID3/owners/$FIRST_OWNER"
+code "not the last owner" 409
+req "$ADMIN" PATCH "/v1/merchants/$MID2/owners/$OWNER2" '{"phone":"+255712000004"}'
+code "no owner change on a SUBMITTED merchant" 409
+
+# ---- locations of an editable merchant ----
+req "$MAKER" POST "/v1/merchants/$MID3/locations" '{"name":"Branch","city":"MOSHI","address":"Market St"}'
+code "the maker adds a location" 201
+has "with its first till" "$OUT" '"tills":\[\{"till_number":"[0-9]+"'
+NEW_LOC=$(jnum id)
+req "$CHECKER" POST "/v1/merchants/$MID3/locations" '{"name":"B2","city":"MOSHI"}'
+code "a checker may not add locations" 403
+req "$OTHER" POST "/v1/merchants/$MID3/locations" '{"name":"B2","city":"MOSHI"}'
+code "another DFSP may not" 404
+req "$MAKER" POST "/v1/merchants/$MID3/locations" '{"name":"B2","city":"A CITY FAR TOO LONG"}'
+code "a city over 15 characters" 422
+has "lists city" "$OUT" '"field":"city"'
+req "$MAKER" POST "/v1/merchants/$MID2/locations" '{"name":"B2","city":"MOSHI"}'
+code "no location added to a SUBMITTED merchant" 409
+req "$MAKER" PATCH "/v1/merchants/$MID3/locations/$NEW_LOC" '{"city":"TANGA","lat":-5.07,"lon":39.1}'
+code "the maker changes the location" 200
+has "the city changed" "$OUT" '"city":"TANGA"'
+has "the name kept" "$OUT" '"name":"Branch"'
+req "$MAKER" PATCH "/v1/merchants/$MID3/locations/$NEW_LOC" '{"city":"SIXTEEN CHARS XX"}'
+code "a PATCH with a city over 15 characters" 422
+req "$MAKER" PATCH "/v1/merchants/$MID3/locations/$NEW_LOC" '{"lat":-5.07}'
+code "lat without lon" 422
+req "$OTHER" PATCH "/v1/merchants/$MID3/locations/$NEW_LOC" '{"city":"X"}'
+code "another DFSP's location PATCH" 404
+req "$MAKER" PATCH "/v1/merchants/$MID3/locations/999999" '{"city":"X"}'
+code "an unknown location" 404
+req "$MAKER" GET "/v1/merchants/$MID3"
+same "the merchant has two locations and two tills" "$(grep -o '"till_number":"[0-9]*"' "$OUT" | sort -u | wc -l | tr -d ' ')" 2
+
 req "" GET /metrics
 has "metrics count merchants by status" "$OUT" '^tillgate_merchants\{status="APPROVED"\} 1$'
 

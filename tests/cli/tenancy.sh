@@ -205,6 +205,13 @@ GET /v1/merchants/{id}/documents/{doc}|/v1/merchants/$MID/documents/$DOC2|-
 POST /v1/merchants/{id}/documents/{doc}/review|/v1/merchants/$MID/documents/$DOC/review|{"decision":"reject","reason":"PWNED"}
 POST /v1/merchants/{id}/documents/{doc}/review|/v1/merchants/$MID/documents/$DOC2/review|{"decision":"verify"}
 POST /v1/merchants/{id}/owners/{owner}/review|/v1/merchants/$MID/owners/$OWNER/review|{"decision":"reject","reason":"PWNED"}
+POST /v1/merchants/{id}/owners|/v1/merchants/$MID/owners|{"name":"PWNED","id_type":"passport","id_number":"PWNED1"}
+PATCH /v1/merchants/{id}/owners/{owner}|/v1/merchants/$MID/owners/$OWNER|{"name":"PWNED"}
+DELETE /v1/merchants/{id}/owners/{owner}|/v1/merchants/$MID/owners/$OWNER|-
+POST /v1/merchants/{id}/tills/{till}/{action}|/v1/merchants/$MID/tills/$TILL/suspend|{"reason":"PWNED"}
+POST /v1/merchants/{id}/tills/{till}/{action}|/v1/merchants/$MID/tills/$TILL2/close|-
+POST /v1/merchants/{id}/locations|/v1/merchants/$MID/locations|{"name":"PWNED","city":"PWNED"}
+PATCH /v1/merchants/{id}/locations/{loc}|/v1/merchants/$MID/locations/$LOC|{"city":"PWNED"}
 POST /v1/merchants/{id}/locations/{loc}/tills|/v1/merchants/$MID/locations/$LOC/tills|{"label":"PWNED"}
 POST /v1/merchants/{id}/tier-requests|/v1/merchants/$MID/tier-requests|{"to_tier":"T2"}
 POST /v1/merchants/{id}/tier-requests/{req}/{decision}|/v1/merchants/$MID/tier-requests/$REQ/approve|-
@@ -331,6 +338,8 @@ code "A's maker key still works (B could not revoke it)" 200
 has "A's merchant is still APPROVED" "$OUT" '"status":"APPROVED"'
 hasnt "A's merchant was not patched" "$OUT" 'PWNED'
 same "A's merchant still has two tills" "$(grep -o '"till_number":"[0-9]*"' "$OUT" | sort -u | wc -l | tr -d ' ')" 2
+hasnt "A's tills are neither suspended nor closed" "$OUT" '"status":"(SUSPENDED|CLOSED)"'
+same "A's merchant still has its owner" "$(grep -o '"id_type":' "$OUT" | wc -l | tr -d ' ')" 1
 same "A's merchant still has two documents" "$(grep -o '"sha256":"' "$OUT" | wc -l | tr -d ' ')" 2
 req "$A_ADMIN" GET "/v1/dfsps/$A/api-keys"
 hasnt "B made no key of A" "$OUT" 'b-intruder'

@@ -594,6 +594,232 @@ static void test_tills(void **state)
 	audit_clean();
 }
 
+static void test_till_status(void **state)
+{
+	(void)state;
+	char id[MERCHANT_ID_MAX], till[MERCHANT_ID_MAX], err[256];
+	json_t *t = NULL;
+
+	create_ok(&maker, "Shop", id);
+	{
+		sqlite3 *c;
+		sqlite3_stmt *st;
+		assert_int_equal(sqlite3_open(path, &c), SQLITE_OK);
+		assert_int_equal(sqlite3_prepare_v2(c, "SELECT till_number FROM till", -1, &st, NULL),
+				 SQLITE_OK);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		snprintf(till, sizeof till, "%s", (const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+		sqlite3_close(c);
+	}
+	long long audits = count("SELECT count(*) FROM audit");
+	/* roles before any lookup; tenancy; unknown action */
+	assert_int_equal(merchant_till_act(reg, &maker, id, till, "suspend", NULL, err, sizeof err, &t),
+			 -EACCES);
+	assert_null(t);
+	assert_int_equal(merchant_till_act(reg, &hub, id, till, "suspend", NULL, err, sizeof err, NULL),
+			 -EACCES);
+	assert_int_equal(merchant_till_act(reg, &auditor, id, till, "close", NULL, err, sizeof err,
+					   NULL), -EACCES);
+	assert_int_equal(merchant_till_act(reg, &other, id, till, "suspend", NULL, err, sizeof err,
+					   NULL), -ENOENT);
+	assert_int_equal(merchant_till_act(reg, &checker, id, "0000000", "suspend", NULL, err,
+					   sizeof err, NULL), -ENOENT);
+	assert_int_equal(merchant_till_act(reg, &checker, id, till, "explode", NULL, err, sizeof err,
+					   NULL), -EINVAL);
+	assert_int_equal(merchant_till_act(reg, &checker, id, till, "reactivate", NULL, err, sizeof err,
+					   NULL), -EPERM);
+	assert_int_equal(count("SELECT count(*) FROM audit"), audits);
+
+	assert_int_equal(merchant_till_act(reg, &checker, id, till, "suspend", "broken", err,
+					   sizeof err, &t), 0);
+	assert_string_equal(json_string_value(json_object_get(t, "status")), "SUSPENDED");
+	assert_string_equal(json_string_value(json_object_get(t, "till_number")), till);
+	json_decref(t);
+	assert_int_equal(count("SELECT count(*) FROM till WHERE status = 'SUSPENDED'"), 1);
+	assert_int_equal(count("SELECT count(*) FROM audit WHERE action = 'till_suspend' AND "
+			       "entity = 'till' AND actor = 'bob' AND instr(after_json, 'broken') > 0"),
+			 1);
+	assert_int_equal(merchant_till_act(reg, &checker, id, till, "suspend", NULL, err, sizeof err,
+					   NULL), -EPERM);
+	char mid[MERCHANT_ID_MAX], st[16];
+	assert_int_equal(merchant_till_find(reg, &admin, till, mid, st, NULL), 0);
+	assert_string_equal(st, "SUSPENDED");
+	assert_int_equal(merchant_till_act(reg, &admin, id, till, "reactivate", NULL, err, sizeof err,
+					   NULL), 0);
+	assert_int_equal(merchant_till_act(reg, &checker, id, till, "close", NULL, err, sizeof err,
+					   NULL), 0);
+	/* close is final */
+	assert_int_equal(merchant_till_act(reg, &checker, id, till, "reactivate", NULL, err, sizeof err,
+					   NULL), -EPERM);
+	assert_int_equal(merchant_till_act(reg, &checker, id, till, "close", NULL, err, sizeof err,
+					   NULL), -EPERM);
+	assert_int_equal(merchant_till_find(reg, &admin, till, mid, st, NULL), 0);
+	assert_string_equal(st, "CLOSED");
+	assert_int_equal(count("SELECT count(*) FROM audit"), audits + 3);
+	audit_clean();
+}
+
+static long long first_owner(const char *id)
+{
+	json_t *m;
+	assert_int_equal(merchant_get_json(reg, &admin, id, &m), 0);
+	long long own = json_integer_value(json_object_get(json_array_get(json_object_get(m, "owners"),
+									   0), "id"));
+	json_decref(m);
+	return own;
+}
+
+static void test_owners(void **state)
+{
+	(void)state;
+	char id[MERCHANT_ID_MAX], x[MERCHANT_ID_MAX], err[256];
+	struct merchant_errs e;
+	json_t *o = NULL;
+	const struct merchant_owner_in add = { "Neema Ali", "passport", "AB123456", "+255712000001" };
+
+	create_ok(&maker, "Shop", id);
+	create_ok(&other_maker, "Other", x);
+	long long own = first_owner(id);
+	long long audits = count("SELECT count(*) FROM audit");
+
+	assert_int_equal(merchant_owner_add(reg, &checker, id, &add, &e, &o), -EACCES);
+	assert_null(o);
+	assert_int_equal(merchant_owner_add(reg, &hub, id, &add, &e, NULL), -EACCES);
+	assert_int_equal(merchant_owner_add(reg, &other_maker, id, &add, &e, NULL), -ENOENT);
+	const struct merchant_owner_in bad = { "", "badge", NULL, "12" };
+	assert_int_equal(merchant_owner_add(reg, &maker, id, &bad, &e, NULL), -EINVAL);
+	assert_true(has_err(&e, "name"));
+	assert_true(has_err(&e, "id_type"));
+	assert_true(has_err(&e, "id_number"));
+	assert_true(has_err(&e, "phone"));
+	assert_int_equal(count("SELECT count(*) FROM audit"), audits);
+
+	assert_int_equal(merchant_owner_add(reg, &maker, id, &add, &e, &o), 0);
+	long long n2 = json_integer_value(json_object_get(o, "id"));
+	assert_string_equal(json_string_value(json_object_get(o, "name")), "Neema Ali");
+	json_decref(o);
+	assert_int_equal(count("SELECT count(*) FROM owner WHERE dfsp = 'dfspa'"), 2);
+	assert_int_equal(count("SELECT count(*) FROM audit WHERE action = 'owner_add' AND "
+			       "entity = 'owner'"), 1);
+
+	/* patch: only what is given; validated against the merged owner */
+	const struct merchant_owner_in phone = { .phone = "+255712000002" };
+	assert_int_equal(merchant_owner_patch(reg, &maker2, id, n2, &phone, &e, &o), 0);
+	assert_string_equal(json_string_value(json_object_get(o, "phone")), "+255712000002");
+	assert_string_equal(json_string_value(json_object_get(o, "id_number")), "AB123456");
+	json_decref(o);
+	const struct merchant_owner_in natid = { .id_type = "national_id" };
+	assert_int_equal(merchant_owner_patch(reg, &maker, id, n2, &natid, &e, NULL), -EINVAL);
+	assert_true(has_err(&e, "id_number"));
+	assert_int_equal(merchant_owner_patch(reg, &maker, id, n2 + 100, &phone, &e, NULL), -ENOENT);
+	assert_int_equal(merchant_owner_patch(reg, &other_maker, id, n2, &phone, &e, NULL), -ENOENT);
+	assert_int_equal(merchant_owner_patch(reg, &auditor, id, n2, &phone, &e, NULL), -EACCES);
+	/* another merchant's owner through this merchant */
+	assert_int_equal(merchant_owner_patch(reg, &other_maker, x, n2, &phone, &e, NULL), -ENOENT);
+	/* a change of the ID resets its verification */
+	raw("UPDATE owner SET id_verified = 1");
+	const struct merchant_owner_in num = { .id_number = "CD654321" };
+	assert_int_equal(merchant_owner_patch(reg, &maker, id, n2, &num, &e, NULL), 0);
+	assert_int_equal(count("SELECT id_verified FROM owner WHERE id_number = 'CD654321'"), 0);
+	assert_int_equal(merchant_owner_patch(reg, &maker, id, own, &phone, &e, NULL), 0);
+	assert_int_equal(count("SELECT id_verified FROM owner WHERE id_type = 'national_id'"), 1);
+	assert_int_equal(count("SELECT count(*) FROM audit WHERE action = 'owner_update' AND "
+			       "before_json IS NOT NULL"), 3);
+
+	/* delete, never the last one */
+	assert_int_equal(merchant_owner_delete(reg, &checker, id, n2), -EACCES);
+	assert_int_equal(merchant_owner_delete(reg, &other_maker, id, n2), -ENOENT);
+	assert_int_equal(merchant_owner_delete(reg, &admin, id, n2), 0);
+	assert_int_equal(merchant_owner_delete(reg, &admin, id, n2), -ENOENT);
+	assert_int_equal(merchant_owner_delete(reg, &admin, id, own), -EPERM);
+	assert_int_equal(count("SELECT count(*) FROM owner WHERE dfsp = 'dfspa'"), 1);
+	assert_int_equal(count("SELECT count(*) FROM audit WHERE action = 'owner_delete' AND "
+			       "after_json IS NULL"), 1);
+
+	/* only while editable: SUBMITTED no, REVERTED yes */
+	assert_int_equal(merchant_act(reg, &maker, id, MA_SUBMIT, NULL, err, sizeof err), 0);
+	assert_int_equal(merchant_owner_add(reg, &maker, id, &add, &e, NULL), -EPERM);
+	assert_int_equal(merchant_owner_patch(reg, &maker, id, own, &phone, &e, NULL), -EPERM);
+	assert_int_equal(merchant_owner_delete(reg, &maker, id, own), -EPERM);
+	assert_int_equal(merchant_act(reg, &checker, id, MA_REVERT, "fix the owners", err, sizeof err),
+			 0);
+	assert_int_equal(merchant_owner_add(reg, &maker, id, &add, &e, NULL), 0);
+	/* at most MERCHANT_OWNERS_MAX */
+	for (int i = 2; i < MERCHANT_OWNERS_MAX; i++)
+		assert_int_equal(merchant_owner_add(reg, &maker, id, &add, &e, NULL), 0);
+	assert_int_equal(merchant_owner_add(reg, &maker, id, &add, &e, NULL), -EPERM);
+	audit_clean();
+}
+
+static void test_locations(void **state)
+{
+	(void)state;
+	char id[MERCHANT_ID_MAX], x[MERCHANT_ID_MAX], err[256];
+	struct merchant_errs e;
+	json_t *l = NULL;
+	const struct merchant_location_in add = { "Branch", "ARUSHA", NULL, 0, 0, 0 };
+
+	create_ok(&maker, "Shop", id);
+	create_ok(&other_maker, "Other", x);
+	long long loc = count("SELECT id FROM location WHERE dfsp = 'dfspa'");
+	long long audits = count("SELECT count(*) FROM audit");
+
+	assert_int_equal(merchant_location_add(reg, &checker, id, &add, &e, &l), -EACCES);
+	assert_null(l);
+	assert_int_equal(merchant_location_add(reg, &hub, id, &add, &e, NULL), -EACCES);
+	assert_int_equal(merchant_location_add(reg, &other_maker, id, &add, &e, NULL), -ENOENT);
+	const struct merchant_location_in bad = { "", "A CITY FAR TOO LONG", NULL, 1, 91, 0 };
+	assert_int_equal(merchant_location_add(reg, &maker, id, &bad, &e, NULL), -EINVAL);
+	assert_true(has_err(&e, "name"));
+	assert_true(has_err(&e, "city"));
+	assert_true(has_err(&e, "lat"));
+	assert_int_equal(count("SELECT count(*) FROM audit"), audits);
+
+	/* a new location comes with its first till */
+	assert_int_equal(merchant_location_add(reg, &maker, id, &add, &e, &l), 0);
+	long long l2 = json_integer_value(json_object_get(l, "id"));
+	const char *till = json_string_value(json_object_get(json_array_get(json_object_get(l, "tills"),
+									     0), "till_number"));
+	assert_non_null(till);
+	assert_true(merchant_id_valid(till, 7));
+	json_decref(l);
+	assert_int_equal(count("SELECT count(*) FROM location WHERE dfsp = 'dfspa'"), 2);
+	char q[160];
+	snprintf(q, sizeof q, "SELECT count(*) FROM till WHERE location_id = %lld", l2);
+	assert_int_equal(count(q), 1);
+	assert_int_equal(count("SELECT count(*) FROM audit WHERE action = 'location_add' AND "
+			       "entity = 'location' AND instr(after_json, 'till_number') > 0"), 1);
+
+	/* patch: what is given, validated against the merged location */
+	const struct merchant_location_in city = { .city = "MOSHI" };
+	assert_int_equal(merchant_location_patch(reg, &maker2, id, loc, &city, &e, &l), 0);
+	assert_string_equal(json_string_value(json_object_get(l, "city")), "MOSHI");
+	assert_string_equal(json_string_value(json_object_get(l, "name")), "Main shop");
+	assert_true(json_is_number(json_object_get(l, "lat"))); /* kept */
+	json_decref(l);
+	const struct merchant_location_in longcity = { .city = "SIXTEEN CHARS XX" };
+	assert_int_equal(merchant_location_patch(reg, &maker, id, loc, &longcity, &e, NULL), -EINVAL);
+	assert_true(has_err(&e, "city"));
+	const struct merchant_location_in coords = { .has_coords = 1, .lat = -3.3, .lon = 36.7 };
+	assert_int_equal(merchant_location_patch(reg, &maker, id, l2, &coords, &e, &l), 0);
+	assert_true(json_real_value(json_object_get(l, "lat")) < -3.2);
+	json_decref(l);
+	assert_int_equal(merchant_location_patch(reg, &other_maker, id, loc, &city, &e, NULL), -ENOENT);
+	long long xloc = count("SELECT id FROM location WHERE dfsp = 'dfspb'");
+	assert_int_equal(merchant_location_patch(reg, &maker, id, xloc, &city, &e, NULL), -ENOENT);
+	assert_int_equal(merchant_location_patch(reg, &auditor, id, loc, &city, &e, NULL), -EACCES);
+	assert_int_equal(count("SELECT count(*) FROM audit WHERE action = 'location_update' AND "
+			       "before_json IS NOT NULL"), 2);
+
+	/* only while editable */
+	assert_int_equal(merchant_act(reg, &maker, id, MA_SUBMIT, NULL, err, sizeof err), 0);
+	assert_int_equal(merchant_location_add(reg, &maker, id, &add, &e, NULL), -EPERM);
+	assert_int_equal(merchant_location_patch(reg, &maker, id, loc, &city, &e, NULL), -EPERM);
+	assert_int_equal(count("SELECT count(*) FROM location WHERE dfsp = 'dfspa'"), 2);
+	audit_clean();
+}
+
 static void test_self_register(void **state)
 {
 	(void)state;
@@ -1021,6 +1247,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_patch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tills, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_till_status, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_owners, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_locations, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_self_register, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sequential_exhausted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_documents, setup, teardown),
