@@ -819,55 +819,45 @@ int merchant_act_kyb(struct merchant_reg *reg, const struct merchant_actor *acto
 
 /* ---- reads ---- */
 
+/* Runs statement which of the merchant's rows (bound :dfsp and
+ * :merchant_id) and appends each row as an object to arr; with_tills
+ * gives each an empty "tills" array. Returns 0 or -errno. */
+static int rows_into(struct merchant_reg *reg, int which, const char *dfsp, const char *mid,
+		     json_t *arr, int with_tills)
+{
+	sqlite3_stmt *st = reg->st[which];
+	int rc = bind_texts(st, ":dfsp", dfsp, ":merchant_id", mid, (const char *)NULL);
+	if (rc < 0)
+		return rc;
+	while ((rc = db_step(st)) == 1) {
+		json_t *o = row_json(st);
+		int bad = !o;
+		if (!bad && with_tills && json_object_set_new(o, "tills", json_array()) < 0) {
+			json_decref(o);
+			bad = 1;
+		}
+		/* json_array_append_new() drops o itself when it fails */
+		if (bad || json_array_append_new(arr, o) < 0) {
+			db_reset(st);
+			return -ENOMEM;
+		}
+	}
+	return rc;
+}
+
 static int children_json(struct merchant_reg *reg, const char *dfsp, const char *mid, json_t *m)
 {
-	json_t *owners = json_array(), *locs = json_array();
+	json_t *owners = json_array(), *locs = json_array(), *docs = json_array();
 	sqlite3_stmt *st;
 	int rc = 0;
 
-	if (!owners || !locs || json_object_set_new(m, "owners", owners) < 0 ||
-	    json_object_set_new(m, "locations", locs) < 0)
+	if (!owners || !locs || !docs || json_object_set_new(m, "owners", owners) < 0 ||
+	    json_object_set_new(m, "locations", locs) < 0 ||
+	    json_object_set_new(m, "documents", docs) < 0)
 		return -ENOMEM;
-	st = reg->st[R_OWNERS];
-	if ((rc = bind_texts(st, ":dfsp", dfsp, ":merchant_id", mid, (const char *)NULL)) < 0)
-		return rc;
-	while ((rc = db_step(st)) == 1) {
-		json_t *o = row_json(st);
-		if (!o || json_array_append_new(owners, o) < 0) {
-			db_reset(st);
-			return -ENOMEM;
-		}
-	}
-	if (rc < 0)
-		return rc;
-	st = reg->st[R_LOCATIONS];
-	if ((rc = bind_texts(st, ":dfsp", dfsp, ":merchant_id", mid, (const char *)NULL)) < 0)
-		return rc;
-	while ((rc = db_step(st)) == 1) {
-		json_t *o = row_json(st);
-		if (!o || json_object_set_new(o, "tills", json_array()) < 0 ||
-		    json_array_append_new(locs, o) < 0) {
-			json_decref(o);
-			db_reset(st);
-			return -ENOMEM;
-		}
-	}
-	if (rc < 0)
-		return rc;
-	json_t *docs = json_array();
-	if (!docs || json_object_set_new(m, "documents", docs) < 0)
-		return -ENOMEM;
-	st = reg->st[R_DOCS];
-	if ((rc = bind_texts(st, ":dfsp", dfsp, ":merchant_id", mid, (const char *)NULL)) < 0)
-		return rc;
-	while ((rc = db_step(st)) == 1) {
-		json_t *o = row_json(st);
-		if (!o || json_array_append_new(docs, o) < 0) {
-			db_reset(st);
-			return -ENOMEM;
-		}
-	}
-	if (rc < 0)
+	if ((rc = rows_into(reg, R_OWNERS, dfsp, mid, owners, 0)) < 0 ||
+	    (rc = rows_into(reg, R_LOCATIONS, dfsp, mid, locs, 1)) < 0 ||
+	    (rc = rows_into(reg, R_DOCS, dfsp, mid, docs, 0)) < 0)
 		return rc;
 	/* Tills attach to their location: O(tills x locations), both small. */
 	st = reg->st[R_TILLS];
