@@ -433,6 +433,14 @@ int db_commit(struct db *db)
 	return rc;
 }
 
+int db_end(struct db *db, int rc)
+{
+	if (rc == 0)
+		return db_commit(db);
+	db_rollback(db);
+	return rc;
+}
+
 /* ---- open, pragmas, migration ---- */
 
 const char *db_path(const struct db *db)

@@ -130,6 +130,11 @@ int db_begin_read(struct db *db);
  * -EIO. */
 int db_commit(struct db *db);
 
+/* Ends the level db_begin() opened according to rc, the result of the
+ * work done in it: commits when rc is 0, else rolls back. Returns rc, or
+ * the commit's error. So a caller writes: rc = db_end(db, work(...)); */
+int db_end(struct db *db, int rc);
+
 /* ROLLBACK of the open transaction, or of the innermost nested level
  * only; does nothing without one. Cannot fail in a way the caller could
  * act on (a failure is logged). */

@@ -648,11 +648,7 @@ static int create_common(struct merchant_reg *reg, const char *dfsp, const char 
 		return rc;
 	if ((rc = db_begin(reg->db)) < 0)
 		return rc;
-	rc = create_tx(reg, dfsp, user, role, action, status, tier, in, mid);
-	if (rc == 0)
-		rc = db_commit(reg->db);
-	else
-		db_rollback(reg->db);
+	rc = db_end(reg->db, create_tx(reg, dfsp, user, role, action, status, tier, in, mid));
 	if (rc == 0)
 		memcpy(id_out, mid, MERCHANT_ID_MAX);
 	return rc;
@@ -809,12 +805,7 @@ int merchant_act_kyb(struct merchant_reg *reg, const struct merchant_actor *acto
 	 * changes the status between the decision and the update. */
 	if ((rc = db_begin(reg->db)) < 0)
 		return rc;
-	rc = act_tx(reg, actor, merchant_id, action, reason, err, errlen, gaps);
-	if (rc == 0)
-		rc = db_commit(reg->db);
-	else
-		db_rollback(reg->db);
-	return rc;
+	return db_end(reg->db, act_tx(reg, actor, merchant_id, action, reason, err, errlen, gaps));
 }
 
 /* ---- reads ---- */
@@ -1271,12 +1262,7 @@ int merchant_patch(struct merchant_reg *reg, const struct merchant_actor *actor,
 		return -EINVAL;
 	if ((rc = db_begin(reg->db)) < 0)
 		return rc;
-	rc = patch_tx(reg, actor, merchant_id, p);
-	if (rc == 0)
-		rc = db_commit(reg->db);
-	else
-		db_rollback(reg->db);
-	return rc;
+	return db_end(reg->db, patch_tx(reg, actor, merchant_id, p));
 }
 
 /* ---- tills ---- */
@@ -1320,11 +1306,7 @@ int merchant_till_add(struct merchant_reg *reg, const struct merchant_actor *act
 		return -EINVAL;
 	if ((rc = db_begin(reg->db)) < 0)
 		return rc;
-	rc = till_tx(reg, actor, merchant_id, location_id, label, till);
-	if (rc == 0)
-		rc = db_commit(reg->db);
-	else
-		db_rollback(reg->db);
+	rc = db_end(reg->db, till_tx(reg, actor, merchant_id, location_id, label, till));
 	if (rc == 0)
 		memcpy(till_out, till, MERCHANT_ID_MAX);
 	return rc;
@@ -1464,11 +1446,7 @@ int merchant_doc_add(struct merchant_reg *reg, const struct merchant_actor *acto
 		return rc;
 	if ((rc = db_begin(reg->db)) < 0)
 		return rc;
-	rc = doc_tx(reg, actor, merchant_id, type, content_type, len, sha, doc_id);
-	if (rc == 0)
-		rc = db_commit(reg->db);
-	else
-		db_rollback(reg->db);
+	rc = db_end(reg->db, doc_tx(reg, actor, merchant_id, type, content_type, len, sha, doc_id));
 	if (rc == 0 && sha256_out)
 		memcpy(sha256_out, sha, sizeof sha);
 	return rc;
@@ -1570,12 +1548,7 @@ int merchant_tier_request(struct merchant_reg *reg, const struct merchant_actor 
 		return -EINVAL;
 	if ((rc = db_begin(reg->db)) < 0)
 		return rc;
-	rc = treq_create_tx(reg, actor, merchant_id, to_tier, req_id);
-	if (rc == 0)
-		rc = db_commit(reg->db);
-	else
-		db_rollback(reg->db);
-	return rc;
+	return db_end(reg->db, treq_create_tx(reg, actor, merchant_id, to_tier, req_id));
 }
 
 static int treq_review_tx(struct merchant_reg *reg, const struct merchant_actor *actor,
@@ -1673,12 +1646,8 @@ int merchant_tier_review_kyb(struct merchant_reg *reg, const struct merchant_act
 		reason = NULL;
 	if ((rc = db_begin(reg->db)) < 0)
 		return rc;
-	rc = treq_review_tx(reg, actor, merchant_id, req_id, approve, reason, err, errlen, gaps);
-	if (rc == 0)
-		rc = db_commit(reg->db);
-	else
-		db_rollback(reg->db);
-	return rc;
+	return db_end(reg->db, treq_review_tx(reg, actor, merchant_id, req_id, approve, reason,
+					      err, errlen, gaps));
 }
 
 /* ---- KYB reviews: documents and owner IDs ---- */
@@ -1871,12 +1840,8 @@ static int review_common(struct merchant_reg *reg, const struct merchant_actor *
 		reason = NULL;
 	if ((rc = db_begin(reg->db)) < 0)
 		return rc;
-	rc = owner ? owner_review_tx(reg, actor, mid, id, verify, reason, err, errlen, out)
-		   : doc_review_tx(reg, actor, mid, id, verify, reason, err, errlen, out);
-	if (rc == 0)
-		rc = db_commit(reg->db);
-	else
-		db_rollback(reg->db);
+	rc = db_end(reg->db, owner ? owner_review_tx(reg, actor, mid, id, verify, reason, err, errlen, out)
+		   : doc_review_tx(reg, actor, mid, id, verify, reason, err, errlen, out));
 	if (rc < 0 && out) {
 		json_decref(*out);
 		*out = NULL;
@@ -2037,11 +2002,8 @@ int merchant_till_act(struct merchant_reg *reg, const struct merchant_actor *act
 	}
 	if ((rc = db_begin(reg->db)) < 0)
 		return rc;
-	rc = till_act_tx(reg, actor, merchant_id, till, action, reason, err, errlen, out);
-	if (rc == 0)
-		rc = db_commit(reg->db);
-	else
-		db_rollback(reg->db);
+	rc = db_end(reg->db, till_act_tx(reg, actor, merchant_id, till, action, reason, err, errlen,
+					 out));
 	if (rc < 0 && out) {
 		json_decref(*out);
 		*out = NULL;
@@ -2189,11 +2151,7 @@ static int owner_common(struct merchant_reg *reg, const struct merchant_actor *a
 		return -EACCES;
 	if ((rc = db_begin(reg->db)) < 0)
 		return rc;
-	rc = owner_tx(reg, actor, mid, op, id, o, errs, out);
-	if (rc == 0)
-		rc = db_commit(reg->db);
-	else
-		db_rollback(reg->db);
+	rc = db_end(reg->db, owner_tx(reg, actor, mid, op, id, o, errs, out));
 	if (rc < 0 && out) {
 		json_decref(*out);
 		*out = NULL;
@@ -2349,11 +2307,7 @@ static int location_common(struct merchant_reg *reg, const struct merchant_actor
 		return -EACCES;
 	if ((rc = db_begin(reg->db)) < 0)
 		return rc;
-	rc = location_tx(reg, actor, mid, id, l, errs, out);
-	if (rc == 0)
-		rc = db_commit(reg->db);
-	else
-		db_rollback(reg->db);
+	rc = db_end(reg->db, location_tx(reg, actor, mid, id, l, errs, out));
 	if (rc < 0 && out) {
 		json_decref(*out);
 		*out = NULL;
