@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "tests/unit/testdir.h"
 #include <sqlite3.h>
 
 #include "gateway/audit.h"
@@ -33,31 +35,16 @@ static struct db *db;
 static int group_setup(void **state)
 {
 	(void)state;
-	const char *base = getenv("TEST_TMP");
-	snprintf(dir, sizeof dir, "%s/test_audit.XXXXXX", base ? base : "/tmp");
-	if (!mkdtemp(dir))
-		return -1;
 	char err[64];
 	log_set_levels("error", err, sizeof err);
-	return 0;
+	return testdir_make(dir, sizeof dir, "test_audit");
 }
 
+/* The folder holds the test databases and their -wal/-shm files. */
 static int group_teardown(void **state)
 {
 	(void)state;
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char p[600];
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-			snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-			unlink(p);
-		}
-	closedir(d);
-	return rmdir(dir);
+	return testdir_remove(dir);
 }
 
 static void raw(const char *sql)

@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "tests/unit/testdir.h"
 #include <sqlite3.h>
 
 #include "gateway/audit.h"
@@ -30,27 +32,15 @@ static struct db *db;
 static int group_setup(void **state)
 {
 	(void)state;
-	const char *base = getenv("TEST_TMP");
-	snprintf(dir, sizeof dir, "%s/test_auth.XXXXXX", base ? base : "/tmp");
-	if (!mkdtemp(dir))
-		return -1;
 	char err[64];
 	log_set_levels("error", err, sizeof err);
-	return 0;
+	return testdir_make(dir, sizeof dir, "test_auth");
 }
 
 static int group_teardown(void **state)
 {
 	(void)state;
-	char p[600];
-	for (int i = 1; i <= nfile; i++) {
-		const char *sfx[] = { "", "-wal", "-shm" };
-		for (int j = 0; j < 3; j++) {
-			snprintf(p, sizeof p, "%s/%d.db%s", dir, i, sfx[j]);
-			unlink(p);
-		}
-	}
-	return rmdir(dir);
+	return testdir_remove(dir);
 }
 
 /* A fresh database per test. */

@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "tests/unit/testdir.h"
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <sqlite3.h>
@@ -66,10 +68,8 @@ static struct merchant_in good(const char *name)
 static int group_setup(void **state)
 {
 	(void)state;
-	const char *base = getenv("TEST_TMP");
 	char err[64];
-	snprintf(dir, sizeof dir, "%s/test_merchant.XXXXXX", base ? base : "/tmp");
-	if (!mkdtemp(dir))
+	if (testdir_make(dir, sizeof dir, "test_merchant") < 0)
 		return -1;
 	log_set_levels("error", err, sizeof err);
 	if (kyb_mcc_builtin(&mcc, err, sizeof err) < 0 || kyb_tiers_builtin(&tiers, NULL) < 0)
@@ -77,30 +77,12 @@ static int group_setup(void **state)
 	return 0;
 }
 
-static void rm_tree(const char *d)
-{
-	DIR *dh = opendir(d);
-	struct dirent *e;
-	char p[600];
-
-	if (!dh)
-		return;
-	while ((e = readdir(dh)))
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-			snprintf(p, sizeof p, "%s/%s", d, e->d_name);
-			if (unlink(p) < 0)
-				rm_tree(p);
-		}
-	closedir(dh);
-	rmdir(d);
-}
-
 static int group_teardown(void **state)
 {
 	(void)state;
 	kyb_mcc_free(mcc);
 	kyb_tiers_free(tiers);
-	rm_tree(dir);
+	testdir_remove(dir);
 	return 0;
 }
 
