@@ -18,7 +18,7 @@ SANITIZER ?=
 WERROR ?= 1
 OPT ?= -O2 -g
 
-PKGS := libqrencode zbar libpng jansson sqlite3 libcrypto libmicrohttpd
+PKGS := libqrencode zbar libpng jansson sqlite3 libcrypto libmicrohttpd libsmpp34 libsodium libcurl
 # Recursive (=) on purpose: evaluated only when a compile runs, so that
 # 'make test' can install the packages first.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

@@ -20,6 +20,7 @@ struct http_route;
 struct merchant_reg;
 struct kyb_tiers;
 struct kyb_mcc;
+struct outbox;
 
 struct gw {
 	struct cfg cfg;        /* owned: the configuration in force */
@@ -29,6 +30,7 @@ struct gw {
 	struct merchant_reg *reg; /* owned: the merchant registry on db */
 	struct kyb_tiers *tiers;  /* owned: KYB tiers ([kyb] tiers_file or built-in) */
 	struct kyb_mcc *mcc;      /* owned: the built-in MCC table */
+	struct outbox *outbox;    /* owned: SMS and other outgoing work on db */
 	struct http_route *routes;/* owned: the API's routes and /healthz */
 	size_t nroutes;
 	uint64_t started_ms;   /* ev_now_ms() at start */

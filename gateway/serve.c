@@ -23,6 +23,7 @@
 #include "gateway/gw.h"
 #include "gateway/http.h"
 #include "gateway/log.h"
+#include "gateway/outbox.h"
 #include "kyb/kyb_mcc.h"
 #include "kyb/kyb_tier.h"
 #include "merchant/merchant.h"
@@ -251,6 +252,10 @@ static int start(struct gw *gw, struct auth_boot *boot)
 		LOGE(LC_MAIN, "cannot open the merchant registry", "error=\"%s\"", err);
 		return -1;
 	}
+	if ((rc = outbox_new(&gw->outbox, gw->db, err, sizeof err)) < 0) {
+		LOGE(LC_MAIN, "cannot open the outbox", "error=\"%s\"", err);
+		return -1;
+	}
 	gw->ev = ev_new(err, sizeof err);
 	if (!gw->ev) {
 		LOGE(LC_MAIN, "cannot create the event loop", "error=\"%s\"", err);
@@ -295,6 +300,7 @@ static void stop(struct gw *gw)
 	ev_free(gw->ev);
 	free(gw->routes);
 	merchant_reg_free(gw->reg);
+	outbox_free(gw->outbox);
 	kyb_tiers_free(gw->tiers);
 	kyb_mcc_free(gw->mcc);
 	db_close(gw->db);

@@ -29,7 +29,8 @@ static inline int testdir_remove(const char *dir)
 		return -1;
 	while ((e = readdir(d)))
 		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-			snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+			if (snprintf(p, sizeof p, "%s/%s", dir, e->d_name) >= (int)sizeof p)
+				continue;
 			if (unlink(p) < 0)
 				testdir_remove(p);
 		}
