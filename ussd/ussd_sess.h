@@ -1,0 +1,74 @@
+/* ussd_sess.h -- USSD dialogues as the transports see them: one call per
+ * step, one reply per step. Both transports (SMPP, ussd/smpp_link.h, and
+ * the HTTP aggregator route POST /ussd) feed the same table of sessions
+ * and the same menus (ussd/ussd_menu.h), and so behave the same.
+ *
+ * The table keys each dialogue by a string the transport makes from what
+ * identifies it on its side ("smpp:255712345678:17" for its_session_info
+ * 17, "smpp:255712345678" when keyed by MSISDN, "http:ATUid_42"). A BEGIN
+ * for a key, or for an MSISDN, that has an open dialogue replaces it.
+ * Idle and total timers run on the daemon's loop; an expired session is
+ * freed silently (the network has given up on it too).
+ *
+ * Sessions live in memory only; what a flow creates is committed to
+ * SQLite before its reply is handed to the transport.
+ */
+#ifndef USSD_SESS_H
+#define USSD_SESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct gw;
+struct ussd_sess_tbl; /* opaque */
+
+/* Longest dialogue key accepted, without the NUL. */
+#define USSD_KEY_MAX 96
+
+enum ussd_step {
+	USSD_BEGIN,    /* the subscriber dialled: text is the dialled string, e.g. "*384*1#" */
+	USSD_CONTINUE, /* the subscriber answered: text is the answer, e.g. "2" */
+	USSD_ABORT,    /* the network or the subscriber ended it: free, reply nothing */
+};
+
+struct ussd_step_in {
+	enum ussd_step step;
+	const char *key;       /* dialogue key, 1..USSD_KEY_MAX bytes */
+	const char *msisdn;    /* subscriber: E.164 digits, no '+' */
+	const char *text;      /* UTF-8 (may be "" for ABORT) */
+	const char *transport; /* "smpp" or "http", for logs and metrics */
+};
+
+/* Largest reply text in bytes, NUL included: 182 septets of UTF-8 that
+ * needs at most 3 bytes each for the GSM set, with room to spare. */
+#define USSD_REPLY_MAX 600
+
+struct ussd_reply {
+	int end;                    /* 1: final screen (SMPP op 17, "END"); 0: asks for input (op 2, "CON") */
+	char text[USSD_REPLY_MAX];  /* UTF-8, one screen: ussd_text_fits() holds */
+};
+
+/* Receives the reply to one step. r is borrowed for the call. */
+typedef void (*ussd_reply_fn)(void *arg, const struct ussd_reply *r);
+
+/* Makes the table for gw (borrowed: its loop, database, registry, outbox
+ * and [ussd] configuration; must outlive the table). On success *out is
+ * owned by the caller (ussd_sess_free()). Returns 0 or a negative errno
+ * with a message in err. */
+int ussd_sess_new(struct ussd_sess_tbl **out, struct gw *gw, char *err, size_t errlen);
+
+/* Frees every session and timer; accepts NULL. */
+void ussd_sess_free(struct ussd_sess_tbl *t);
+
+/* Feeds one step. For BEGIN and CONTINUE, cb(arg, reply) is called
+ * exactly once, before this function returns (a CONTINUE for a key with
+ * no session gets a final "session expired" screen); for ABORT, never.
+ * Strings in in are borrowed for the call. Returns 0; -EINVAL for a
+ * missing or over-long key, msisdn or text; -ENOMEM. */
+int ussd_sess_step(struct ussd_sess_tbl *t, const struct ussd_step_in *in, ussd_reply_fn cb,
+		   void *arg);
+
+/* Sessions open now. */
+size_t ussd_sess_count(const struct ussd_sess_tbl *t);
+
+#endif /* USSD_SESS_H */
