@@ -30,6 +30,12 @@
 	"registration_no, permit_no, contact_name, contact_phone, contact_email, created, updated, " \
 	"version"
 #define NOW "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+/* An optional column of R_PATCH: cleared when its bit is in :clear, else
+ * the new value if given. */
+#define PATCH_OPT(col, bit) #col " = CASE WHEN :clear & " XSTR(bit) " THEN NULL " \
+	"ELSE coalesce(:" #col ", " #col ") END, "
+#define XSTR(x) STR(x)
+#define STR(x) #x
 
 enum {
 	R_MERCHANT_INSERT,
@@ -68,6 +74,10 @@ enum {
 	R_LOCATION_ROW,
 	R_LOCATION_COUNT,
 	R_LOCATION_UPDATE,
+	R_LOCATION_TILLS,
+	R_LOCATION_TILLS_DELETE,
+	R_LOCATION_DELETE,
+	R_AUDIT,
 	R__COUNT
 };
 
@@ -117,15 +127,16 @@ static const char *const reg_sql[R__COUNT] = {
 		"OR m.legal_name LIKE :like ESCAPE '\\') "
 		"ORDER BY m.merchant_id LIMIT :limit",
 	[R_PATCH] = "UPDATE merchant SET trading_name = coalesce(:trading_name, trading_name), "
-		"legal_name = coalesce(:legal_name, legal_name), type = coalesce(:type, type), "
-		"mcc = coalesce(:mcc, mcc), "
-		"settlement_account = coalesce(:settlement_account, settlement_account), "
-		"contact_name = coalesce(:contact_name, contact_name), "
-		"contact_phone = coalesce(:contact_phone, contact_phone), "
-		"contact_email = coalesce(:contact_email, contact_email), "
-		"tax_id = coalesce(:tax_id, tax_id), "
-		"registration_no = coalesce(:registration_no, registration_no), "
-		"permit_no = coalesce(:permit_no, permit_no), lei = coalesce(:lei, lei), "
+		"type = coalesce(:type, type), mcc = coalesce(:mcc, mcc), "
+		PATCH_OPT(legal_name, MERCHANT_CLEAR_LEGAL_NAME)
+		PATCH_OPT(settlement_account, MERCHANT_CLEAR_SETTLEMENT_ACCOUNT)
+		PATCH_OPT(contact_name, MERCHANT_CLEAR_CONTACT_NAME)
+		PATCH_OPT(contact_phone, MERCHANT_CLEAR_CONTACT_PHONE)
+		PATCH_OPT(contact_email, MERCHANT_CLEAR_CONTACT_EMAIL)
+		PATCH_OPT(tax_id, MERCHANT_CLEAR_TAX_ID)
+		PATCH_OPT(registration_no, MERCHANT_CLEAR_REGISTRATION_NO)
+		PATCH_OPT(permit_no, MERCHANT_CLEAR_PERMIT_NO)
+		PATCH_OPT(lei, MERCHANT_CLEAR_LEI)
 		"updated = " NOW ", version = version + 1 "
 		"WHERE dfsp = :dfsp AND merchant_id = :merchant_id AND version = :version",
 	[R_DOC_INSERT] = "INSERT INTO document (dfsp, merchant_id, type, content_type, sha256, size, "
@@ -176,6 +187,36 @@ static const char *const reg_sql[R__COUNT] = {
 	[R_LOCATION_UPDATE] = "UPDATE location SET name = :name, city = :city, address = :address, "
 		"lat = :lat, lon = :lon, updated = " NOW " WHERE dfsp = :dfsp "
 		"AND merchant_id = :merchant_id AND id = :id",
+	[R_LOCATION_TILLS] = "SELECT till_number, label, status FROM till WHERE dfsp = :dfsp "
+		"AND merchant_id = :merchant_id AND location_id = :id ORDER BY till_number",
+	[R_LOCATION_TILLS_DELETE] = "DELETE FROM till WHERE dfsp = :dfsp "
+		"AND merchant_id = :merchant_id AND location_id = :id",
+	[R_LOCATION_DELETE] = "DELETE FROM location WHERE dfsp = :dfsp "
+		"AND merchant_id = :merchant_id AND id = :id",
+	/* The merchant's own rows and its children's: every row whose JSON
+	 * names the merchant (child rows carry merchant_id), and older rows
+	 * without it that are about one of its present children. Rows about
+	 * it cannot be older than its creation, which bounds the walk over
+	 * audit_dfsp. */
+	[R_AUDIT] = "SELECT id, ts, actor, role, action, entity, entity_id, before_json, after_json "
+		"FROM audit a WHERE a.dfsp = :dfsp AND a.id >= (SELECT coalesce(min(id), 0) FROM audit "
+		"WHERE entity = 'merchant' AND entity_id = :merchant_id AND dfsp = :dfsp) "
+		"AND ((a.entity = 'merchant' AND a.entity_id = :merchant_id) "
+		"OR json_extract(a.after_json, '$.merchant_id') IS :merchant_id "
+		"OR json_extract(a.before_json, '$.merchant_id') IS :merchant_id "
+		"OR (json_extract(a.after_json, '$.merchant_id') IS NULL "
+		"AND json_extract(a.before_json, '$.merchant_id') IS NULL AND ("
+		"(a.entity = 'owner' AND a.entity_id IN (SELECT CAST(id AS TEXT) FROM owner "
+		"WHERE dfsp = :dfsp AND merchant_id = :merchant_id)) "
+		"OR (a.entity = 'location' AND a.entity_id IN (SELECT CAST(id AS TEXT) FROM location "
+		"WHERE dfsp = :dfsp AND merchant_id = :merchant_id)) "
+		"OR (a.entity = 'till' AND a.entity_id IN (SELECT till_number FROM till "
+		"WHERE dfsp = :dfsp AND merchant_id = :merchant_id)) "
+		"OR (a.entity = 'document' AND a.entity_id IN (SELECT CAST(id AS TEXT) FROM document "
+		"WHERE dfsp = :dfsp AND merchant_id = :merchant_id)) "
+		"OR (a.entity = 'tier_request' AND a.entity_id IN (SELECT CAST(id AS TEXT) "
+		"FROM tier_request WHERE dfsp = :dfsp AND merchant_id = :merchant_id))))) "
+		"AND a.id > :after ORDER BY a.id LIMIT :limit",
 };
 
 struct merchant_reg {
@@ -730,8 +771,8 @@ static int kyb_enforce(struct merchant_reg *reg, const char *dfsp, const char *m
 		       const char *tier_name, struct merchant_errs *gaps, char *err, size_t errlen);
 
 static int act_tx(struct merchant_reg *reg, const struct merchant_actor *actor, const char *mid,
-		  enum merchant_action action, const char *reason, char *err, size_t errlen,
-		  struct merchant_errs *gaps)
+		  enum merchant_action action, const char *reason, long long if_version, char *err,
+		  size_t errlen, struct merchant_errs *gaps)
 {
 	struct mstate s;
 	enum merchant_status to;
@@ -741,6 +782,12 @@ static int act_tx(struct merchant_reg *reg, const struct merchant_actor *actor, 
 		if (rc == -ENOENT)
 			snprintf(err, errlen, "no merchant %s", mid);
 		return rc;
+	}
+	if (if_version && s.version != if_version) {
+		snprintf(err, errlen, "merchant %s is at version %lld, not %lld", mid,
+			 (long long)s.version, if_version);
+		rc = -ESTALE;
+		goto out;
 	}
 	if (reason && !*reason)
 		reason = NULL;
@@ -792,6 +839,13 @@ int merchant_act_kyb(struct merchant_reg *reg, const struct merchant_actor *acto
 		     const char *merchant_id, enum merchant_action action, const char *reason,
 		     char *err, size_t errlen, struct merchant_errs *gaps)
 {
+	return merchant_act_if(reg, actor, merchant_id, action, reason, 0, err, errlen, gaps);
+}
+
+int merchant_act_if(struct merchant_reg *reg, const struct merchant_actor *actor,
+		    const char *merchant_id, enum merchant_action action, const char *reason,
+		    long long if_version, char *err, size_t errlen, struct merchant_errs *gaps)
+{
 	int rc;
 
 	if (gaps)
@@ -805,7 +859,8 @@ int merchant_act_kyb(struct merchant_reg *reg, const struct merchant_actor *acto
 	 * changes the status between the decision and the update. */
 	if ((rc = db_begin(reg->db)) < 0)
 		return rc;
-	return db_end(reg->db, act_tx(reg, actor, merchant_id, action, reason, err, errlen, gaps));
+	return db_end(reg->db, act_tx(reg, actor, merchant_id, action, reason, if_version, err, errlen,
+				      gaps));
 }
 
 /* ---- reads ---- */
@@ -1221,6 +1276,8 @@ static int patch_tx(struct merchant_reg *reg, const struct merchant_actor *actor
 	if ((rc = state_get(reg, actor->dfsp, mid, &s)) < 0)
 		return rc;
 	json_decref(s.before);
+	if (p->if_version && s.version != p->if_version)
+		return -ESTALE;
 	if (!merchant_status_editable(s.status))
 		return -EPERM;
 	if ((rc = merchant_row(reg, actor->dfsp, 0, mid, &before)) < 0)
@@ -1234,6 +1291,7 @@ static int patch_tx(struct merchant_reg *reg, const struct merchant_actor *actor
 			     ":registration_no", p->registration_no, ":permit_no", p->permit_no,
 			     ":lei", p->lei, ":dfsp", actor->dfsp, ":merchant_id", mid,
 			     (const char *)NULL)) < 0 ||
+	    (rc = db_bind_int64(st, ":clear", p->clear)) < 0 ||
 	    (rc = db_bind_int64(st, ":version", s.version)) < 0 || (rc = db_run(st)) < 0)
 		goto out;
 	if (db_changes(reg->db) != 1) {
@@ -1606,9 +1664,11 @@ static int treq_review_tx(struct merchant_reg *reg, const struct merchant_actor 
 		}
 	}
 	snprintf(eid, sizeof eid, "%lld", req_id);
-	json_t *before = json_pack("{s:s, s:s}", "status", "PENDING", "tier", from);
-	json_t *after = json_pack("{s:s, s:s, s:s?}", "status", approve ? "APPROVED" : "REJECTED",
-				  "tier", approve ? to : from, "reason", reason);
+	json_t *before = json_pack("{s:s, s:s, s:s}", "merchant_id", mid, "status", "PENDING", "tier",
+				   from);
+	json_t *after = json_pack("{s:s, s:s, s:s, s:s?}", "merchant_id", mid, "status",
+				  approve ? "APPROVED" : "REJECTED", "tier", approve ? to : from,
+				  "reason", reason);
 	char *b = before ? json_dumps(before, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	char *a = after ? json_dumps(after, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(before);
@@ -2082,7 +2142,9 @@ static int owner_tx(struct merchant_reg *reg, const struct merchant_actor *actor
 					      : json_string_value(json_object_get(row, "id_type")),
 			.id_number = o->id_number ? o->id_number
 						  : json_string_value(json_object_get(row, "id_number")),
-			.phone = o->phone ? o->phone : json_string_value(json_object_get(row, "phone")),
+			.phone = (o->clear & MERCHANT_OWNER_CLEAR_PHONE) ? NULL
+				 : o->phone ? o->phone
+					    : json_string_value(json_object_get(row, "phone")),
 		};
 		chk_owner(reg, errs, "", &m);
 		if (errs->n) {
@@ -2240,9 +2302,11 @@ static int location_tx(struct merchant_reg *reg, const struct merchant_actor *ac
 		struct merchant_location_in m = {
 			.name = l->name ? l->name : json_string_value(json_object_get(row, "name")),
 			.city = l->city ? l->city : json_string_value(json_object_get(row, "city")),
-			.address = l->address ? l->address
-					      : json_string_value(json_object_get(row, "address")),
-			.has_coords = l->has_coords || (json_is_number(lat) && json_is_number(lon)),
+			.address = (l->clear & MERCHANT_LOCATION_CLEAR_ADDRESS) ? NULL
+				   : l->address ? l->address
+						: json_string_value(json_object_get(row, "address")),
+			.has_coords = !(l->clear & MERCHANT_LOCATION_CLEAR_COORDS) &&
+				      (l->has_coords || (json_is_number(lat) && json_is_number(lon))),
 			.lat = l->has_coords ? l->lat : json_number_value(lat),
 			.lon = l->has_coords ? l->lon : json_number_value(lon),
 		};
@@ -2335,6 +2399,207 @@ int merchant_location_patch(struct merchant_reg *reg, const struct merchant_acto
 		return is_writer(actor) ? -ENOENT : -EACCES;
 	}
 	return location_common(reg, actor, merchant_id, location_id, l, errs, out);
+}
+
+static int location_delete_tx(struct merchant_reg *reg, const struct merchant_actor *actor,
+			      const char *mid, long long id, char *err, size_t errlen, json_t **out)
+{
+	json_t *row = NULL, *tills = NULL, *numbers = NULL, *b = NULL;
+	enum merchant_status ms;
+	char eid[24];
+	int64_t n;
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = mstatus(reg, actor->dfsp, mid, &ms)) < 0 ||
+	    (rc = review_row(reg, R_LOCATION_ROW, actor->dfsp, mid, id, &row)) < 0) {
+		if (rc == -ENOENT)
+			snprintf(err, errlen, "no such merchant or location");
+		return rc;
+	}
+	if (!merchant_status_editable(ms)) {
+		snprintf(err, errlen, "the merchant is %s: locations change only while it is DRAFT "
+			 "or REVERTED (close an approved merchant's tills instead)",
+			 merchant_status_name(ms));
+		rc = -EPERM;
+		goto out;
+	}
+	st = reg->st[R_LOCATION_COUNT];
+	if ((rc = bind_texts(st, ":dfsp", actor->dfsp, ":merchant_id", mid, (const char *)NULL)) < 0 ||
+	    (rc = db_step(st)) < 0)
+		goto out;
+	n = rc ? sqlite3_column_int64(st, 0) : 0;
+	db_reset(st);
+	if (n <= 1) {
+		snprintf(err, errlen, "location %lld is the merchant's last location", id);
+		rc = -EPERM;
+		goto out;
+	}
+	tills = json_array();
+	numbers = json_array();
+	if (!tills || !numbers) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	st = reg->st[R_LOCATION_TILLS];
+	if ((rc = bind_texts(st, ":dfsp", actor->dfsp, ":merchant_id", mid, (const char *)NULL)) < 0 ||
+	    (rc = db_bind_int64(st, ":id", id)) < 0)
+		goto out;
+	while ((rc = db_step(st)) == 1) {
+		json_t *t = row_json(st);
+		if (!t || json_array_append_new(tills, t) < 0 ||
+		    json_array_append_new(numbers,
+					  json_string(json_string_value(json_object_get(t, "till_number")))) < 0) {
+			db_reset(st);
+			rc = -ENOMEM;
+			goto out;
+		}
+	}
+	if (rc < 0)
+		goto out;
+	size_t i;
+	json_t *t;
+	json_array_foreach(tills, i, t) {
+		json_t *tb = json_pack("{s:s, s:I, s:O, s:O}", "merchant_id", mid, "location_id",
+				       (json_int_t)id, "label", json_object_get(t, "label"), "status",
+				       json_object_get(t, "status"));
+		rc = tb ? audit_json(reg, actor, "till_delete", "till",
+				     json_string_value(json_object_get(t, "till_number")), tb, NULL)
+			: -ENOMEM;
+		json_decref(tb);
+		if (rc < 0)
+			goto out;
+	}
+	st = reg->st[R_LOCATION_TILLS_DELETE];
+	if ((rc = bind_texts(st, ":dfsp", actor->dfsp, ":merchant_id", mid, (const char *)NULL)) < 0 ||
+	    (rc = db_bind_int64(st, ":id", id)) < 0 || (rc = db_run(st)) < 0)
+		goto out;
+	st = reg->st[R_LOCATION_DELETE];
+	if ((rc = bind_texts(st, ":dfsp", actor->dfsp, ":merchant_id", mid, (const char *)NULL)) < 0 ||
+	    (rc = db_bind_int64(st, ":id", id)) < 0 || (rc = db_run(st)) < 0)
+		goto out;
+	if (db_changes(reg->db) != 1) {
+		rc = -EIO;
+		goto out;
+	}
+	if (!(b = with_mid(row, mid)) || json_object_set(b, "tills", tills) < 0) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	snprintf(eid, sizeof eid, "%lld", id);
+	if ((rc = audit_json(reg, actor, "location_delete", "location", eid, b, NULL)) < 0)
+		goto out;
+	if (out && !(*out = json_pack("{s:I, s:b, s:O}", "id", (json_int_t)id, "deleted", 1,
+				      "tills_deleted", numbers)))
+		rc = -ENOMEM;
+out:
+	json_decref(row);
+	json_decref(tills);
+	json_decref(numbers);
+	json_decref(b);
+	return rc;
+}
+
+int merchant_location_delete(struct merchant_reg *reg, const struct merchant_actor *actor,
+			     const char *merchant_id, long long location_id, char *err,
+			     size_t errlen, json_t **out)
+{
+	int rc;
+
+	if (out)
+		*out = NULL;
+	if (!is_writer(actor)) {
+		snprintf(err, errlen, "a %s may not change locations", merchant_role_name(actor->role));
+		return -EACCES;
+	}
+	if (location_id <= 0) {
+		snprintf(err, errlen, "no such merchant or location");
+		return -ENOENT;
+	}
+	if ((rc = db_begin(reg->db)) < 0)
+		return rc;
+	rc = db_end(reg->db, location_delete_tx(reg, actor, merchant_id, location_id, err, errlen,
+						out));
+	if (rc < 0 && out) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+/* ---- audit view ---- */
+
+static int audit_rows(struct merchant_reg *reg, const char *dfsp, const char *mid,
+		      long long after, int limit, json_t *items, long long *last)
+{
+	sqlite3_stmt *st = reg->st[R_AUDIT];
+	int rc, n = 0;
+
+	if ((rc = bind_texts(st, ":dfsp", dfsp, ":merchant_id", mid, (const char *)NULL)) < 0 ||
+	    (rc = db_bind_int64(st, ":after", after)) < 0 ||
+	    (rc = db_bind_int64(st, ":limit", limit)) < 0)
+		return rc;
+	while ((rc = db_step(st)) == 1) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		json_t *row = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)id,
+					"ts", (const char *)sqlite3_column_text(st, 1),
+					"actor", (const char *)sqlite3_column_text(st, 2),
+					"role", (const char *)sqlite3_column_text(st, 3),
+					"action", (const char *)sqlite3_column_text(st, 4),
+					"entity", (const char *)sqlite3_column_text(st, 5),
+					"entity_id", (const char *)sqlite3_column_text(st, 6));
+		for (int c = 7; row && c <= 8; c++) {
+			const char *t = (const char *)sqlite3_column_text(st, c);
+			json_t *v = t ? json_loads(t, JSON_DECODE_ANY, NULL) : NULL;
+			json_object_set_new(row, c == 7 ? "before" : "after", v ? v : json_null());
+		}
+		if (!row || json_array_append_new(items, row) < 0) {
+			db_reset(st);
+			return -ENOMEM;
+		}
+		*last = id;
+		n++;
+	}
+	if (rc < 0)
+		return rc;
+	if (n < limit)
+		*last = 0;
+	return 0;
+}
+
+int merchant_audit(struct merchant_reg *reg, const struct merchant_actor *actor,
+		   const char *merchant_id, long long after, int limit, json_t **items,
+		   long long *next)
+{
+	json_t *m = NULL, *arr;
+	long long last = 0;
+	int rc;
+
+	*items = NULL;
+	if (next)
+		*next = 0;
+	if (limit < 1 || limit > MERCHANT_AUDIT_MAX || after < 0)
+		return -EINVAL;
+	if (!(arr = json_array()))
+		return -ENOMEM;
+	if ((rc = db_begin_read(reg->db)) < 0) {
+		json_decref(arr);
+		return rc;
+	}
+	rc = merchant_row(reg, actor->dfsp, actor->role == ROLE_HUB_ADMIN, merchant_id, &m);
+	if (rc == 0) /* a hub-admin reads under the merchant's own DFSP */
+		rc = audit_rows(reg, json_string_value(json_object_get(m, "dfsp")), merchant_id, after,
+				limit, arr, &last);
+	db_rollback(reg->db); /* read only: ends the snapshot */
+	json_decref(m);
+	if (rc < 0) {
+		json_decref(arr);
+		return rc;
+	}
+	*items = arr;
+	if (next)
+		*next = last;
+	return 0;
 }
 
 /* ---- life cycle ---- */

@@ -89,7 +89,9 @@ struct merchant_owner_in {
 	const char *id_type;
 	const char *id_number;
 	const char *phone;        /* E.164, optional */
+	unsigned clear;           /* patch: MERCHANT_OWNER_CLEAR_* (wins over phone) */
 };
+#define MERCHANT_OWNER_CLEAR_PHONE 1
 
 struct merchant_location_in {
 	const char *name;
@@ -97,7 +99,10 @@ struct merchant_location_in {
 	const char *address;      /* optional */
 	int has_coords;           /* lat/lon given */
 	double lat, lon;
+	unsigned clear;           /* patch: MERCHANT_LOCATION_CLEAR_* (wins over a value) */
 };
+#define MERCHANT_LOCATION_CLEAR_ADDRESS 1
+#define MERCHANT_LOCATION_CLEAR_COORDS 2
 
 struct merchant_in {
 	const char *trading_name; /* EMVCo tag 59: 1..25 ans */
@@ -166,6 +171,13 @@ int merchant_act_kyb(struct merchant_reg *reg, const struct merchant_actor *acto
 		     const char *merchant_id, enum merchant_action action, const char *reason,
 		     char *err, size_t errlen, struct merchant_errs *gaps);
 
+/* merchant_act_kyb() only while the merchant is at version if_version
+ * (0: any), checked in the same transaction right after -ENOENT:
+ * -ESTALE when it has moved on (message in err). */
+int merchant_act_if(struct merchant_reg *reg, const struct merchant_actor *actor,
+		    const char *merchant_id, enum merchant_action action, const char *reason,
+		    long long if_version, char *err, size_t errlen, struct merchant_errs *gaps);
+
 /* What the merchant lacks for a KYB tier, from its stored fields, owners,
  * locations and documents (kyb_req_gaps()). tier_name: a merchant tier
  * ("T2"), NULL for the merchant's current tier, or "next" for the one
@@ -206,18 +218,36 @@ struct merchant_filter {
 int merchant_list(struct merchant_reg *reg, const struct merchant_actor *actor,
 		  const struct merchant_filter *f, json_t **items, char next_cursor[MERCHANT_CURSOR_MAX]);
 
-/* Fields a patch may change; NULL leaves one as it is (a patch cannot
- * clear an optional field yet). */
+/* Bits of merchant_patch.clear: the optional fields a patch sets to
+ * NULL. Plain numbers: the SQL text of the patch uses them. */
+#define MERCHANT_CLEAR_LEGAL_NAME 1
+#define MERCHANT_CLEAR_SETTLEMENT_ACCOUNT 2
+#define MERCHANT_CLEAR_CONTACT_NAME 4
+#define MERCHANT_CLEAR_CONTACT_PHONE 8
+#define MERCHANT_CLEAR_CONTACT_EMAIL 16
+#define MERCHANT_CLEAR_TAX_ID 32
+#define MERCHANT_CLEAR_REGISTRATION_NO 64
+#define MERCHANT_CLEAR_PERMIT_NO 128
+#define MERCHANT_CLEAR_LEI 256
+
+/* Fields a patch may change; NULL leaves one as it is. clear: the
+ * MERCHANT_CLEAR_* bits of optional fields to clear (a bit wins over a
+ * value given for the same field). trading_name, type and mcc are
+ * required and cannot be cleared. if_version: 0 for any version, else
+ * the patch applies only to that version of the merchant (-ESTALE). */
 struct merchant_patch {
 	const char *trading_name, *legal_name, *type, *mcc, *settlement_account;
 	const char *contact_name, *contact_phone, *contact_email;
 	const char *tax_id, *registration_no, *permit_no, *lei;
+	unsigned clear;
+	long long if_version;
 };
 
 /* Changes a DRAFT or REVERTED merchant (roles maker, dfsp-admin); one
  * audit row "update" with the merchant's columns before and after.
- * Returns 0; -EINVAL (errs filled); -EPERM not editable in its status;
- * -EACCES; -ENOENT; -EBUSY, -EIO. */
+ * Returns 0; -EINVAL (errs filled); -ESTALE p->if_version is not the
+ * merchant's version (checked first after -ENOENT); -EPERM not editable
+ * in its status; -EACCES; -ENOENT; -EBUSY, -EIO. */
 int merchant_patch(struct merchant_reg *reg, const struct merchant_actor *actor, const char *merchant_id,
 		   const struct merchant_patch *p, struct merchant_errs *errs);
 
@@ -269,7 +299,8 @@ int merchant_till_act(struct merchant_reg *reg, const struct merchant_actor *act
 int merchant_owner_add(struct merchant_reg *reg, const struct merchant_actor *actor,
 		       const char *merchant_id, const struct merchant_owner_in *o,
 		       struct merchant_errs *errs, json_t **out);
-/* o: NULL members leave the field as it is. */
+/* o: NULL members leave the field as it is; o->clear clears the
+ * optional phone. */
 int merchant_owner_patch(struct merchant_reg *reg, const struct merchant_actor *actor,
 			 const char *merchant_id, long long owner_id,
 			 const struct merchant_owner_in *o, struct merchant_errs *errs, json_t **out);
@@ -282,7 +313,8 @@ int merchant_owner_delete(struct merchant_reg *reg, const struct merchant_actor 
  * locations already), -EINVAL the fields as in merchant_validate() (city
  * 1..15 printable ASCII; fields named without "locations[i]."). add
  * creates the location and its first till; patch changes the members
- * given (NULL strings, has_coords 0: unchanged) and validates the
+ * given (NULL strings, has_coords 0: unchanged; l->clear clears the
+ * optional address or coordinates) and validates the
  * location that results. Audit rows "location_add" (after, with the new
  * till_number) and "location_update" (before, after), entity "location",
  * entity_id the location's id. *out (may be NULL) gets the location as in
@@ -294,6 +326,38 @@ int merchant_location_patch(struct merchant_reg *reg, const struct merchant_acto
 			    const char *merchant_id, long long location_id,
 			    const struct merchant_location_in *l, struct merchant_errs *errs,
 			    json_t **out);
+
+/* Deletes location location_id of an editable (DRAFT, REVERTED: never
+ * approved, so its tills never took a payment) merchant together with
+ * its tills; roles maker and dfsp-admin, checked before any lookup
+ * (-EACCES). One transaction: a "till_delete" audit row per till (entity
+ * "till", before {merchant_id, location_id, label, status}) and a
+ * "location_delete" row (entity "location", before: the location with
+ * merchant_id and "tills" [{till_number, label, status}]). *out (may be
+ * NULL) gets {id, deleted: true, tills_deleted: [till numbers]} (owned).
+ * Returns 0; -ENOENT no such merchant or location for the actor's DFSP;
+ * -EPERM the merchant is not editable, or this is its last location
+ * (message in err); -EBUSY, -EIO. */
+int merchant_location_delete(struct merchant_reg *reg, const struct merchant_actor *actor,
+			     const char *merchant_id, long long location_id, char *err,
+			     size_t errlen, json_t **out);
+
+/* The audit rows about the merchant and its children (owners,
+ * locations, tills, documents, tier requests, including children deleted
+ * since), in id order: rows with entity "merchant" and its id, rows whose
+ * before or after JSON has "merchant_id" equal to it, and rows without a
+ * merchant_id in their JSON (older versions wrote some) about one of its
+ * present children. Tenancy as merchant_get_json(). One page: rows with
+ * an id above after (0 from the start), at most limit (1..
+ * MERCHANT_AUDIT_MAX). *items (owned json array) gets objects {id, ts,
+ * actor, role, action, entity, entity_id, before, after} (before and
+ * after parsed, or null); *next (may be NULL) the id of the last row when
+ * the page is full (more may follow), else 0. Read only. Returns 0,
+ * -ENOENT, -EINVAL (limit), -ENOMEM, -EIO. */
+#define MERCHANT_AUDIT_MAX 500
+int merchant_audit(struct merchant_reg *reg, const struct merchant_actor *actor,
+		   const char *merchant_id, long long after, int limit, json_t **items,
+		   long long *next);
 
 /* Stores a KYB document of the merchant (roles maker, dfsp-admin; not
  * for REJECTED or CLOSED merchants): the len bytes of data (borrowed) go
