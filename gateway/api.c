@@ -24,15 +24,13 @@
 
 /* ---- the API's own SQL ---- */
 
-enum { A_IDEM_GET, A_IDEM_PUT, A_AUDIT, A_COUNT_STATUS, A__COUNT };
+enum { A_IDEM_GET, A_IDEM_PUT, A_COUNT_STATUS, A__COUNT };
 
 static const char *const api_sql[A__COUNT] = {
 	[A_IDEM_GET] = "SELECT request_sha256, status, content_type, body FROM idempotency "
 		"WHERE key_id = :key_id AND idem_key = :idem_key",
 	[A_IDEM_PUT] = "INSERT INTO idempotency (key_id, idem_key, dfsp, request_sha256, status, "
 		"content_type, body) VALUES (:key_id, :idem_key, :dfsp, :sha, :status, :ctype, :body)",
-	[A_AUDIT] = "SELECT id, ts, actor, role, action, entity, entity_id, before_json, after_json "
-		"FROM audit WHERE dfsp = :dfsp AND entity_id = :entity_id ORDER BY id",
 	[A_COUNT_STATUS] = "SELECT status, count(*) FROM merchant GROUP BY status ORDER BY status",
 };
 
@@ -131,6 +129,51 @@ static json_t *json_in(struct http_req *r, struct gw *gw)
 		return NULL;
 	}
 	return http_json_body(r);
+}
+
+/* Appends {prefix+key, "unknown field"} to errs for each member of o
+ * (when an object) whose name is not in known (NULL-terminated). */
+static void unknown_fields(json_t *o, const char *prefix, const char *const *known, json_t *errs)
+{
+	const char *k;
+	json_t *v;
+	json_object_foreach(o, k, v) {
+		const char *const *n = known;
+		while (*n && strcmp(*n, k) != 0)
+			n++;
+		if (*n)
+			continue;
+		char f[160];
+		snprintf(f, sizeof f, "%s%s", prefix, k);
+		json_array_append_new(errs, json_pack("{s:s,s:s}", "field", f, "message",
+						      "unknown field"));
+	}
+}
+
+/* 400 validation_failed listing the unknown members of body b, if any:
+ * -1 after answering (errs is consumed either way), else 0. */
+static int reply_unknown(struct http_req *r, json_t *errs)
+{
+	if (!json_array_size(errs)) {
+		json_decref(errs);
+		return 0;
+	}
+	http_problem(r, 400, "validation_failed", errs, "the body has %zu unknown field%s",
+		     json_array_size(errs), json_array_size(errs) == 1 ? "" : "s");
+	return -1;
+}
+
+/* Refuses (400) a body b with members other than known: -1 after
+ * answering (b is released then), else 0. */
+static int only_known(struct http_req *r, json_t *b, const char *const *known)
+{
+	json_t *errs = json_array();
+	unknown_fields(b, "", known, errs);
+	if (reply_unknown(r, errs) < 0) {
+		json_decref(b);
+		return -1;
+	}
+	return 0;
 }
 
 static struct merchant_actor mactor(const struct auth_actor *a)
@@ -350,8 +393,108 @@ static void reply_merchant(struct http_req *r, struct gw *gw, const struct merch
 		snprintf(loc, sizeof loc, "/v1/merchants/%s", id);
 		http_add_header(r, "Location", loc);
 	}
+	char etag[32];
+	snprintf(etag, sizeof etag, "\"v%lld\"", (long long)json_integer_value(json_object_get(j, "version")));
+	http_add_header(r, "ETag", etag);
 	http_reply_json(r, status, j);
 }
+
+/* 1 if the If-Match value h lets a change of a merchant at version cur
+ * go ahead: "*", or a list of entity tags holding the strong tag
+ * "v<cur>" (weak tags never match, RFC 9110 13.1.1); else 0. */
+static int if_match_ok(const char *h, long long cur)
+{
+	char want[32];
+	int n = snprintf(want, sizeof want, "\"v%lld\"", cur);
+	for (const char *p = h; *p;) {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (!*p)
+			break;
+		const char *e = p;
+		if (*p == '"') {
+			e = strchr(p + 1, '"');
+			e = e ? e + 1 : p + strlen(p);
+		} else {
+			while (*e && *e != ',')
+				e++;
+		}
+		if ((e - p == 1 && *p == '*') || (e - p == n && strncmp(p, want, (size_t)n) == 0))
+			return 1;
+		p = e;
+	}
+	return 0;
+}
+
+/* 412 precondition_failed: the merchant is not at the version the
+ * client's If-Match names; the detail and the ETag give the current one. */
+static void reply_stale(struct http_req *r, long long cur)
+{
+	char etag[32];
+	snprintf(etag, sizeof etag, "\"v%lld\"", cur);
+	http_add_header(r, "ETag", etag);
+	http_problem(r, 412, "precondition_failed", NULL,
+		     "If-Match does not match: the merchant is at version %lld (ETag %s)", cur, etag);
+}
+
+/* The merchant's version (tenancy as merchant_get_json()): > 0, or a
+ * negative errno. */
+static long long merchant_version(struct gw *gw, const struct merchant_actor *m, const char *id)
+{
+	json_t *j;
+	int rc = merchant_get_json(gw->reg, m, id, &j);
+	if (rc < 0)
+		return rc;
+	long long v = (long long)json_integer_value(json_object_get(j, "version"));
+	json_decref(j);
+	return v > 0 ? v : -EIO;
+}
+
+/* The If-Match precondition of a change of merchant id: 0 with *ver the
+ * version to hold the change to (0 without If-Match), or -1 after
+ * answering (404, 412). */
+static int if_match(struct http_req *r, struct gw *gw, const struct merchant_actor *m,
+		    const char *id, long long *ver)
+{
+	const char *h = http_header(r, "If-Match");
+	*ver = 0;
+	if (!h)
+		return 0;
+	long long cur = merchant_version(gw, m, id);
+	if (cur < 0) {
+		reply_rc(r, (int)cur, "no such merchant");
+		return -1;
+	}
+	if (!if_match_ok(h, cur)) {
+		reply_stale(r, cur);
+		return -1;
+	}
+	*ver = cur;
+	return 0;
+}
+
+/* After -ESTALE from the registry (the merchant moved between the check
+ * and the change): 412 with the version now. */
+static void reply_moved(struct http_req *r, struct gw *gw, const struct merchant_actor *m,
+			const char *id)
+{
+	long long cur = merchant_version(gw, m, id);
+	if (cur < 0)
+		reply_rc(r, (int)cur, "no such merchant");
+	else
+		reply_stale(r, cur);
+}
+
+/* The members each body may have; any other is refused (400). */
+static const char *const merchant_fields[] = {
+	"trading_name", "legal_name", "type", "mcc", "tier", "settlement_account", "contact_name",
+	"contact_phone", "contact_email", "tax_id", "registration_no", "permit_no", "lei", "owners",
+	"locations", NULL
+};
+static const char *const owner_fields[] = { "name", "id_type", "id_number", "phone", NULL };
+static const char *const location_fields[] = { "name", "city", "address", "lat", "lon", NULL };
+static const char *const reason_fields[] = { "reason", NULL };
+static const char *const review_fields[] = { "decision", "reason", NULL };
 
 static void merchant_create_h(struct http_req *r, struct gw *gw, const struct auth_actor *a)
 {
@@ -359,6 +502,25 @@ static void merchant_create_h(struct http_req *r, struct gw *gw, const struct au
 	if (!b)
 		return;
 	json_t *errs = json_array();
+	{
+		json_t *unk = json_array(), *v;
+		size_t i;
+		char pre[48];
+		unknown_fields(b, "", merchant_fields, unk);
+		json_array_foreach(json_object_get(b, "owners"), i, v) {
+			snprintf(pre, sizeof pre, "owners[%zu].", i);
+			unknown_fields(v, pre, owner_fields, unk);
+		}
+		json_array_foreach(json_object_get(b, "locations"), i, v) {
+			snprintf(pre, sizeof pre, "locations[%zu].", i);
+			unknown_fields(v, pre, location_fields, unk);
+		}
+		if (reply_unknown(r, unk) < 0) {
+			json_decref(errs);
+			json_decref(b);
+			return;
+		}
+	}
 	struct merchant_owner_in own[MERCHANT_OWNERS_MAX];
 	struct merchant_location_in loc[MERCHANT_LOCATIONS_MAX];
 	struct merchant_in in = {
@@ -488,12 +650,72 @@ static void merchant_get_h(struct http_req *r, struct gw *gw, const struct auth_
 	reply_merchant(r, gw, &m, http_param(r, "id"), 200);
 }
 
+/* The merchant's optional fields (JSON null clears them in a PATCH)
+ * and its required ones (null is refused). */
+static const struct {
+	const char *name;
+	unsigned bit;
+} clearable[] = {
+	{ "legal_name", MERCHANT_CLEAR_LEGAL_NAME },
+	{ "settlement_account", MERCHANT_CLEAR_SETTLEMENT_ACCOUNT },
+	{ "contact_name", MERCHANT_CLEAR_CONTACT_NAME },
+	{ "contact_phone", MERCHANT_CLEAR_CONTACT_PHONE },
+	{ "contact_email", MERCHANT_CLEAR_CONTACT_EMAIL },
+	{ "tax_id", MERCHANT_CLEAR_TAX_ID },
+	{ "registration_no", MERCHANT_CLEAR_REGISTRATION_NO },
+	{ "permit_no", MERCHANT_CLEAR_PERMIT_NO },
+	{ "lei", MERCHANT_CLEAR_LEI },
+};
+static const char *const merchant_required[] = { "trading_name", "type", "mcc", NULL };
+
+/* Appends {field, "required: cannot be cleared"} to errs for each member
+ * of b named in required whose value is JSON null. */
+static void null_required(json_t *b, const char *const *required, json_t *errs)
+{
+	for (const char *const *f = required; *f; f++)
+		if (json_is_null(json_object_get(b, *f)))
+			json_array_append_new(errs, json_pack("{s:s,s:s}", "field", *f, "message",
+							      "required: cannot be cleared (null)"));
+}
+
+/* 400 validation_failed for the nulls of required fields in errs: -1
+ * after answering (b released), else 0; errs consumed. */
+static int reply_null_required(struct http_req *r, json_t *b, json_t *errs)
+{
+	if (!json_array_size(errs)) {
+		json_decref(errs);
+		return 0;
+	}
+	http_problem(r, 400, "validation_failed", errs, "a required field cannot be null");
+	json_decref(b);
+	return -1;
+}
+
 static void merchant_patch_h(struct http_req *r, struct gw *gw, const struct auth_actor *a)
 {
+	struct merchant_actor m = mactor(a);
+	const char *id = http_param(r, "id");
+	long long ver;
+	if (if_match(r, gw, &m, id, &ver) < 0)
+		return;
 	json_t *b = json_in(r, gw);
 	if (!b)
 		return;
 	json_t *errs = json_array();
+	/* The merchant's fields; owners and locations have their own routes. */
+	static const char *const patch_fields[] = {
+		"trading_name", "legal_name", "type", "mcc", "tier", "settlement_account",
+		"contact_name", "contact_phone", "contact_email", "tax_id", "registration_no",
+		"permit_no", "lei", NULL
+	};
+	if (only_known(r, b, patch_fields) < 0) {
+		json_decref(errs);
+		return;
+	}
+	null_required(b, merchant_required, errs);
+	if (reply_null_required(r, b, errs) < 0)
+		return;
+	errs = json_array();
 	struct merchant_patch p = {
 		.trading_name = jstr(b, "", "trading_name", errs),
 		.legal_name = jstr(b, "", "legal_name", errs),
@@ -507,7 +729,11 @@ static void merchant_patch_h(struct http_req *r, struct gw *gw, const struct aut
 		.registration_no = jstr(b, "", "registration_no", errs),
 		.permit_no = jstr(b, "", "permit_no", errs),
 		.lei = jstr(b, "", "lei", errs),
+		.if_version = ver,
 	};
+	for (size_t i = 0; i < sizeof clearable / sizeof clearable[0]; i++)
+		if (json_is_null(json_object_get(b, clearable[i].name)))
+			p.clear |= clearable[i].bit;
 	if (json_object_get(b, "tier"))
 		json_array_append_new(errs, json_pack("{s:s,s:s}", "field", "tier", "message",
 						      "changes through a tier request"));
@@ -517,13 +743,13 @@ static void merchant_patch_h(struct http_req *r, struct gw *gw, const struct aut
 		return;
 	}
 	json_decref(errs);
-	struct merchant_actor m = mactor(a);
 	struct merchant_errs e;
-	const char *id = http_param(r, "id");
 	int rc = merchant_patch(gw->reg, &m, id, &p, &e);
 	json_decref(b);
 	if (rc == -EINVAL)
 		http_problem(r, 422, "validation_failed", errs_json(&e), "the patch has invalid fields");
+	else if (rc == -ESTALE)
+		reply_moved(r, gw, &m, id);
 	else if (rc < 0)
 		reply_rc(r, rc, rc == -ENOENT ? "no such merchant"
 				: rc == -EPERM ? "the merchant is not editable in its status" : NULL);
@@ -533,7 +759,8 @@ static void merchant_patch_h(struct http_req *r, struct gw *gw, const struct aut
 
 /* Optional JSON body with an optional "reason". 0, or -1 after answering.
  * *b gets the body (json_decref() it; NULL when empty). */
-static int reason_in(struct http_req *r, struct gw *gw, json_t **b, const char **reason)
+static int reason_in(struct http_req *r, struct gw *gw, json_t **b, const char **reason,
+		     const char *const *known)
 {
 	size_t len;
 	http_body(r, &len);
@@ -543,6 +770,10 @@ static int reason_in(struct http_req *r, struct gw *gw, json_t **b, const char *
 		return 0;
 	if (!(*b = json_in(r, gw)))
 		return -1;
+	if (only_known(r, *b, known) < 0) {
+		*b = NULL;
+		return -1;
+	}
 	json_t *v = json_object_get(*b, "reason");
 	if (v && !json_is_null(v) && !json_is_string(v)) {
 		reply_invalid(r, "reason", "must be a string");
@@ -560,18 +791,23 @@ static void merchant_act_h(struct http_req *r, struct gw *gw, const struct auth_
 		http_problem(r, 404, "not_found", NULL, "no such action");
 		return;
 	}
+	struct merchant_actor m = mactor(a);
+	const char *id = http_param(r, "id");
+	long long ver;
+	if (if_match(r, gw, &m, id, &ver) < 0)
+		return;
 	json_t *b;
 	const char *reason;
-	if (reason_in(r, gw, &b, &reason) < 0)
+	if (reason_in(r, gw, &b, &reason, reason_fields) < 0)
 		return;
-	struct merchant_actor m = mactor(a);
 	char err[256] = "";
-	const char *id = http_param(r, "id");
 	struct merchant_errs gaps;
-	int rc = merchant_act_kyb(gw->reg, &m, id, (enum merchant_action)act, reason, err, sizeof err,
-				  &gaps);
+	int rc = merchant_act_if(gw->reg, &m, id, (enum merchant_action)act, reason, ver, err,
+				 sizeof err, &gaps);
 	json_decref(b);
-	if (rc == -ENODATA)
+	if (rc == -ESTALE)
+		reply_moved(r, gw, &m, id);
+	else if (rc == -ENODATA)
 		reply_kyb_incomplete(r, err, &gaps);
 	else if (rc == -EINVAL)
 		reply_invalid(r, "reason", err);
@@ -590,7 +826,8 @@ static void till_add_h(struct http_req *r, struct gw *gw, const struct auth_acto
 	size_t len;
 	http_body(r, &len);
 	if (len) {
-		if (!(b = json_in(r, gw)))
+		static const char *const known[] = { "label", NULL };
+		if (!(b = json_in(r, gw)) || only_known(r, b, known) < 0)
 			return;
 		json_t *v = json_object_get(b, "label");
 		if (v && !json_is_null(v) && !json_is_string(v)) {
@@ -633,7 +870,7 @@ static void till_act_h(struct http_req *r, struct gw *gw, const struct auth_acto
 	}
 	json_t *b;
 	const char *reason;
-	if (reason_in(r, gw, &b, &reason) < 0)
+	if (reason_in(r, gw, &b, &reason, reason_fields) < 0)
 		return;
 	struct merchant_actor m = mactor(a);
 	char err[256] = "";
@@ -691,7 +928,7 @@ static void owner_reply(struct http_req *r, int rc, const struct merchant_errs *
 static void owner_add_h(struct http_req *r, struct gw *gw, const struct auth_actor *a)
 {
 	json_t *b = json_in(r, gw);
-	if (!b)
+	if (!b || only_known(r, b, owner_fields) < 0)
 		return;
 	json_t *errs = json_array();
 	struct merchant_owner_in o = owner_in(b, errs);
@@ -716,10 +953,17 @@ static void owner_patch_h(struct http_req *r, struct gw *gw, const struct auth_a
 	if (!id)
 		return;
 	json_t *b = json_in(r, gw);
-	if (!b)
+	if (!b || only_known(r, b, owner_fields) < 0)
 		return;
 	json_t *errs = json_array();
+	static const char *const required[] = { "name", "id_type", "id_number", NULL };
+	null_required(b, required, errs);
+	if (reply_null_required(r, b, errs) < 0)
+		return;
+	errs = json_array();
 	struct merchant_owner_in o = owner_in(b, errs);
+	if (json_is_null(json_object_get(b, "phone")))
+		o.clear |= MERCHANT_OWNER_CLEAR_PHONE;
 	if (json_array_size(errs)) {
 		http_problem(r, 422, "validation_failed", errs, "the owner has invalid fields");
 		json_decref(b);
@@ -760,8 +1004,9 @@ static struct merchant_location_in location_in(json_t *b, json_t *errs)
 		.lat = json_number_value(lat),
 		.lon = json_number_value(lon),
 	};
-	if ((lat && !json_is_number(lat)) || (lon && !json_is_number(lon)) ||
-	    (json_is_number(lat) != json_is_number(lon)))
+	if ((lat && !json_is_null(lat) && !json_is_number(lat)) ||
+	    (lon && !json_is_null(lon) && !json_is_number(lon)) ||
+	    (json_is_number(lat) != json_is_number(lon)) || (json_is_null(lat) != json_is_null(lon)))
 		json_array_append_new(errs, json_pack("{s:s,s:s}", "field", "coords", "message",
 						      "lat and lon must be numbers, both or neither"));
 	return l;
@@ -779,10 +1024,21 @@ static void location_h(struct http_req *r, struct gw *gw, const struct auth_acto
 		}
 	}
 	json_t *b = json_in(r, gw);
-	if (!b)
+	if (!b || only_known(r, b, location_fields) < 0)
 		return;
 	json_t *errs = json_array();
+	if (!add) {
+		static const char *const required[] = { "name", "city", NULL };
+		null_required(b, required, errs);
+		if (reply_null_required(r, b, errs) < 0)
+			return;
+		errs = json_array();
+	}
 	struct merchant_location_in l = location_in(b, errs);
+	if (!add && json_is_null(json_object_get(b, "address")))
+		l.clear |= MERCHANT_LOCATION_CLEAR_ADDRESS;
+	if (!add && json_is_null(json_object_get(b, "lat")) && json_is_null(json_object_get(b, "lon")))
+		l.clear |= MERCHANT_LOCATION_CLEAR_COORDS;
 	if (json_array_size(errs)) {
 		http_problem(r, 422, "validation_failed", errs, "the location has invalid fields");
 		json_decref(b);
@@ -816,6 +1072,26 @@ static void location_add_h(struct http_req *r, struct gw *gw, const struct auth_
 static void location_patch_h(struct http_req *r, struct gw *gw, const struct auth_actor *a)
 {
 	location_h(r, gw, a, 0);
+}
+
+/* DELETE /v1/merchants/{id}/locations/{loc}: the location and its tills,
+ * while the merchant is DRAFT or REVERTED and has another location. */
+static void location_delete_h(struct http_req *r, struct gw *gw, const struct auth_actor *a)
+{
+	char *end;
+	long long loc = strtoll(http_param(r, "loc"), &end, 10);
+	if (*end || loc <= 0) {
+		http_problem(r, 404, "not_found", NULL, "no such merchant or location");
+		return;
+	}
+	struct merchant_actor m = mactor(a);
+	char err[256] = "";
+	json_t *out = NULL;
+	int rc = merchant_location_delete(gw->reg, &m, http_param(r, "id"), loc, err, sizeof err, &out);
+	if (rc < 0)
+		reply_rc(r, rc, err);
+	else
+		http_reply_json(r, 200, out);
 }
 
 /* The location object of the merchant with id loc, or the first one. */
@@ -1001,7 +1277,7 @@ static void review_h(struct http_req *r, struct gw *gw, const struct auth_actor 
 	}
 	json_t *b;
 	const char *reason;
-	if (reason_in(r, gw, &b, &reason) < 0)
+	if (reason_in(r, gw, &b, &reason, review_fields) < 0)
 		return;
 	json_t *d = json_object_get(b, "decision");
 	const char *dec = json_string_value(d);
@@ -1042,8 +1318,9 @@ static void owner_review_h(struct http_req *r, struct gw *gw, const struct auth_
 
 static void tier_request_h(struct http_req *r, struct gw *gw, const struct auth_actor *a)
 {
+	static const char *const known[] = { "to_tier", NULL };
 	json_t *b = json_in(r, gw);
-	if (!b)
+	if (!b || only_known(r, b, known) < 0)
 		return;
 	json_t *v = json_object_get(b, "to_tier");
 	if (!json_is_string(v)) {
@@ -1079,7 +1356,7 @@ static void tier_review_h(struct http_req *r, struct gw *gw, const struct auth_a
 	}
 	json_t *b;
 	const char *reason;
-	if (reason_in(r, gw, &b, &reason) < 0)
+	if (reason_in(r, gw, &b, &reason, reason_fields) < 0)
 		return;
 	struct merchant_actor m = mactor(a);
 	char err[256] = "";
@@ -1131,52 +1408,40 @@ static void kyb_h(struct http_req *r, struct gw *gw, const struct auth_actor *a)
 
 /* ---- audit ---- */
 
+/* GET /v1/merchants/{id}/audit[?cursor=&limit=]: one page of the
+ * merchant's audit rows and its children's (merchant_audit()). The
+ * cursor is the id of the last row of the previous page. */
 static void audit_h(struct http_req *r, struct gw *gw, const struct auth_actor *a)
 {
+	const char *cur = http_query(r, "cursor"), *lim = http_query(r, "limit");
+	long long after = 0, limit = MERCHANT_AUDIT_MAX;
+	char *end;
+	if (cur && *cur) {
+		after = strtoll(cur, &end, 10);
+		if (*end || after <= 0 || *cur < '0' || *cur > '9') {
+			reply_invalid(r, "cursor", "bad cursor");
+			return;
+		}
+	}
+	if (lim && *lim) {
+		limit = strtoll(lim, &end, 10);
+		if (*end || limit < 1 || limit > MERCHANT_AUDIT_MAX || *lim < '0' || *lim > '9') {
+			reply_invalid(r, "limit", "must be 1 to 500");
+			return;
+		}
+	}
 	struct merchant_actor m = mactor(a);
-	const char *id = http_param(r, "id");
-	json_t *mj;
-	int rc = merchant_get_json(gw->reg, &m, id, &mj); /* tenancy */
+	json_t *items;
+	long long next;
+	int rc = merchant_audit(gw->reg, &m, http_param(r, "id"), after, (int)limit, &items, &next);
 	if (rc < 0) {
 		reply_rc(r, rc, "no such merchant");
 		return;
 	}
-	sqlite3_stmt **st = api_stmts(gw);
-	json_t *items = json_array();
-	if (!st) {
-		rc = -EIO;
-	} else {
-		sqlite3_stmt *s = st[A_AUDIT];
-		if ((rc = db_bind_text(s, ":dfsp", json_string_value(json_object_get(mj, "dfsp")))) ==
-			    0 &&
-		    (rc = db_bind_text(s, ":entity_id", id)) == 0) {
-			while ((rc = db_step(s)) == 1) {
-				json_t *row = json_pack(
-					"{s:I,s:s,s:s,s:s,s:s,s:s,s:s}", "id",
-					(json_int_t)sqlite3_column_int64(s, 0), "ts",
-					(const char *)sqlite3_column_text(s, 1), "actor",
-					(const char *)sqlite3_column_text(s, 2), "role",
-					(const char *)sqlite3_column_text(s, 3), "action",
-					(const char *)sqlite3_column_text(s, 4), "entity",
-					(const char *)sqlite3_column_text(s, 5), "entity_id",
-					(const char *)sqlite3_column_text(s, 6));
-				for (int c = 7; row && c <= 8; c++) {
-					const char *t = (const char *)sqlite3_column_text(s, c);
-					json_t *v = t ? json_loads(t, JSON_DECODE_ANY, NULL) : NULL;
-					json_object_set_new(row, c == 7 ? "before" : "after",
-							    v ? v : json_null());
-				}
-				json_array_append_new(items, row);
-			}
-		}
-	}
-	json_decref(mj);
-	if (rc < 0) {
-		json_decref(items);
-		reply_rc(r, rc, NULL);
-		return;
-	}
-	http_reply_json(r, 200, json_pack("{s:o}", "items", items));
+	char nc[24];
+	snprintf(nc, sizeof nc, "%lld", next);
+	http_reply_json(r, 200, json_pack("{s:o,s:o}", "items", items, "next_cursor",
+					   next ? json_string(nc) : json_null()));
 }
 
 /* ---- DFSPs and keys ---- */
@@ -1193,8 +1458,9 @@ static void dfsp_create_h(struct http_req *r, struct gw *gw, const struct auth_a
 		http_problem(r, 403, "forbidden", NULL, "only a hub-admin creates DFSPs");
 		return;
 	}
+	static const char *const known[] = { "fsp_id", "name", NULL };
 	json_t *b = json_in(r, gw);
-	if (!b)
+	if (!b || only_known(r, b, known) < 0)
 		return;
 	const char *id = json_string_value(json_object_get(b, "fsp_id"));
 	const char *name = json_string_value(json_object_get(b, "name"));
@@ -1275,8 +1541,9 @@ static void key_create_h(struct http_req *r, struct gw *gw, const struct auth_ac
 	const char *fsp = http_param(r, "fsp");
 	if (may_manage(r, a, fsp) < 0)
 		return;
+	static const char *const known[] = { "role", "user", NULL };
 	json_t *b = json_in(r, gw);
-	if (!b)
+	if (!b || only_known(r, b, known) < 0)
 		return;
 	const char *rs = json_string_value(json_object_get(b, "role"));
 	json_t *uv = json_object_get(b, "user");
@@ -1347,11 +1614,33 @@ static void key_revoke_h(struct http_req *r, struct gw *gw, const struct auth_ac
 		http_reply_json(r, 200, json_pack("{s:s,s:b}", "key_id", kid, "revoked", 1));
 }
 
-/* ---- metrics (no key: aggregate counts only) ---- */
+/* ---- metrics (aggregate counts only) ---- */
 
+/* GET /metrics: a hub-admin or auditor key, or none with [http]
+ * metrics_public = true. */
 static void metrics_h(struct http_req *r, void *arg)
 {
 	struct gw *gw = arg;
+	if (!gw->cfg.http_metrics_public) {
+		struct auth_actor a;
+		int rc = auth_bearer(gw->db, http_header(r, "Authorization"), &a);
+		if (rc == -EACCES) {
+			http_add_header(r, "WWW-Authenticate", "Bearer");
+			http_problem(r, 401, "unauthorized", NULL,
+				     "a hub-admin or auditor key is needed: Authorization: Bearer KEY "
+				     "(or [http] metrics_public = true)");
+			return;
+		}
+		if (rc < 0) {
+			reply_rc(r, rc, NULL);
+			return;
+		}
+		if (a.role != ROLE_HUB_ADMIN && a.role != ROLE_AUDITOR) {
+			http_problem(r, 403, "forbidden", NULL,
+				     "only a hub-admin or auditor key reads the metrics");
+			return;
+		}
+	}
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -1406,6 +1695,7 @@ AUTH(owner_patch_h)
 AUTH(owner_delete_h)
 IDEM(location_add_h)
 AUTH(location_patch_h)
+AUTH(location_delete_h)
 AUTH(till_qr_h)
 IDEM(doc_add_h)
 AUTH(doc_get_h)
@@ -1439,6 +1729,7 @@ static const struct http_route routes[] = {
 	{ "POST", "/v1/merchants/{id}/tills/{till}/{action}", till_act_h_r },
 	{ "POST", "/v1/merchants/{id}/locations", location_add_h_r },
 	{ "PATCH", "/v1/merchants/{id}/locations/{loc}", location_patch_h_r },
+	{ "DELETE", "/v1/merchants/{id}/locations/{loc}", location_delete_h_r },
 	{ "POST", "/v1/merchants/{id}/locations/{loc}/tills", till_add_h_r },
 	{ "POST", "/v1/merchants/{id}/tier-requests", tier_request_h_r },
 	{ "POST", "/v1/merchants/{id}/tier-requests/{req}/{decision}", tier_review_h_r },

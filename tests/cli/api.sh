@@ -315,7 +315,8 @@ code "an unknown location" 404
 req "$MAKER" GET "/v1/merchants/$MID3"
 same "the merchant has two locations and two tills" "$(grep -o '"till_number":"[0-9]*"' "$OUT" | sort -u | wc -l | tr -d ' ')" 2
 
-req "" GET /metrics
+req "$HUB" GET /metrics
+code "the hub-admin reads the metrics" 200
 has "metrics count merchants by status" "$OUT" '^tillgate_merchants\{status="APPROVED"\} 1$'
 
 kill "$PID"; wait "$PID"; RC=$?; PID=

@@ -212,6 +212,7 @@ POST /v1/merchants/{id}/tills/{till}/{action}|/v1/merchants/$MID/tills/$TILL/sus
 POST /v1/merchants/{id}/tills/{till}/{action}|/v1/merchants/$MID/tills/$TILL2/close|-
 POST /v1/merchants/{id}/locations|/v1/merchants/$MID/locations|{"name":"PWNED","city":"PWNED"}
 PATCH /v1/merchants/{id}/locations/{loc}|/v1/merchants/$MID/locations/$LOC|{"city":"PWNED"}
+DELETE /v1/merchants/{id}/locations/{loc}|/v1/merchants/$MID/locations/$LOC|-
 POST /v1/merchants/{id}/locations/{loc}/tills|/v1/merchants/$MID/locations/$LOC/tills|{"label":"PWNED"}
 POST /v1/merchants/{id}/tier-requests|/v1/merchants/$MID/tier-requests|{"to_tier":"T2"}
 POST /v1/merchants/{id}/tier-requests/{req}/{decision}|/v1/merchants/$MID/tier-requests/$REQ/approve|-
