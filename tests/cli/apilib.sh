@@ -2,7 +2,12 @@
 # API: starts the real daemon on a free loopback port with a fresh data
 # folder, reads the first-start keys, and gives curl helpers.
 #
-#   api_start [--set S.K=V ...]   start it; sets PID, PORT, U, HUB, ADMIN
+#   api_start [--set S.K=V ...]   start it; sets PID, PORT, U, HUB, ADMIN. It
+#                                 may start again on the same data folder
+#                                 (after the daemon stopped): the log starts
+#                                 afresh and HUB, ADMIN keep the keys of the
+#                                 first start. $API_WHAT, if set, prefixes
+#                                 the "daemon listening" check.
 #   req KEY METHOD PATH [BODY [EXTRA CURL ARGS...]]
 #                                 body in $OUT, headers in $HDR, status in
 #                                 $CODE; KEY "" sends no Authorization
@@ -18,20 +23,24 @@ PID=
 trap '[ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$T_DIR"' EXIT
 
 api_start() {
+	: >"$LOG"
 	"$TILLGATE" serve --set gateway.data_dir="$D" --set gateway.listen=127.0.0.1:0 \
 		--set gateway.log_file="$LOG" "$@" >"$SOUT" 2>"$ERR" &
 	PID=$!
 	PORT=
-	for _ in $(seq 100); do
+	for _ in $(seq 200); do
 		PORT=$(sed -n 's/.*msg="listening" .*port=\([0-9]*\).*/\1/p' "$LOG" 2>/dev/null)
 		[ -n "$PORT" ] && break
 		kill -0 "$PID" 2>/dev/null || break
 		sleep 0.05
 	done
-	if [ -n "$PORT" ]; then pass "daemon listening"; else fail "daemon listening" "no listening line"; finish; fi
+	_what="${API_WHAT:+$API_WHAT: }daemon listening"
+	if [ -n "$PORT" ]; then pass "$_what"; else fail "$_what" "no listening line in $LOG"; finish; fi
 	U=http://127.0.0.1:$PORT
-	HUB=$(sed -n 's/^hub-admin key (shown once): //p' "$SOUT")
-	ADMIN=$(sed -n 's/^demo-dfsp dfsp-admin key (shown once): //p' "$SOUT")
+	_k=$(sed -n 's/^hub-admin key (shown once): //p' "$SOUT")
+	HUB=${_k:-${HUB-}}
+	_k=$(sed -n 's/^demo-dfsp dfsp-admin key (shown once): //p' "$SOUT")
+	ADMIN=${_k:-${ADMIN-}}
 }
 
 req() {

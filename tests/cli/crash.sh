@@ -5,40 +5,19 @@
 # 201 reached the client is there, and that a restarted daemon answers a
 # retry of an acknowledged request without creating a second merchant.
 . "$(dirname "$0")/lib.sh"
-
-command -v curl >/dev/null || { echo "not ok 1 - curl is needed"; exit 1; }
+. "$(dirname "$0")/apilib.sh"
 command -v sqlite3 >/dev/null || { echo "not ok 1 - sqlite3 is needed"; exit 1; }
 
-D=$T_DIR/var
 DB=$D/tillgate.db
-LOG=$T_DIR/serve.log
-SOUT=$T_DIR/serve.out
-PID=
 WPIDS=
+# apilib.sh's trap, plus the workers, and kill -9 for a daemon that a
+# failed check left running.
 trap 'for p in $PID $WPIDS; do kill -9 "$p" 2>/dev/null; done; rm -rf "$T_DIR"' EXIT
 
-# start_daemon: serve on a free loopback port; sets PID, PORT and U.
-start_daemon() {
-	: >"$LOG"
-	"$TILLGATE" serve --set gateway.data_dir="$D" --set gateway.listen=127.0.0.1:0 \
-		--set gateway.log_file="$LOG" >"$SOUT" 2>"$ERR" &
-	PID=$!
-	PORT=
-	for _ in $(seq 200); do
-		PORT=$(sed -n 's/.*msg="listening" .*port=\([0-9]*\).*/\1/p' "$LOG" 2>/dev/null)
-		[ -n "$PORT" ] && break
-		kill -0 "$PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	U=http://127.0.0.1:$PORT
-	if [ -n "$PORT" ]; then pass "$1: daemon listening"; else fail "$1: daemon listening" "no listening line in $LOG"; fi
-}
 # sql QUERY: one value from the database, read with the sqlite3 CLI.
 sql() { sqlite3 -batch -noheader "$DB" "$1" 2>>"$ERR"; }
 
-start_daemon "first start"
-[ -n "$PORT" ] || finish
-ADMIN=$(sed -n 's/^demo-dfsp dfsp-admin key (shown once): //p' "$SOUT")
+API_WHAT="first start" api_start
 [ -n "$ADMIN" ] && pass "a dfsp-admin key on first start" || { fail "a dfsp-admin key on first start"; finish; }
 
 # body W I: a valid T1 merchant, named after the worker and the request.
@@ -117,19 +96,17 @@ IDS=$(awk '$2 == 201 { printf "%s'\''%s'\''", (n++ ? "," : ""), $3 }' "$T_DIR/re
 same "every acknowledged merchant exists" "$(sql "SELECT count(*) FROM merchant WHERE merchant_id IN (${IDS:-''});")" "$ACKED"
 
 # Restart on the same data folder; retry an acknowledged request.
-start_daemon "restart after kill -9"
-[ -n "$PORT" ] || finish
-CODE=$(curl -s -o "$OUT" -w '%{http_code}' "$U/healthz")
-same "GET /healthz after the restart" "$CODE" 200
+API_WHAT="restart after kill -9" api_start
+req "" GET /healthz
+code "GET /healthz after the restart" 200
 set -- $(awk '$2 == 201 { print $1, $3; exit }' "$T_DIR/res")
 KEY=${1:-none} MID=${2:-none}
 W=${KEY#crash-}; I=${W#*-}; W=${W%-*}
 N0=$(sql 'SELECT count(*) FROM merchant;')
-CODE=$(curl -s -o "$OUT" -D "$T_DIR/headers" -w '%{http_code}' -H "Authorization: Bearer $ADMIN" \
-	-H 'Content-Type: application/json' -H "Idempotency-Key: $KEY" --data-binary "$(body "$W" "$I")" "$U/v1/merchants")
-same "a retry of acknowledged request $KEY answers 201" "$CODE" 201
+req "$ADMIN" POST /v1/merchants "$(body "$W" "$I")" -H "Idempotency-Key: $KEY"
+code "a retry of acknowledged request $KEY answers 201" 201
 has "with the merchant of the first answer" "$OUT" "\"merchant_id\":\"$MID\""
-has "marked as a replay" "$T_DIR/headers" '^Idempotent-Replayed: true'
+has "marked as a replay" "$HDR" '^Idempotent-Replayed: true'
 same "and creates no second merchant" "$(sql 'SELECT count(*) FROM merchant;')" "$N0"
 kill -TERM "$PID"
 wait "$PID"; RC=$?
