@@ -962,8 +962,7 @@ static void owner_patch_h(struct http_req *r, struct gw *gw, const struct auth_a
 		return;
 	errs = json_array();
 	struct merchant_owner_in o = owner_in(b, errs);
-	if (json_is_null(json_object_get(b, "phone")))
-		o.clear |= MERCHANT_OWNER_CLEAR_PHONE;
+	unsigned clear = json_is_null(json_object_get(b, "phone")) ? MERCHANT_OWNER_CLEAR_PHONE : 0;
 	if (json_array_size(errs)) {
 		http_problem(r, 422, "validation_failed", errs, "the owner has invalid fields");
 		json_decref(b);
@@ -973,7 +972,7 @@ static void owner_patch_h(struct http_req *r, struct gw *gw, const struct auth_a
 	struct merchant_actor m = mactor(a);
 	struct merchant_errs e;
 	json_t *out = NULL;
-	int rc = merchant_owner_patch(gw->reg, &m, http_param(r, "id"), id, &o, &e, &out);
+	int rc = merchant_owner_patch_clear(gw->reg, &m, http_param(r, "id"), id, &o, clear, &e, &out);
 	json_decref(b);
 	owner_reply(r, rc, &e, out, 200, "the merchant is not editable in its status");
 }
@@ -1035,10 +1034,11 @@ static void location_h(struct http_req *r, struct gw *gw, const struct auth_acto
 		errs = json_array();
 	}
 	struct merchant_location_in l = location_in(b, errs);
+	unsigned clear = 0;
 	if (!add && json_is_null(json_object_get(b, "address")))
-		l.clear |= MERCHANT_LOCATION_CLEAR_ADDRESS;
+		clear |= MERCHANT_LOCATION_CLEAR_ADDRESS;
 	if (!add && json_is_null(json_object_get(b, "lat")) && json_is_null(json_object_get(b, "lon")))
-		l.clear |= MERCHANT_LOCATION_CLEAR_COORDS;
+		clear |= MERCHANT_LOCATION_CLEAR_COORDS;
 	if (json_array_size(errs)) {
 		http_problem(r, 422, "validation_failed", errs, "the location has invalid fields");
 		json_decref(b);
@@ -1050,7 +1050,7 @@ static void location_h(struct http_req *r, struct gw *gw, const struct auth_acto
 	json_t *out = NULL;
 	const char *id = http_param(r, "id");
 	int rc = add ? merchant_location_add(gw->reg, &m, id, &l, &e, &out)
-		     : merchant_location_patch(gw->reg, &m, id, loc, &l, &e, &out);
+		     : merchant_location_patch_clear(gw->reg, &m, id, loc, &l, clear, &e, &out);
 	json_decref(b);
 	if (rc == -EINVAL)
 		http_problem(r, 422, "validation_failed", errs_json(&e), "the location has invalid fields");

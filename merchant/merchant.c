@@ -2099,7 +2099,7 @@ static json_t *with_mid(json_t *row, const char *mid)
 enum owner_op { OWNER_ADD, OWNER_PATCH, OWNER_DELETE };
 
 static int owner_tx(struct merchant_reg *reg, const struct merchant_actor *actor, const char *mid,
-		    enum owner_op op, long long id, const struct merchant_owner_in *o,
+		    enum owner_op op, long long id, const struct merchant_owner_in *o, unsigned clear,
 		    struct merchant_errs *errs, json_t **out)
 {
 	json_t *row = NULL, *b = NULL, *a = NULL, *now = NULL;
@@ -2142,7 +2142,7 @@ static int owner_tx(struct merchant_reg *reg, const struct merchant_actor *actor
 					      : json_string_value(json_object_get(row, "id_type")),
 			.id_number = o->id_number ? o->id_number
 						  : json_string_value(json_object_get(row, "id_number")),
-			.phone = (o->clear & MERCHANT_OWNER_CLEAR_PHONE) ? NULL
+			.phone = (clear & MERCHANT_OWNER_CLEAR_PHONE) ? NULL
 				 : o->phone ? o->phone
 					    : json_string_value(json_object_get(row, "phone")),
 		};
@@ -2199,7 +2199,8 @@ out:
 
 static int owner_common(struct merchant_reg *reg, const struct merchant_actor *actor,
 			const char *mid, enum owner_op op, long long id,
-			const struct merchant_owner_in *o, struct merchant_errs *errs, json_t **out)
+			const struct merchant_owner_in *o, unsigned clear, struct merchant_errs *errs,
+			json_t **out)
 {
 	struct merchant_errs local;
 	int rc;
@@ -2213,7 +2214,7 @@ static int owner_common(struct merchant_reg *reg, const struct merchant_actor *a
 		return -EACCES;
 	if ((rc = db_begin(reg->db)) < 0)
 		return rc;
-	rc = db_end(reg->db, owner_tx(reg, actor, mid, op, id, o, errs, out));
+	rc = db_end(reg->db, owner_tx(reg, actor, mid, op, id, o, clear, errs, out));
 	if (rc < 0 && out) {
 		json_decref(*out);
 		*out = NULL;
@@ -2225,20 +2226,28 @@ int merchant_owner_add(struct merchant_reg *reg, const struct merchant_actor *ac
 		       const char *merchant_id, const struct merchant_owner_in *o,
 		       struct merchant_errs *errs, json_t **out)
 {
-	return owner_common(reg, actor, merchant_id, OWNER_ADD, 0, o, errs, out);
+	return owner_common(reg, actor, merchant_id, OWNER_ADD, 0, o, 0, errs, out);
 }
 
 int merchant_owner_patch(struct merchant_reg *reg, const struct merchant_actor *actor,
 			 const char *merchant_id, long long owner_id,
 			 const struct merchant_owner_in *o, struct merchant_errs *errs, json_t **out)
 {
-	return owner_common(reg, actor, merchant_id, OWNER_PATCH, owner_id, o, errs, out);
+	return owner_common(reg, actor, merchant_id, OWNER_PATCH, owner_id, o, 0, errs, out);
+}
+
+int merchant_owner_patch_clear(struct merchant_reg *reg, const struct merchant_actor *actor,
+			       const char *merchant_id, long long owner_id,
+			       const struct merchant_owner_in *o, unsigned clear,
+			       struct merchant_errs *errs, json_t **out)
+{
+	return owner_common(reg, actor, merchant_id, OWNER_PATCH, owner_id, o, clear, errs, out);
 }
 
 int merchant_owner_delete(struct merchant_reg *reg, const struct merchant_actor *actor,
 			  const char *merchant_id, long long owner_id)
 {
-	return owner_common(reg, actor, merchant_id, OWNER_DELETE, owner_id, NULL, NULL, NULL);
+	return owner_common(reg, actor, merchant_id, OWNER_DELETE, owner_id, NULL, 0, NULL, NULL);
 }
 
 /* ---- locations ---- */
@@ -2257,7 +2266,7 @@ static int bind_location(sqlite3_stmt *st, const struct merchant_location_in *l)
 
 static int location_tx(struct merchant_reg *reg, const struct merchant_actor *actor,
 		       const char *mid, long long id, const struct merchant_location_in *l,
-		       struct merchant_errs *errs, json_t **out)
+		       unsigned clear, struct merchant_errs *errs, json_t **out)
 {
 	json_t *row = NULL, *now = NULL, *b = NULL, *a = NULL;
 	enum merchant_status ms;
@@ -2302,10 +2311,10 @@ static int location_tx(struct merchant_reg *reg, const struct merchant_actor *ac
 		struct merchant_location_in m = {
 			.name = l->name ? l->name : json_string_value(json_object_get(row, "name")),
 			.city = l->city ? l->city : json_string_value(json_object_get(row, "city")),
-			.address = (l->clear & MERCHANT_LOCATION_CLEAR_ADDRESS) ? NULL
+			.address = (clear & MERCHANT_LOCATION_CLEAR_ADDRESS) ? NULL
 				   : l->address ? l->address
 						: json_string_value(json_object_get(row, "address")),
-			.has_coords = !(l->clear & MERCHANT_LOCATION_CLEAR_COORDS) &&
+			.has_coords = !(clear & MERCHANT_LOCATION_CLEAR_COORDS) &&
 				      (l->has_coords || (json_is_number(lat) && json_is_number(lon))),
 			.lat = l->has_coords ? l->lat : json_number_value(lat),
 			.lon = l->has_coords ? l->lon : json_number_value(lon),
@@ -2357,7 +2366,7 @@ out:
 
 static int location_common(struct merchant_reg *reg, const struct merchant_actor *actor,
 			   const char *mid, long long id, const struct merchant_location_in *l,
-			   struct merchant_errs *errs, json_t **out)
+			   unsigned clear, struct merchant_errs *errs, json_t **out)
 {
 	struct merchant_errs local;
 	int rc;
@@ -2371,7 +2380,7 @@ static int location_common(struct merchant_reg *reg, const struct merchant_actor
 		return -EACCES;
 	if ((rc = db_begin(reg->db)) < 0)
 		return rc;
-	rc = db_end(reg->db, location_tx(reg, actor, mid, id, l, errs, out));
+	rc = db_end(reg->db, location_tx(reg, actor, mid, id, l, clear, errs, out));
 	if (rc < 0 && out) {
 		json_decref(*out);
 		*out = NULL;
@@ -2383,13 +2392,21 @@ int merchant_location_add(struct merchant_reg *reg, const struct merchant_actor 
 			  const char *merchant_id, const struct merchant_location_in *l,
 			  struct merchant_errs *errs, json_t **out)
 {
-	return location_common(reg, actor, merchant_id, 0, l, errs, out);
+	return location_common(reg, actor, merchant_id, 0, l, 0, errs, out);
 }
 
 int merchant_location_patch(struct merchant_reg *reg, const struct merchant_actor *actor,
 			    const char *merchant_id, long long location_id,
 			    const struct merchant_location_in *l, struct merchant_errs *errs,
 			    json_t **out)
+{
+	return merchant_location_patch_clear(reg, actor, merchant_id, location_id, l, 0, errs, out);
+}
+
+int merchant_location_patch_clear(struct merchant_reg *reg, const struct merchant_actor *actor,
+				  const char *merchant_id, long long location_id,
+				  const struct merchant_location_in *l, unsigned clear,
+				  struct merchant_errs *errs, json_t **out)
 {
 	if (location_id <= 0) {
 		if (errs)
@@ -2398,7 +2415,7 @@ int merchant_location_patch(struct merchant_reg *reg, const struct merchant_acto
 			*out = NULL;
 		return is_writer(actor) ? -ENOENT : -EACCES;
 	}
-	return location_common(reg, actor, merchant_id, location_id, l, errs, out);
+	return location_common(reg, actor, merchant_id, location_id, l, clear, errs, out);
 }
 
 static int location_delete_tx(struct merchant_reg *reg, const struct merchant_actor *actor,

@@ -89,9 +89,7 @@ struct merchant_owner_in {
 	const char *id_type;
 	const char *id_number;
 	const char *phone;        /* E.164, optional */
-	unsigned clear;           /* patch: MERCHANT_OWNER_CLEAR_* (wins over phone) */
 };
-#define MERCHANT_OWNER_CLEAR_PHONE 1
 
 struct merchant_location_in {
 	const char *name;
@@ -99,10 +97,7 @@ struct merchant_location_in {
 	const char *address;      /* optional */
 	int has_coords;           /* lat/lon given */
 	double lat, lon;
-	unsigned clear;           /* patch: MERCHANT_LOCATION_CLEAR_* (wins over a value) */
 };
-#define MERCHANT_LOCATION_CLEAR_ADDRESS 1
-#define MERCHANT_LOCATION_CLEAR_COORDS 2
 
 struct merchant_in {
 	const char *trading_name; /* EMVCo tag 59: 1..25 ans */
@@ -299,11 +294,17 @@ int merchant_till_act(struct merchant_reg *reg, const struct merchant_actor *act
 int merchant_owner_add(struct merchant_reg *reg, const struct merchant_actor *actor,
 		       const char *merchant_id, const struct merchant_owner_in *o,
 		       struct merchant_errs *errs, json_t **out);
-/* o: NULL members leave the field as it is; o->clear clears the
- * optional phone. */
+/* o: NULL members leave the field as it is. */
 int merchant_owner_patch(struct merchant_reg *reg, const struct merchant_actor *actor,
 			 const char *merchant_id, long long owner_id,
 			 const struct merchant_owner_in *o, struct merchant_errs *errs, json_t **out);
+/* merchant_owner_patch() that also clears the optional fields whose
+ * MERCHANT_OWNER_CLEAR_* bit is in clear (a bit wins over a value). */
+#define MERCHANT_OWNER_CLEAR_PHONE 1
+int merchant_owner_patch_clear(struct merchant_reg *reg, const struct merchant_actor *actor,
+			       const char *merchant_id, long long owner_id,
+			       const struct merchant_owner_in *o, unsigned clear,
+			       struct merchant_errs *errs, json_t **out);
 int merchant_owner_delete(struct merchant_reg *reg, const struct merchant_actor *actor,
 			  const char *merchant_id, long long owner_id);
 
@@ -313,8 +314,7 @@ int merchant_owner_delete(struct merchant_reg *reg, const struct merchant_actor 
  * locations already), -EINVAL the fields as in merchant_validate() (city
  * 1..15 printable ASCII; fields named without "locations[i]."). add
  * creates the location and its first till; patch changes the members
- * given (NULL strings, has_coords 0: unchanged; l->clear clears the
- * optional address or coordinates) and validates the
+ * given (NULL strings, has_coords 0: unchanged) and validates the
  * location that results. Audit rows "location_add" (after, with the new
  * till_number) and "location_update" (before, after), entity "location",
  * entity_id the location's id. *out (may be NULL) gets the location as in
@@ -326,6 +326,14 @@ int merchant_location_patch(struct merchant_reg *reg, const struct merchant_acto
 			    const char *merchant_id, long long location_id,
 			    const struct merchant_location_in *l, struct merchant_errs *errs,
 			    json_t **out);
+/* merchant_location_patch() that also clears the optional fields whose
+ * MERCHANT_LOCATION_CLEAR_* bit is in clear (a bit wins over a value). */
+#define MERCHANT_LOCATION_CLEAR_ADDRESS 1
+#define MERCHANT_LOCATION_CLEAR_COORDS 2
+int merchant_location_patch_clear(struct merchant_reg *reg, const struct merchant_actor *actor,
+				  const char *merchant_id, long long location_id,
+				  const struct merchant_location_in *l, unsigned clear,
+				  struct merchant_errs *errs, json_t **out);
 
 /* Deletes location location_id of an editable (DRAFT, REVERTED: never
  * approved, so its tills never took a payment) merchant together with

@@ -1206,6 +1206,262 @@ static void test_kyb_approve(void **state)
 	audit_clean();
 }
 
+/* Location removal: roles, tenancy, editable merchants only, never the
+ * last location; the tills go with it, each change audited. */
+static void test_location_delete(void **state)
+{
+	(void)state;
+	char id[MERCHANT_ID_MAX], x[MERCHANT_ID_MAX], t2[MERCHANT_ID_MAX], err[256], q[400];
+	struct merchant_errs e;
+	json_t *l = NULL, *out = NULL;
+	const struct merchant_location_in add = { "Branch", "ARUSHA", NULL, 0, 0, 0 };
+
+	create_ok(&maker, "Shop", id);
+	create_ok(&other_maker, "Other", x);
+	long long first = count("SELECT id FROM location WHERE dfsp = 'dfspa'");
+	assert_int_equal(merchant_location_delete(reg, &maker, id, first, err, sizeof err, &out),
+			 -EPERM);
+	assert_non_null(strstr(err, "last location"));
+	assert_null(out);
+
+	assert_int_equal(merchant_location_add(reg, &maker, id, &add, &e, &l), 0);
+	long long loc = json_integer_value(json_object_get(l, "id"));
+	char t1[MERCHANT_ID_MAX];
+	snprintf(t1, sizeof t1, "%s",
+		 json_string_value(json_object_get(json_array_get(json_object_get(l, "tills"), 0),
+						   "till_number")));
+	json_decref(l);
+	assert_int_equal(merchant_till_add(reg, &maker, id, loc, "Counter 2", t2), 0);
+	assert_int_equal(merchant_till_act(reg, &checker, id, t2, "suspend", NULL, err, sizeof err,
+					   NULL), 0);
+	long long audits = count("SELECT count(*) FROM audit");
+
+	assert_int_equal(merchant_location_delete(reg, &checker, id, loc, err, sizeof err, NULL),
+			 -EACCES);
+	assert_int_equal(merchant_location_delete(reg, &auditor, id, loc, err, sizeof err, NULL),
+			 -EACCES);
+	assert_int_equal(merchant_location_delete(reg, &hub, id, loc, err, sizeof err, NULL), -EACCES);
+	assert_int_equal(merchant_location_delete(reg, &other_maker, id, loc, err, sizeof err, NULL),
+			 -ENOENT);
+	assert_int_equal(merchant_location_delete(reg, &other_maker, x, loc, err, sizeof err, NULL),
+			 -ENOENT);
+	assert_int_equal(merchant_location_delete(reg, &maker, id, 0, err, sizeof err, NULL), -ENOENT);
+	assert_int_equal(count("SELECT count(*) FROM audit"), audits);
+
+	assert_int_equal(merchant_location_delete(reg, &maker, id, loc, err, sizeof err, &out), 0);
+	assert_int_equal(json_integer_value(json_object_get(out, "id")), loc);
+	assert_true(json_is_true(json_object_get(out, "deleted")));
+	json_t *gone = json_object_get(out, "tills_deleted");
+	assert_int_equal(json_array_size(gone), 2);
+	assert_string_equal(json_string_value(json_array_get(gone, 0)), strcmp(t1, t2) < 0 ? t1 : t2);
+	json_decref(out);
+	snprintf(q, sizeof q, "SELECT count(*) FROM location WHERE id = %lld", loc);
+	assert_int_equal(count(q), 0);
+	snprintf(q, sizeof q, "SELECT count(*) FROM till WHERE location_id = %lld", loc);
+	assert_int_equal(count(q), 0);
+	snprintf(q, sizeof q, "SELECT count(*) FROM till WHERE merchant_id = '%s'", id);
+	assert_int_equal(count(q), 1);
+	assert_int_equal(count("SELECT count(*) FROM audit"), audits + 3);
+	snprintf(q, sizeof q, "SELECT count(*) FROM audit WHERE action = 'till_delete' AND entity = "
+		 "'till' AND entity_id = '%s' AND json_extract(before_json, '$.status') = 'SUSPENDED'",
+		 t2);
+	assert_int_equal(count(q), 1);
+	snprintf(q, sizeof q, "SELECT count(*) FROM audit WHERE action = 'location_delete' AND "
+		 "entity_id = '%lld' AND json_extract(before_json, '$.merchant_id') = '%s' AND "
+		 "json_array_length(before_json, '$.tills') = 2 AND after_json IS NULL", loc, id);
+	assert_int_equal(count(q), 1);
+	assert_int_equal(merchant_location_delete(reg, &maker, id, loc, err, sizeof err, NULL),
+			 -ENOENT);
+
+	/* once submitted, locations stay */
+	assert_int_equal(merchant_location_add(reg, &maker, id, &add, &e, &l), 0);
+	loc = json_integer_value(json_object_get(l, "id"));
+	json_decref(l);
+	assert_int_equal(merchant_act(reg, &maker, id, MA_SUBMIT, NULL, err, sizeof err), 0);
+	assert_int_equal(merchant_location_delete(reg, &admin, id, loc, err, sizeof err, NULL), -EPERM);
+	assert_non_null(strstr(err, "SUBMITTED"));
+	audit_clean();
+}
+
+/* A patch clears optional fields by bit; the version guards of a patch
+ * and of an action. */
+static void test_patch_clear_version(void **state)
+{
+	(void)state;
+	char id[MERCHANT_ID_MAX], err[256];
+	struct merchant_errs e;
+	json_t *m, *o = NULL;
+
+	create_ok(&maker, "Shop", id);
+	struct merchant_patch p = { .lei = "5493001KJTIIGC8Y1R12", .tax_id = NULL,
+				    .clear = MERCHANT_CLEAR_CONTACT_EMAIL | MERCHANT_CLEAR_PERMIT_NO };
+	assert_int_equal(merchant_patch(reg, &maker, id, &p, &e), 0);
+	assert_int_equal(merchant_get_json(reg, &maker, id, &m), 0);
+	assert_true(json_is_null(json_object_get(m, "contact_email")));
+	assert_true(json_is_null(json_object_get(m, "permit_no")));
+	assert_string_equal(json_string_value(json_object_get(m, "lei")), "5493001KJTIIGC8Y1R12");
+	assert_string_equal(json_string_value(json_object_get(m, "legal_name")),
+			    "Juma Hassan Enterprises");
+	long long v = json_integer_value(json_object_get(m, "version"));
+	assert_int_equal(v, 2);
+	json_decref(m);
+	/* a clear bit wins over a value */
+	struct merchant_patch both = { .lei = "5493001KJTIIGC8Y1R12", .clear = MERCHANT_CLEAR_LEI,
+				       .if_version = v };
+	assert_int_equal(merchant_patch(reg, &maker, id, &both, &e), 0);
+	assert_int_equal(merchant_get_json(reg, &maker, id, &m), 0);
+	assert_true(json_is_null(json_object_get(m, "lei")));
+	json_decref(m);
+	long long audits = count("SELECT count(*) FROM audit");
+	struct merchant_patch stale = { .contact_name = "Late", .if_version = v };
+	assert_int_equal(merchant_patch(reg, &maker, id, &stale, &e), -ESTALE);
+	assert_int_equal(merchant_act_if(reg, &maker, id, MA_SUBMIT, NULL, v, err, sizeof err, NULL),
+			 -ESTALE);
+	assert_non_null(strstr(err, "version 3"));
+	assert_int_equal(count("SELECT count(*) FROM audit"), audits);
+	assert_int_equal(merchant_get_json(reg, &maker, id, &m), 0);
+	assert_string_equal(json_string_value(json_object_get(m, "status")), "DRAFT");
+	assert_true(json_is_null(json_object_get(m, "contact_name")));
+	long long owner = json_integer_value(json_object_get(json_array_get(json_object_get(m, "owners"), 0), "id"));
+	long long loc = json_integer_value(json_object_get(json_array_get(json_object_get(m, "locations"), 0), "id"));
+	json_decref(m);
+	assert_int_equal(merchant_act_if(reg, &maker, id, MA_SUBMIT, NULL, v + 1, err, sizeof err,
+					 NULL), 0);
+	assert_int_equal(merchant_act_if(reg, &maker, id, MA_SUBMIT, NULL, 0, err, sizeof err, NULL),
+			 -EPERM);
+	assert_int_equal(merchant_act(reg, &checker, id, MA_REVERT, "fix it", err, sizeof err), 0);
+
+	/* owners and locations clear their optional fields too */
+	const struct merchant_owner_in none = { .name = NULL };
+	assert_int_equal(merchant_owner_patch_clear(reg, &maker, id, owner, &none,
+						    MERCHANT_OWNER_CLEAR_PHONE, &e, &o), 0);
+	assert_true(json_is_null(json_object_get(o, "phone")));
+	assert_string_equal(json_string_value(json_object_get(o, "name")), "Juma Hassan");
+	json_decref(o);
+	const struct merchant_location_in same = { .name = NULL };
+	assert_int_equal(merchant_location_patch_clear(reg, &maker, id, loc, &same,
+						       MERCHANT_LOCATION_CLEAR_ADDRESS |
+							       MERCHANT_LOCATION_CLEAR_COORDS,
+						       &e, &o), 0);
+	assert_true(json_is_null(json_object_get(o, "address")));
+	assert_true(json_is_null(json_object_get(o, "lat")));
+	assert_true(json_is_null(json_object_get(o, "lon")));
+	assert_string_equal(json_string_value(json_object_get(o, "city")), "Dar es Salaam");
+	json_decref(o);
+	audit_clean();
+}
+
+static void append_row(const char *entity, const char *eid, const char *after)
+{
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(db_end(db, audit_append(db, "old", "maker", "dfspa", "owner_update", entity,
+						 eid, NULL, after)),
+			 0);
+}
+
+/* The audit view: the merchant's rows and its children's, deleted ones
+ * too, older rows without merchant_id through the child tables, never
+ * another merchant's; paging; tenancy. */
+static void test_audit_view(void **state)
+{
+	(void)state;
+	char id[MERCHANT_ID_MAX], id2[MERCHANT_ID_MAX], x[MERCHANT_ID_MAX], err[256], q[300];
+	char till[MERCHANT_ID_MAX];
+	struct merchant_errs e;
+	json_t *o = NULL, *items;
+	long long next, doc, req;
+
+	create_ok(&maker, "Shop", id);
+	create_ok(&maker, "Neighbour", id2);
+	create_ok(&other_maker, "Other", x);
+	const struct merchant_owner_in second = { "Asha Ali", "passport", "AB123456", NULL };
+	assert_int_equal(merchant_owner_add(reg, &maker, id, &second, &e, &o), 0);
+	long long owner2 = json_integer_value(json_object_get(o, "id"));
+	json_decref(o);
+	assert_int_equal(merchant_owner_delete(reg, &maker, id, owner2), 0);
+	assert_int_equal(merchant_owner_add(reg, &maker, id2, &second, &e, NULL), 0);
+	const struct merchant_location_in add = { "Branch", "ARUSHA", NULL, 0, 0, 0 };
+	assert_int_equal(merchant_location_add(reg, &maker, id, &add, &e, &o), 0);
+	long long loc = json_integer_value(json_object_get(o, "id"));
+	json_decref(o);
+	assert_int_equal(merchant_till_add(reg, &maker, id, loc, NULL, till), 0);
+	assert_int_equal(merchant_location_delete(reg, &maker, id, loc, err, sizeof err, NULL), 0);
+	assert_int_equal(merchant_doc_add(reg, &maker, id, "trading_permit", "application/pdf", "x", 1,
+					  &doc, NULL), 0);
+	assert_int_equal(merchant_doc_review(reg, &checker, id, doc, 1, NULL, err, sizeof err, NULL), 0);
+	assert_int_equal(merchant_tier_request(reg, &maker, id, "T2", &req), 0);
+	assert_int_equal(merchant_tier_review(reg, &checker, id, req, 0, "not yet", err, sizeof err), 0);
+	/* rows as an older version wrote them: no merchant_id in the JSON */
+	long long owner1 = count("SELECT min(id) FROM owner WHERE dfsp = 'dfspa'");
+	char eid[24], after[64];
+	snprintf(eid, sizeof eid, "%lld", owner1);
+	append_row("owner", eid, "{\"name\":\"legacy\"}");
+	snprintf(after, sizeof after, "{\"merchant_id\":\"%s\"}", id2);
+	append_row("owner", eid, after); /* names another merchant: not this one's */
+	snprintf(eid, sizeof eid, "%lld", count("SELECT max(id) FROM owner WHERE dfsp = 'dfspa'"));
+	append_row("owner", eid, "{\"name\":\"legacy of the neighbour\"}");
+
+	snprintf(q, sizeof q, "SELECT count(*) FROM audit WHERE dfsp = 'dfspa' AND (entity_id = '%s' "
+		 "OR coalesce(json_extract(after_json, '$.merchant_id'), "
+		 "json_extract(before_json, '$.merchant_id')) = '%s')", id, id);
+	long long want = count(q) + 1; /* + the legacy row */
+	assert_int_equal(want, 13);
+	assert_int_equal(merchant_audit(reg, &auditor, id, 0, MERCHANT_AUDIT_MAX, &items, &next), 0);
+	assert_int_equal(json_array_size(items), want);
+	assert_int_equal(next, 0);
+	static const char *const actions[] = { "create", "owner_add", "owner_delete", "location_add",
+		"till_add", "till_delete", "location_delete", "document_add", "document_verify",
+		"tier_request", "tier_reject", "owner_update" };
+	for (size_t k = 0; k < sizeof actions / sizeof actions[0]; k++) {
+		size_t i;
+		json_t *r;
+		int found = 0;
+		json_array_foreach(items, i, r)
+			found |= strcmp(json_string_value(json_object_get(r, "action")), actions[k]) == 0;
+		if (!found)
+			print_error("no %s row\n", actions[k]);
+		assert_true(found);
+	}
+	size_t i;
+	json_t *r;
+	long long prev = 0;
+	json_array_foreach(items, i, r) {
+		long long rid = json_integer_value(json_object_get(r, "id"));
+		assert_true(rid > prev);
+		prev = rid;
+		char *txt = json_dumps(r, JSON_COMPACT);
+		assert_null(strstr(txt, id2));
+		assert_null(strstr(txt, "neighbour"));
+		free(txt);
+	}
+	/* page by page */
+	long long after_id = 0, seen = 0;
+	for (int pages = 0; pages < 100; pages++) {
+		json_t *page;
+		assert_int_equal(merchant_audit(reg, &maker, id, after_id, 4, &page, &next), 0);
+		for (size_t k = 0; k < json_array_size(page); k++)
+			assert_int_equal(json_integer_value(json_object_get(json_array_get(page, k), "id")),
+					 json_integer_value(json_object_get(json_array_get(items, seen + k), "id")));
+		seen += (long long)json_array_size(page);
+		json_decref(page);
+		if (!next)
+			break;
+		after_id = next;
+	}
+	assert_int_equal(seen, want);
+	json_decref(items);
+	/* tenancy and limits */
+	assert_int_equal(merchant_audit(reg, &other, id, 0, 10, &items, &next), -ENOENT);
+	assert_null(items);
+	assert_int_equal(merchant_audit(reg, &maker, id, 0, 0, &items, NULL), -EINVAL);
+	assert_int_equal(merchant_audit(reg, &maker, id, 0, MERCHANT_AUDIT_MAX + 1, &items, NULL),
+			 -EINVAL);
+	assert_int_equal(merchant_audit(reg, &hub, id, 0, MERCHANT_AUDIT_MAX, &items, NULL), 0);
+	assert_int_equal(json_array_size(items), want);
+	json_decref(items);
+	audit_clean();
+}
+
 static void test_id_valid(void **state)
 {
 	(void)state;
@@ -1240,6 +1496,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_owner_verify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kyb_gaps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kyb_approve, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_location_delete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_patch_clear_version, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_audit_view, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("merchant", tests, group_setup, group_teardown);
 }
