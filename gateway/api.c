@@ -399,33 +399,6 @@ static void reply_merchant(struct http_req *r, struct gw *gw, const struct merch
 	http_reply_json(r, status, j);
 }
 
-/* 1 if the If-Match value h lets a change of a merchant at version cur
- * go ahead: "*", or a list of entity tags holding the strong tag
- * "v<cur>" (weak tags never match, RFC 9110 13.1.1); else 0. */
-static int if_match_ok(const char *h, long long cur)
-{
-	char want[32];
-	int n = snprintf(want, sizeof want, "\"v%lld\"", cur);
-	for (const char *p = h; *p;) {
-		while (*p == ' ' || *p == '\t' || *p == ',')
-			p++;
-		if (!*p)
-			break;
-		const char *e = p;
-		if (*p == '"') {
-			e = strchr(p + 1, '"');
-			e = e ? e + 1 : p + strlen(p);
-		} else {
-			while (*e && *e != ',')
-				e++;
-		}
-		if ((e - p == 1 && *p == '*') || (e - p == n && strncmp(p, want, (size_t)n) == 0))
-			return 1;
-		p = e;
-	}
-	return 0;
-}
-
 /* 412 precondition_failed: the merchant is not at the version the
  * client's If-Match names; the detail and the ETag give the current one. */
 static void reply_stale(struct http_req *r, long long cur)
@@ -452,7 +425,8 @@ static long long merchant_version(struct gw *gw, const struct merchant_actor *m,
 
 /* The If-Match precondition of a change of merchant id: 0 with *ver the
  * version to hold the change to (0 without If-Match), or -1 after
- * answering (404, 412). */
+ * answering (404; 400 malformed; 412 "*" or no tag of the current
+ * version, RFC 9110 13.1.1, weak tags never matching). */
 static int if_match(struct http_req *r, struct gw *gw, const struct merchant_actor *m,
 		    const char *id, long long *ver)
 {
@@ -465,7 +439,18 @@ static int if_match(struct http_req *r, struct gw *gw, const struct merchant_act
 		reply_rc(r, (int)cur, "no such merchant");
 		return -1;
 	}
-	if (!if_match_ok(h, cur)) {
+	char etag[32];
+	size_t bad = 0;
+	snprintf(etag, sizeof etag, "\"v%lld\"", cur);
+	int ok = http_etag_match(h, etag, &bad);
+	if (ok < 0) {
+		char msg[96];
+		snprintf(msg, sizeof msg, "malformed entity tag list at position %zu", bad);
+		json_t *e = json_pack("[{s:s,s:s}]", "field", "If-Match", "message", msg);
+		http_problem(r, 400, "validation_failed", e, "If-Match: %s", msg);
+		return -1;
+	}
+	if (!ok) {
 		reply_stale(r, cur);
 		return -1;
 	}

@@ -241,6 +241,55 @@ const char *http_body(const struct http_req *r, size_t *len)
 	return r->len ? r->body : NULL;
 }
 
+int http_etag_match(const char *h, const char *etag, size_t *bad_pos)
+{
+	size_t elen = strlen(etag);
+	const char *p = h;
+	int match = 0, tags = 0;
+
+#define OWS(q) while (*(q) == ' ' || *(q) == '\t') (q)++
+#define BAD(q) do { if (bad_pos) *bad_pos = (size_t)((q) - h); return -1; } while (0)
+	OWS(p);
+	if (*p == '*') {
+		const char *q = p + 1;
+		OWS(q);
+		if (*q)
+			BAD(q);
+		return 1;
+	}
+	while (*p) {
+		if (*p == ',') { /* empty list elements are allowed */
+			p++;
+			OWS(p);
+			continue;
+		}
+		int weak = p[0] == 'W' && p[1] == '/';
+		const char *t = weak ? p + 2 : p;
+		if (*t != '"')
+			BAD(t);
+		const char *q = t + 1;
+		/* etagc = %x21 / %x23-7E / obs-text */
+		while (*q && *q != '"' && ((unsigned char)*q == 0x21 || (unsigned char)*q >= 0x23) &&
+		       (unsigned char)*q != 0x7f)
+			q++;
+		if (*q != '"')
+			BAD(q);
+		q++;
+		tags++;
+		if (!weak && (size_t)(q - t) == elen && memcmp(t, etag, elen) == 0)
+			match = 1;
+		p = q;
+		OWS(p);
+		if (*p && *p != ',')
+			BAD(p);
+	}
+	if (!tags) /* empty, or only commas and spaces */
+		BAD(p);
+	return match;
+#undef OWS
+#undef BAD
+}
+
 json_t *http_json_body(struct http_req *r)
 {
 	const char *ct = http_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);

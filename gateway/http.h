@@ -111,6 +111,14 @@ void http_capture(struct http_req *r);
 int http_captured(const struct http_req *r, unsigned *status, const char **content_type,
 		  const char **body, size_t *len);
 
+/* Evaluates an If-Match header value h (RFC 9110 13.1.1: "*" or a
+ * comma-separated list of entity tags, [W/]"...") against etag, the
+ * resource's current strong tag with its quotes ("\"v3\""). Weak tags
+ * never match (strong comparison). Returns 1 if the change may go ahead,
+ * 0 if not, or -1 for a malformed value with *bad_pos (may be NULL) the
+ * byte offset of the first bad character. Pure: no request needed. */
+int http_etag_match(const char *h, const char *etag, size_t *bad_pos);
+
 /* Replies sent since the start with status class cls (1..5: 1xx..5xx;
  * 0 anything else), for GET /metrics. */
 uint64_t http_replies(const struct http *h, unsigned cls);

@@ -93,6 +93,9 @@ req "$MAKER" PATCH "/v1/merchants/$MID" '{"contact_name":"Juma"}' -H "If-Match: 
 code "a list holding the current ETag" 200
 req "$MAKER" PATCH "/v1/merchants/$MID" '{"contact_name":"Juma"}' -H 'If-Match: *'
 code "If-Match: *" 200
+req "$MAKER" PATCH "/v1/merchants/$MID" '{"contact_name":"Juma"}' -H 'If-Match: v5'
+code "a malformed If-Match" 400
+has "names the header and the position" "$OUT" '"field":"If-Match","message":"malformed entity tag list at position 0"'
 req "$MAKER" GET "/v1/merchants/$MID"
 V=$(jnum version)
 same "stale PATCHes changed nothing" "$V" $((1 + 3))

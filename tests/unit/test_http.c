@@ -262,6 +262,34 @@ static void test_bad_listen(void **state)
 	ev_free(ev);
 }
 
+/* If-Match against the current tag "v3": RFC 9110 13.1.1 with strong
+ * comparison, and the offset of the first bad byte. */
+static void test_etag_match(void **state)
+{
+	(void)state;
+	size_t bad = 99;
+	assert_int_equal(http_etag_match("\"v3\"", "\"v3\"", NULL), 1);
+	assert_int_equal(http_etag_match(" * ", "\"v3\"", NULL), 1);
+	assert_int_equal(http_etag_match("\"v1\", \"v3\"", "\"v3\"", NULL), 1);
+	assert_int_equal(http_etag_match(",\"v1\" ,, \"v3\",", "\"v3\"", NULL), 1);
+	assert_int_equal(http_etag_match("\"v2\"", "\"v3\"", NULL), 0);
+	assert_int_equal(http_etag_match("\"v33\"", "\"v3\"", NULL), 0);
+	assert_int_equal(http_etag_match("W/\"v3\"", "\"v3\"", NULL), 0);
+	assert_int_equal(http_etag_match("v3", "\"v3\"", &bad), -1);
+	assert_int_equal(bad, 0);
+	assert_int_equal(http_etag_match("\"v1\" \"v3\"", "\"v3\"", &bad), -1);
+	assert_int_equal(bad, 5);
+	assert_int_equal(http_etag_match("\"v3", "\"v3\"", &bad), -1);
+	assert_int_equal(bad, 3);
+	assert_int_equal(http_etag_match("\"v 3\"", "\"v3\"", &bad), -1);
+	assert_int_equal(bad, 2);
+	assert_int_equal(http_etag_match("*, \"v3\"", "\"v3\"", &bad), -1);
+	assert_int_equal(bad, 1);
+	assert_int_equal(http_etag_match(" , ", "\"v3\"", &bad), -1);
+	assert_int_equal(http_etag_match("", "\"v3\"", &bad), -1);
+	assert_int_equal(bad, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -272,6 +300,7 @@ int main(void)
 		cmocka_unit_test(test_body_limit),
 		cmocka_unit_test(test_handler_without_answer),
 		cmocka_unit_test(test_bad_listen),
+		cmocka_unit_test(test_etag_match),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
