@@ -254,14 +254,20 @@ static int idem_replay(struct http_req *r, struct gw *gw, const struct auth_acto
 	const char *ctype = (const char *)sqlite3_column_text(s, 2);
 	const char *body = (const char *)sqlite3_column_text(s, 3);
 	http_add_header(r, "Idempotent-Replayed", "true");
-	if (status == 201) {
-		/* The Location of the first answer, made again from its body. */
+	if (status == 200 || status == 201) {
+		/* The Location and ETag of the first answer, made again from
+		 * its body (a merchant has merchant_id and version). */
 		json_t *j = json_loads(body, 0, NULL);
 		const char *mid = json_string_value(json_object_get(j, "merchant_id"));
-		char loc[96];
-		if (mid && strcmp(http_path(r), "/v1/merchants") == 0 &&
+		json_t *ver = json_object_get(j, "version");
+		char loc[96], etag[32];
+		if (status == 201 && mid && strcmp(http_path(r), "/v1/merchants") == 0 &&
 		    snprintf(loc, sizeof loc, "/v1/merchants/%s", mid) < (int)sizeof loc)
 			http_add_header(r, "Location", loc);
+		if (mid && json_is_integer(ver)) {
+			snprintf(etag, sizeof etag, "\"v%lld\"", (long long)json_integer_value(ver));
+			http_add_header(r, "ETag", etag);
+		}
 		json_decref(j);
 	}
 	http_reply(r, status, ctype, body, strlen(body));

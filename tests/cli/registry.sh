@@ -194,9 +194,13 @@ code "submit with a stale ETag" 412
 req "$MAKER" GET "/v1/merchants/$MID"
 has "leaves it a DRAFT" "$OUT" '"status":"DRAFT"'
 V=$(jnum version)
-req "$MAKER" POST "/v1/merchants/$MID/submit" '' -H "If-Match: \"v$V\""
+req "$MAKER" POST "/v1/merchants/$MID/submit" '' -H "If-Match: \"v$V\"" -H 'Idempotency-Key: sub-1'
 code "submit with the current ETag" 200
 has "with the next ETag" "$HDR" "^ETag: \"v$((V + 1))\""
+req "$MAKER" POST "/v1/merchants/$MID/submit" '' -H "If-Match: \"v$((V + 1))\"" -H 'Idempotency-Key: sub-1'
+code "its retry" 200
+has "is a replay" "$HDR" '^Idempotent-Replayed: true'
+has "with the ETag of the first answer" "$HDR" "^ETag: \"v$((V + 1))\""
 req "$MAKER" DELETE "/v1/merchants/$MID/locations/$LOC3"
 code "no removal once SUBMITTED" 409
 has "as invalid_transition" "$OUT" '"code":"invalid_transition"'
