@@ -150,8 +150,8 @@ static void unknown_fields(json_t *o, const char *prefix, const char *const *kno
 	}
 }
 
-/* 400 validation_failed listing the unknown members of body b, if any:
- * -1 after answering (errs is consumed either way), else 0. */
+/* 400 validation_failed listing errs (from unknown_fields()), if any:
+ * -1 after answering, else 0; errs is consumed either way. */
 static int reply_unknown(struct http_req *r, json_t *errs)
 {
 	if (!json_array_size(errs)) {
@@ -430,9 +430,9 @@ static long long merchant_version(struct gw *gw, const struct merchant_actor *m,
 }
 
 /* The If-Match precondition of a change of merchant id: 0 with *ver the
- * version to hold the change to (0 without If-Match), or -1 after
- * answering (404; 400 malformed; 412 "*" or no tag of the current
- * version, RFC 9110 13.1.1, weak tags never matching). */
+ * version to hold the change to (0 without If-Match; the current one for
+ * "*" or a list naming it), or -1 after answering (404; 400 malformed;
+ * 412 no tag of the current version, weak tags never matching). */
 static int if_match(struct http_req *r, struct gw *gw, const struct merchant_actor *m,
 		    const char *id, long long *ver)
 {
