@@ -179,6 +179,22 @@ status "a UCS-2 screen" 0
 has "verbose: UCS-2 units" "$OUT" '^\[8 characters, UCS-2: 8 units of 80: fits\]$'
 hasnt "no warning when it fits" "$ERR" 'warning'
 
+# interactive mode, in a pseudo-terminal (script(1), util-linux): the
+# answer is typed, then Ctrl-D hangs up
+: >"$LOG"
+printf '1\n\004' | script -qec "'$TILLGATE' phone --url $URL/ussd --msisdn $M" /dev/null >"$OUT" 2>"$ERR"
+RC=$?
+status "interactive: Ctrl-D hangs up" 0
+has "interactive: the first screen" "$OUT" '^Welcome to Tillgate'
+has "interactive: the second screen" "$OUT" 'Business name\?'
+has "interactive: says it hung up" "$OUT" 'tillgate phone: hung up'
+same "interactive: the dial and one answer were sent" "$(nreq)" 2
+same "interactive: the typed answer" "$(req 2 fields.text)" 1
+printf '' | script -qec "'$TILLGATE' phone --json --url $URL/ussd --msisdn $M" /dev/null >"$OUT" 2>"$ERR"
+RC=$?
+status "interactive: --json is a usage error" 2
+has "interactive: --json needs scripted mode" "$OUT" '\-\-json needs scripted mode'
+
 # --json
 tg phone --url "$URL/ussd" --msisdn $M --json --input 1 --input "Mama Juma"
 status "--json" 0
