@@ -411,7 +411,7 @@ static int print_json(int n, const struct screen *s, const char *answer)
 			      s->end ? "END" : "CON", "text", s->text, "characters",
 			      (json_int_t)s->chars, "encoding", s->ucs2 ? "ucs2" : "gsm", "units",
 			      (json_int_t)s->units, "fits", s->fits, "input", answer);
-	if (!o || json_dumpf(o, stdout, JSON_COMPACT | JSON_ENSURE_ASCII) < 0) {
+	if (!o || json_dumpf(o, stdout, JSON_COMPACT) < 0) {
 		json_decref(o);
 		fprintf(stderr, "tillgate phone: out of memory\n");
 		return -1;

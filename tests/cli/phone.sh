@@ -66,7 +66,9 @@ while [ ! -s "$T_DIR/port" ] && [ $i -lt 200 ] && kill -0 $PEER 2>/dev/null; do
 done
 if [ ! -s "$T_DIR/port" ]; then
 	fail "the protocol-check server started"
-	finish
+	tg phone --url "$URL/ucs2" --msisdn $M --json </dev/null
+has "--json keeps UTF-8 as it is" "$OUT" '^\{"screen":1,"type":"END","text":"Asante ✓","characters":8,"encoding":"ucs2","units":8,"fits":true,"input":null\}$'
+finish
 fi
 URL=http://127.0.0.1:$(cat "$T_DIR/port")
 # req N FIELD: FIELD of the Nth request the server recorded (1-based).
@@ -202,4 +204,6 @@ same "one object per screen" "$(wc -l <"$OUT" | tr -d ' ')" 3
 has "screen 1 with its answer" "$OUT" '^\{"screen":1,"type":"CON","text":"Welcome to Tillgate\\n1 Register business\\n2 Pay a merchant","characters":56,"encoding":"gsm","units":56,"fits":true,"input":"1"\}$'
 has "the last screen: no answer; [ and ] count two septets" "$OUT" \
 	'^\{"screen":3,"type":"END","text":"Asante Mama Juma!\\nTill 100042 is yours. \[SMS follows\]","characters":53,"encoding":"gsm","units":55,"fits":true,"input":null\}$'
+tg phone --url "$URL/ucs2" --msisdn $M --json </dev/null
+has "--json keeps UTF-8 as it is" "$OUT" '^\{"screen":1,"type":"END","text":"Asante ✓","characters":8,"encoding":"ucs2","units":8,"fits":true,"input":null\}$'
 finish
