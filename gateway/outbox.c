@@ -15,8 +15,8 @@ enum {
 };
 
 static const char *const outbox_sql[O__COUNT] = {
-	[O_INSERT] = "INSERT INTO outbox (kind, dfsp, dest, body, ref) "
-		"VALUES (:kind, :dfsp, :dest, :body, :ref)",
+	[O_INSERT] = ("INSERT INTO outbox (kind, dfsp, dest, body, ref) "
+		      "VALUES (:kind, :dfsp, :dest, :body, :ref)"),
 	[O_COUNT] = "SELECT count(*) FROM outbox WHERE kind = :kind",
 	[O_COUNT_STATE] = "SELECT count(*) FROM outbox WHERE kind = :kind AND state = :state",
 };
