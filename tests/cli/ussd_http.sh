@@ -100,6 +100,13 @@ code "a phone number that is not E.164" 400
 has "named" "$OUT" "^field 'phoneNumber': not an E.164 number"
 post 'sessionId=ok&serviceCode=*384%23&phoneNumber=%2B255700000008&text=&extra=1&networkCode=x'
 code "unknown fields are ignored" 200
+LONG=$(printf '%0700d' 1)
+post "sessionId=ok&serviceCode=*384%23&phoneNumber=%2B255700000008&text=$LONG"
+code "an answer over 640 bytes" 400
+same "named" "$(cat "$OUT")" "field 'text': an answer is longer than 640 bytes"
+post "sessionId=ok&serviceCode=*384%23&phoneNumber=%2B255700000008&text=$(printf '%09000d' 1)"
+code "text over 8192 bytes" 400
+same "named" "$(cat "$OUT")" "field 'text': longer than 8192 bytes"
 
 # ---- restart: the language is in the database; idle dialogues expire ----
 kill "$PID"; wait "$PID"; PID=
