@@ -25,24 +25,24 @@ enum {
 #define UPDATED "updated = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 
 static const char *const outbox_sql[O__COUNT] = {
-	[O_INSERT] = "INSERT INTO outbox (kind, dfsp, dest, body, ref) "
-		"VALUES (:kind, :dfsp, :dest, :body, :ref)",
+	[O_INSERT] = ("INSERT INTO outbox (kind, dfsp, dest, body, ref) "
+		      "VALUES (:kind, :dfsp, :dest, :body, :ref)"),
 	[O_COUNT] = "SELECT count(*) FROM outbox WHERE kind = :kind",
 	[O_COUNT_STATE] = "SELECT count(*) FROM outbox WHERE kind = :kind AND state = :state",
-	[O_DUE] = "SELECT id, dest, body, attempts FROM outbox WHERE kind = :kind AND state = 'pending' "
-		"AND next_at <= :now ORDER BY id LIMIT 1",
-	[O_CLAIM] = "UPDATE outbox SET state = 'sending', attempts = attempts + 1, " UPDATED
-		" WHERE id = :id AND state = 'pending'",
-	[O_SENT] = "UPDATE outbox SET state = 'sent', remote_id = :rid, last_error = NULL, " UPDATED
-		" WHERE id = :id AND state = 'sending'",
-	[O_RETRY] = "UPDATE outbox SET state = 'pending', next_at = :next, last_error = :why, " UPDATED
-		" WHERE id = :id AND state = 'sending'",
-	[O_FAIL] = "UPDATE outbox SET state = 'failed', last_error = :why, " UPDATED
-		" WHERE id = :id AND state IN ('sending', 'pending')",
-	[O_RECEIPT] = "UPDATE outbox SET state = :state, last_error = :why, " UPDATED
-		" WHERE kind = :kind AND remote_id = :rid AND state = 'sent'",
-	[O_RECOVER] = "UPDATE outbox SET state = 'failed', last_error = :why, " UPDATED
-		" WHERE kind = :kind AND state = 'sending'",
+	[O_DUE] = ("SELECT id, dest, body, attempts FROM outbox WHERE kind = :kind "
+		   "AND state = 'pending' AND next_at <= :now ORDER BY id LIMIT 1"),
+	[O_CLAIM] = ("UPDATE outbox SET state = 'sending', attempts = attempts + 1, " UPDATED
+		     " WHERE id = :id AND state = 'pending'"),
+	[O_SENT] = ("UPDATE outbox SET state = 'sent', remote_id = :rid, last_error = NULL, " UPDATED
+		    " WHERE id = :id AND state = 'sending'"),
+	[O_RETRY] = ("UPDATE outbox SET state = 'pending', next_at = :next, last_error = :why, " UPDATED
+		     " WHERE id = :id AND state = 'sending'"),
+	[O_FAIL] = ("UPDATE outbox SET state = 'failed', last_error = :why, " UPDATED
+		    " WHERE id = :id AND state IN ('sending', 'pending')"),
+	[O_RECEIPT] = ("UPDATE outbox SET state = :state, last_error = :why, " UPDATED
+		       " WHERE kind = :kind AND remote_id = :rid AND state = 'sent'"),
+	[O_RECOVER] = ("UPDATE outbox SET state = 'failed', last_error = :why, " UPDATED
+		       " WHERE kind = :kind AND state = 'sending'"),
 };
 
 struct outbox {

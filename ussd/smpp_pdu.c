@@ -359,6 +359,84 @@ bad:
 	return -1;
 }
 
+/* ---- delivery receipts ---- */
+
+/* The value of "key:" in the receipt text (SMPP 3.4 appendix B), up to
+ * the next space, into out (cap bytes). Returns its offset, -1 if the key
+ * is absent, -2 if the value is empty or too long. */
+static long receipt_field(const uint8_t *t, size_t n, const char *key, char *out, size_t cap)
+{
+	size_t k = strlen(key);
+
+	for (size_t i = 0; i + k <= n; i++) {
+		if ((i > 0 && t[i - 1] != ' ') || memcmp(t + i, key, k) != 0)
+			continue;
+		size_t j = i + k, len = 0;
+		while (j + len < n && t[j + len] != ' ')
+			len++;
+		if (len == 0 || len >= cap)
+			return -2 - (long)j;
+		for (size_t m = 0; m < len; m++) {
+			uint8_t c = t[j + m];
+			if (c < 0x21 || c > 0x7E)
+				return -2 - (long)(j + m);
+		}
+		memcpy(out, t + j, len);
+		out[len] = '\0';
+		return (long)j;
+	}
+	return -1;
+}
+
+int smpp_pdu_receipt(const struct smpp_in *in, char id[65], char stat[8], int *final,
+		     int *delivered, char *err, size_t errlen)
+{
+	static const struct {
+		const char *name;
+		int state; /* message_state TLV value */
+		int final, delivered;
+	} st[] = {
+		{ "ENROUTE", 1, 0, 0 }, { "DELIVRD", 2, 1, 1 }, { "EXPIRED", 3, 1, 0 },
+		{ "DELETED", 4, 1, 0 }, { "UNDELIV", 5, 1, 0 }, { "ACCEPTD", 6, 0, 0 },
+		{ "UNKNOWN", 7, 1, 0 }, { "REJECTD", 8, 1, 0 },
+	};
+	long r;
+
+	id[0] = stat[0] = '\0';
+	if (in->receipted_id[0]) {
+		snprintf(id, 65, "%s", in->receipted_id);
+	} else if ((r = receipt_field(in->text, in->text_len, "id:", id, 65)) < 0) {
+		seterr(err, errlen, r == -1 ? "receipt id: no \"id:\" in the text"
+					    : "receipt id at offset %ld of the text: empty, too long or not printable",
+		       -2 - r);
+		return -1;
+	}
+	if (in->message_state >= 0) {
+		for (size_t i = 0; i < sizeof st / sizeof st[0]; i++)
+			if (st[i].state == in->message_state) {
+				snprintf(stat, 8, "%s", st[i].name);
+				*final = st[i].final, *delivered = st[i].delivered;
+				return 0;
+			}
+		seterr(err, errlen, "message_state TLV: value %d is not an SMPP state",
+		       in->message_state);
+		return -1;
+	}
+	if ((r = receipt_field(in->text, in->text_len, "stat:", stat, 8)) < 0) {
+		seterr(err, errlen, r == -1 ? "receipt stat: no \"stat:\" in the text"
+					    : "receipt stat at offset %ld of the text: empty, too long or not printable",
+		       -2 - r);
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof st / sizeof st[0]; i++)
+		if (strcmp(stat, st[i].name) == 0) {
+			*final = st[i].final, *delivered = st[i].delivered;
+			return 0;
+		}
+	seterr(err, errlen, "receipt stat at offset %ld of the text: '%s' is not a state", r, stat);
+	return -1;
+}
+
 /* ---- packing ---- */
 
 int smpp_pdu_pack_header(uint8_t *buf, size_t cap, uint32_t id, uint32_t status, uint32_t seq,

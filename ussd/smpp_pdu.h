@@ -121,6 +121,17 @@ struct smpp_in {
 int smpp_pdu_decode(const uint8_t *pdu, size_t len, struct smpp_in *in, uint32_t *answer,
 		    char *err, size_t errlen);
 
+/* Reads a delivery receipt (a deliver_sm with SMPP_ESM_RECEIPT in
+ * esm_class): the message id from the receipted_message_id TLV, else
+ * from "id:" in the text; the final state from the message_state TLV,
+ * else from "stat:" in the text ("DELIVRD" is delivered; EXPIRED,
+ * DELETED, UNDELIV, REJECTD and UNKNOWN are failures; ENROUTE and
+ * ACCEPTD are not final). Fills id (65 bytes) and stat (8 bytes, e.g.
+ * "DELIVRD"); *final is 1 for a final state, *delivered 1 if delivered.
+ * Returns 0, or -1 with err naming the field and its offset in the text. */
+int smpp_pdu_receipt(const struct smpp_in *in, char id[65], char stat[8], int *final,
+		     int *delivered, char *err, size_t errlen);
+
 /* ---- packing: each writes into buf (cap bytes) and returns the PDU's
  * length, or -1 with the reason in err (a field too long for SMPP, or
  * cap too small). ---- */

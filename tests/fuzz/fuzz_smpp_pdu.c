@@ -51,6 +51,17 @@ static void one(const uint8_t *p, size_t n)
 	CHECK(memchr(in.destination_addr, 0, sizeof in.destination_addr));
 	CHECK(memchr(in.message_id, 0, sizeof in.message_id));
 	CHECK(memchr(in.receipted_id, 0, sizeof in.receipted_id));
+	if (in.h.id == SMPP_DELIVER_SM) {
+		char id[65], stat[8];
+		int fin = -1, dlv = -1;
+		err[0] = '\0';
+		if (smpp_pdu_receipt(&in, id, stat, &fin, &dlv, err, sizeof err) == 0) {
+			CHECK(id[0] && strlen(id) < 65 && strlen(stat) < 8);
+			CHECK((fin == 0 || fin == 1) && (dlv == 0 || dlv == 1) && (!dlv || fin));
+		} else {
+			CHECK(err[0] != '\0');
+		}
+	}
 	if (in.h.id == SMPP_DELIVER_SM && in.text_len <= 253) {
 		struct smpp_submit s = { .source_addr = in.source_addr, .dest_addr = in.destination_addr,
 					 .data_coding = in.data_coding, .text = in.text,

@@ -3,6 +3,7 @@
  * around (header-only error responses, sequence number 0, unknown
  * commands, over-long and truncated PDUs, unknown TLVs, sm_length
  * limits), round trips through our own decoder, and redaction. */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -403,6 +404,56 @@ static void traces_redact(void **state)
 	assert_true(strlen(line) < 20);
 }
 
+static void receipts(void **state)
+{
+	struct b b;
+	struct smpp_in in;
+	uint32_t ans;
+	char err[200], id[65], stat[8];
+	int fin, dlv;
+	(void)state;
+
+	deliver(&b, 70, "255712345678",
+		"id:abc123 sub:001 dlvrd:001 submit date:2611280315 done date:2611280316 stat:DELIVRD err:000 text:x",
+		0);
+	/* esm_class follows destination_addr "*384#" */
+	((uint8_t *)memmem(b.p, b.n, "*384#", 6))[6] = SMPP_ESM_RECEIPT;
+	done(&b);
+	assert_int_equal(smpp_pdu_decode(b.p, b.n, &in, &ans, err, sizeof err), 0);
+	assert_int_equal(in.esm_class, SMPP_ESM_RECEIPT);
+	assert_int_equal(smpp_pdu_receipt(&in, id, stat, &fin, &dlv, err, sizeof err), 0);
+	assert_string_equal(id, "abc123");
+	assert_string_equal(stat, "DELIVRD");
+	assert_int_equal(fin, 1);
+	assert_int_equal(dlv, 1);
+	/* the TLVs win over the text */
+	u16(&b, SMPP_TLV_RECEIPTED_MESSAGE_ID), u16(&b, 4), cstr(&b, "zz9");
+	tlv8(&b, SMPP_TLV_MESSAGE_STATE, 5);
+	done(&b);
+	assert_int_equal(smpp_pdu_decode(b.p, b.n, &in, &ans, err, sizeof err), 0);
+	assert_int_equal(smpp_pdu_receipt(&in, id, stat, &fin, &dlv, err, sizeof err), 0);
+	assert_string_equal(id, "zz9");
+	assert_string_equal(stat, "UNDELIV");
+	assert_int_equal(dlv, 0);
+	assert_int_equal(fin, 1);
+	/* not final, unknown, missing */
+	deliver(&b, 71, "255712345678", "id:q1 stat:ENROUTE", 0);
+	done(&b);
+	assert_int_equal(smpp_pdu_decode(b.p, b.n, &in, &ans, err, sizeof err), 0);
+	assert_int_equal(smpp_pdu_receipt(&in, id, stat, &fin, &dlv, err, sizeof err), 0);
+	assert_int_equal(fin, 0);
+	deliver(&b, 72, "255712345678", "id:q1 stat:BOGUS", 0);
+	done(&b);
+	assert_int_equal(smpp_pdu_decode(b.p, b.n, &in, &ans, err, sizeof err), 0);
+	assert_int_equal(smpp_pdu_receipt(&in, id, stat, &fin, &dlv, err, sizeof err), -1);
+	assert_non_null(strstr(err, "receipt stat at offset 11"));
+	deliver(&b, 73, "255712345678", "stat:DELIVRD", 0);
+	done(&b);
+	assert_int_equal(smpp_pdu_decode(b.p, b.n, &in, &ans, err, sizeof err), 0);
+	assert_int_equal(smpp_pdu_receipt(&in, id, stat, &fin, &dlv, err, sizeof err), -1);
+	assert_non_null(strstr(err, "receipt id"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -415,6 +466,7 @@ int main(void)
 		cmocka_unit_test(submit_ussd_round_trip),
 		cmocka_unit_test(small_pdus),
 		cmocka_unit_test(traces_redact),
+		cmocka_unit_test(receipts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
