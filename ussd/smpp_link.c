@@ -110,8 +110,11 @@ static int set_state(struct smpp_link *l, enum smpp_link_state to, const char *e
 		     state_names[l->st], state_names[to], event);
 		return -EPERM;
 	}
-	LOGI(LC_SMPP, "link state", "from=%s to=%s event=%s peer=%s", state_names[l->st],
-	     state_names[to], event, l->peer);
+	if (log_enabled(LC_SMPP, LOG_INFO)) {
+		char q[96];
+		LOGI(LC_SMPP, "link state", "from=%s to=%s event=%s peer=%s", state_names[l->st],
+		     state_names[to], log_q(q, sizeof q, event), l->peer);
+	}
 	l->st = to;
 	if (l->h.state)
 		l->h.state(l->h.arg, to);

@@ -671,7 +671,8 @@ const char *smpp_pdu_trace(const uint8_t *pdu, size_t len, int secret, char *out
 		if (n < 0 || (size_t)n >= cap - o)
 			return out;
 		o += (size_t)n;
-		if (secret)
+		/* a subscriber's answer (USSR confirm) may be a PIN: never shown */
+		if (secret || (h.id == SMPP_DELIVER_SM && in.ussd_op == SMPP_USSD_USSR_CONF))
 			snprintf(out + o, cap - o, "***");
 		else
 			put_text(out, cap, o, in.text, in.text_len);

@@ -49,6 +49,7 @@
 #define SMPP_RSYSERR 0x08u
 #define SMPP_RTHROTTLED 0x58u
 #define SMPP_RX_T_APPN 0x64u
+#define SMPP_RX_R_APPN_STATUS 0x66u
 #define SMPP_RINVOPTPARSTREAM 0xC0u
 #define SMPP_RINVPARLEN 0xC2u
 
@@ -178,8 +179,9 @@ const char *smpp_pdu_name(uint32_t id);
 /* A one-line logfmt-ready trace of a framed PDU (pdu, len borrowed) in
  * out (cap bytes): "cmd=submit_sm seq=7 status=0x0 src=... dst=...
  * op=2 dcs=15 len=12 text=\"...\"". Never prints a bind password
- * (password=***); when secret is set the text of submit_sm and
- * deliver_sm prints as text=***. Returns out. */
+ * (password=***), nor the text of a deliver_sm with ussd_service_op 18
+ * (the subscriber's answer, which may be a PIN); when secret is set the
+ * text of any submit_sm or deliver_sm prints as text=***. Returns out. */
 const char *smpp_pdu_trace(const uint8_t *pdu, size_t len, int secret, char *out, size_t cap);
 
 #endif /* USSD_SMPP_PDU_H */

@@ -399,6 +399,12 @@ static void traces_redact(void **state)
 	smpp_pdu_trace(buf, (size_t)n, 1, line, sizeof line);
 	assert_null(strstr(line, "9090"));
 	assert_non_null(strstr(line, "text=***"));
+	/* an answer from the subscriber (op 18) is never shown */
+	buf[7] = (uint8_t)SMPP_DELIVER_SM;
+	smpp_pdu_trace(buf, (size_t)n, 0, line, sizeof line);
+	assert_non_null(strstr(line, "cmd=deliver_sm"));
+	assert_null(strstr(line, "9090"));
+	buf[7] = (uint8_t)SMPP_SUBMIT_SM;
 	/* a short buffer still gets a terminated line */
 	smpp_pdu_trace(buf, (size_t)n, 0, line, 20);
 	assert_true(strlen(line) < 20);
