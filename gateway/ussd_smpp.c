@@ -120,6 +120,7 @@ static uint32_t on_deliver(void *arg, const struct smpp_in *in)
 		return SMPP_RX_R_APPN_STATUS;
 	}
 	st.step = in->ussd_op == SMPP_USSD_USSR_CONF ? USSD_CONTINUE : USSD_BEGIN;
+	LOGD(LC_USSD, "step", "key=%s op=%d dcs=%u", key, in->ussd_op, in->data_coding);
 	st.text = text;
 	struct step_ctx c = { u, in, msisdn };
 	u->steps++;
