@@ -283,6 +283,8 @@ static int lib_unpack(uint32_t id, const uint8_t *pdu, size_t len, char *err, si
 		destroy_tlv(u.d.tlv);
 	else if (id == SMPP_SUBMIT_SM)
 		destroy_tlv(u.s.tlv);
+	else if (id == SMPP_BIND_TRANSCEIVER_RESP)
+		destroy_tlv(u.br.tlv); /* sc_interface_version and others */
 	if (rc != 0) {
 		lib_err(err, errlen, smpp_pdu_name(id));
 		return -1;
