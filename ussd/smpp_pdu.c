@@ -17,6 +17,9 @@
 #include <libsmpp34/smpp34.h>
 #include <libsmpp34/smpp34_structs.h>
 #include <libsmpp34/smpp34_params.h>
+#include <libsmpp34/smpp34_heap.h>
+#include <stddef.h>
+#include <stdlib.h>
 
 /* Bytes of zeros after a PDU copied for libsmpp34, so that a C-string
  * read with strlen() stops inside the buffer. */
@@ -257,6 +260,94 @@ static void lib_err(char *err, size_t errlen, const char *what)
 	seterr(err, errlen, "%s: libsmpp34: %.180s", what, line);
 }
 
+/* ---- libsmpp34's allocations ----
+ *
+ * smpp34_unpack() allocates one tlv_t per TLV, and on some error paths
+ * returns without linking the one it just allocated, which then leaks
+ * (found by fuzz_smpp_pdu). Its allocator is process-wide, so this file
+ * installs one, once, that keeps every live block on a list; after each
+ * unpack and destroy_tlv() nothing of the library's may be alive, and
+ * whatever is left is freed. The list is the one piece of mutable state
+ * here, as libsmpp34's own smpp34_strerror is; both are for the loop's
+ * thread only. */
+
+union lib_blk {
+	struct {
+		union lib_blk *prev, *next;
+	} l;
+	max_align_t align;
+};
+
+static union lib_blk lib_live = { .l = { &lib_live, &lib_live } };
+
+static void lib_link(union lib_blk *b)
+{
+	b->l.next = lib_live.l.next;
+	b->l.prev = &lib_live;
+	lib_live.l.next->l.prev = b;
+	lib_live.l.next = b;
+}
+
+static void lib_unlink(union lib_blk *b)
+{
+	b->l.prev->l.next = b->l.next;
+	b->l.next->l.prev = b->l.prev;
+}
+
+static void *lib_malloc(size_t sz)
+{
+	union lib_blk *b = malloc(sizeof *b + sz);
+	if (!b)
+		return NULL;
+	lib_link(b);
+	return b + 1;
+}
+
+static void lib_free(void *p)
+{
+	if (!p)
+		return;
+	union lib_blk *b = (union lib_blk *)p - 1;
+	lib_unlink(b);
+	free(b);
+}
+
+static void *lib_realloc(void *p, size_t sz)
+{
+	if (!p)
+		return lib_malloc(sz);
+	union lib_blk *b = (union lib_blk *)p - 1;
+	lib_unlink(b);
+	union lib_blk *nb = realloc(b, sizeof *b + sz);
+	if (!nb) {
+		lib_link(b);
+		return NULL;
+	}
+	lib_link(nb);
+	return nb + 1;
+}
+
+static void lib_heap_init(void)
+{
+	static int done;
+	static const struct smpp34_memory_functions mf = { lib_malloc, lib_realloc, lib_free };
+
+	if (!done) {
+		smpp34_set_memory_functions(&mf);
+		done = 1;
+	}
+}
+
+/* Frees what the library left allocated. */
+static void lib_sweep(void)
+{
+	while (lib_live.l.next != &lib_live) {
+		union lib_blk *b = lib_live.l.next;
+		lib_unlink(b);
+		free(b);
+	}
+}
+
 /* Lets libsmpp34 unpack the PDU (checked already) from a zero-padded
  * copy into a zeroed struct, then frees its TLV list. Returns 0 or -1. */
 static int lib_unpack(uint32_t id, const uint8_t *pdu, size_t len, char *err, size_t errlen)
@@ -278,6 +369,7 @@ static int lib_unpack(uint32_t id, const uint8_t *pdu, size_t len, char *err, si
 	memcpy(buf, pdu, len);
 	memset(buf + len, 0, PAD);
 	memset(&u, 0, sizeof u);
+	lib_heap_init();
 	rc = smpp34_unpack(id, &u, buf, (int)len);
 	if (id == SMPP_DELIVER_SM)
 		destroy_tlv(u.d.tlv);
@@ -285,6 +377,7 @@ static int lib_unpack(uint32_t id, const uint8_t *pdu, size_t len, char *err, si
 		destroy_tlv(u.s.tlv);
 	else if (id == SMPP_BIND_TRANSCEIVER_RESP)
 		destroy_tlv(u.br.tlv); /* sc_interface_version and others */
+	lib_sweep();
 	if (rc != 0) {
 		lib_err(err, errlen, smpp_pdu_name(id));
 		return -1;
