@@ -40,6 +40,7 @@ class Sim {
 	_session(s) {
 		this.sessions.push(s);
 		s.on('error', () => {});
+		s.socket.setNoDelay(true);
 		s.on('pdu', (pdu) => {
 			this.pdus.push({ session: s, pdu });
 			switch (pdu.command) {
