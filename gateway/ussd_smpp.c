@@ -210,3 +210,39 @@ const struct sms *ussd_smpp_sms(const struct ussd_smpp *u)
 {
 	return u->sms;
 }
+
+void ussd_smpp_metrics(const struct ussd_smpp *u, FILE *f)
+{
+	fprintf(f, "# HELP tillgate_smpp_up 1 while the SMPP link is bound.\n"
+		   "# TYPE tillgate_smpp_up gauge\n"
+		   "tillgate_smpp_up %d\n",
+		u && smpp_link_state(u->link) == SMPP_LINK_BOUND);
+	if (!u)
+		return;
+	const struct smpp_link_stats *ls = smpp_link_stats(u->link);
+	const struct sms_counters *sc = sms_counters(u->sms);
+	const struct {
+		const char *name, *help;
+		uint64_t v;
+	} m[] = {
+		{ "smpp_connects_total", "TCP connects to the SMSC.", ls->connects },
+		{ "smpp_binds_total", "Binds accepted.", ls->binds },
+		{ "smpp_bind_refusals_total", "Binds refused by the SMSC.", ls->bind_refusals },
+		{ "smpp_drops_total", "Connections closed or lost.", ls->drops },
+		{ "smpp_submits_total", "submit_sm written.", ls->submits },
+		{ "smpp_submit_errors_total", "submit_sm_resp with an error status.", ls->submit_err },
+		{ "smpp_timeouts_total", "Requests with no response in time.", ls->timeouts },
+		{ "smpp_throttled_total", "ESME_RTHROTTLED responses.", ls->throttled },
+		{ "smpp_delivers_total", "deliver_sm received.", ls->delivers },
+		{ "smpp_malformed_total", "Malformed or unknown PDUs answered.", ls->malformed },
+		{ "smpp_ussd_steps_total", "USSD steps fed to the sessions.", u->steps },
+		{ "smpp_ussd_aborts_total", "USSD dialogues ended by the network.", u->aborts },
+		{ "sms_sent_total", "SMS accepted by the SMSC.", sc->sent },
+		{ "sms_failed_total", "SMS given up.", sc->failed },
+		{ "sms_retried_total", "SMS put back for a retry.", sc->retried },
+		{ "sms_delivered_total", "Delivery receipts DELIVRD.", sc->delivered },
+	};
+	for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
+		fprintf(f, "# HELP tillgate_%s %s\n# TYPE tillgate_%s counter\ntillgate_%s %llu\n",
+			m[i].name, m[i].help, m[i].name, m[i].name, (unsigned long long)m[i].v);
+}

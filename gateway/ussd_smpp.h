@@ -24,6 +24,7 @@
 #define GW_USSD_SMPP_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 struct gw;
 struct ussd_smpp; /* opaque */
@@ -45,6 +46,11 @@ int ussd_smpp_stopped(const struct ussd_smpp *u);
 
 /* Frees the link (closing it if still open), then the drain. NULL ok. */
 void ussd_smpp_free(struct ussd_smpp *u);
+
+/* Writes the link's and the drain's counters to f as Prometheus text
+ * (tillgate_smpp_*); u NULL (SMPP disabled) writes only
+ * tillgate_smpp_up 0. */
+void ussd_smpp_metrics(const struct ussd_smpp *u, FILE *f);
 
 /* The parts, borrowed, for metrics. */
 const struct smpp_link *ussd_smpp_link(const struct ussd_smpp *u);

@@ -86,6 +86,14 @@ async function main() {
 		await until(() => sim.binds > bindsBefore && sim.session, 15000, 'rebind');
 		ok(true, 'after a drop the daemon reconnects and binds again');
 		ok(/link down, reconnecting/.test(d.log()), 'the drop is logged');
+		// the counters on GET /metrics
+		const port = d.log().match(/msg="listening" url=http:\/\/127\.0\.0\.1:(\d+)/)[1];
+		const m = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+		const val = (k) => Number((m.match(new RegExp(`^tillgate_${k} (\\d+)$`, 'm')) || [])[1]);
+		eq(val('smpp_up'), 1, 'metrics: tillgate_smpp_up 1');
+		eq(val('smpp_bind_refusals_total'), 1, 'metrics: one bind refusal');
+		ok(val('smpp_binds_total') >= 2, 'metrics: two binds or more', m);
+		ok(val('smpp_malformed_total') >= 4, 'metrics: malformed PDUs counted', m);
 	} catch (e) {
 		ok(false, 'link scenario', e.stack + '\n' + d.log());
 	}
