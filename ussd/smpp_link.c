@@ -123,10 +123,14 @@ static int set_state(struct smpp_link *l, enum smpp_link_state to, const char *e
 
 /* ---- helpers ---- */
 
+uint32_t smpp_link_seq_next(uint32_t prev)
+{
+	return prev >= SEQ_MAX ? 1 : prev + 1;
+}
+
 static uint32_t next_seq(struct smpp_link *l)
 {
-	l->seq = l->seq >= SEQ_MAX ? 1 : l->seq + 1;
-	return l->seq;
+	return l->seq = smpp_link_seq_next(l->seq);
 }
 
 static uint64_t rnd(struct smpp_link *l)

@@ -109,6 +109,10 @@ int smpp_link_submit(struct smpp_link *l, const struct smpp_submit *s, int secre
  * on unbind_resp or after response_timeout_ms more. Ends STOPPED. */
 void smpp_link_stop(struct smpp_link *l);
 
+/* The sequence number after prev: prev + 1, wrapping from 0x7FFFFFFF
+ * (and from anything out of range, 0 included) to 1. */
+uint32_t smpp_link_seq_next(uint32_t prev);
+
 enum smpp_link_state smpp_link_state(const struct smpp_link *l);
 const char *smpp_link_state_name(enum smpp_link_state st);
 

@@ -358,9 +358,20 @@ static void stop_unbinds(void **state)
 	SPIN(smpp_link_state(L) == SMPP_LINK_STOPPED);
 }
 
+static void seq_wraps(void **state)
+{
+	(void)state;
+	assert_int_equal(smpp_link_seq_next(0), 1);
+	assert_int_equal(smpp_link_seq_next(1), 2);
+	assert_int_equal(smpp_link_seq_next(0x7FFFFFFEu), 0x7FFFFFFFu);
+	assert_int_equal(smpp_link_seq_next(0x7FFFFFFFu), 1);
+	assert_int_equal(smpp_link_seq_next(0xFFFFFFFFu), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(seq_wraps),
 		cmocka_unit_test_setup_teardown(window_and_out_of_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(timeout_and_throttle, setup, teardown),
 		cmocka_unit_test_setup_teardown(deliver_framing, setup, teardown),
