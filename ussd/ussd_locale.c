@@ -260,7 +260,7 @@ static void parse_text(struct parse *p, const char *text, size_t len)
 			continue;
 		}
 		char key[KEY_MAX];
-		snprintf(key, sizeof key, "%s.%.*s", section, (int)klen, s);
+		snprintf(key, sizeof key, "%.31s.%.*s", section, (int)klen, s);
 		if (!section[0]) {
 			perr(p, line, "key '%.*s': outside a [section]", (int)klen, s);
 			continue;
