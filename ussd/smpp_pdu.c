@@ -143,9 +143,16 @@ static int w_u8(struct walk *w, const char *field, uint8_t *v)
 /* The TLVs from w->off to the end, keeping those Tillgate reads. */
 static int w_tlvs(struct walk *w, struct smpp_in *in, int keep_payload)
 {
+	unsigned count = 0;
+
 	w->in_tlvs = 1;
 	while (w->off < w->len) {
 		size_t at = w->off;
+		if (++count > SMPP_TLV_MAX_COUNT) {
+			seterr(w->err, w->errlen, "TLV at offset %zu: more than %d TLVs in one PDU", at,
+			       SMPP_TLV_MAX_COUNT);
+			return -1;
+		}
 		if (w->len - at < 4) {
 			seterr(w->err, w->errlen, "TLV at offset %zu: %zu bytes left, a TLV header needs 4",
 			       at, w->len - at);

@@ -25,6 +25,12 @@
 #define SMPP_PDU_MAX_DEFAULT 4096u
 /* Largest TLV value accepted (libsmpp34 keeps TLV values in 1024 bytes). */
 #define SMPP_TLV_MAX 1024u
+/* Most TLVs accepted in one PDU. libsmpp34 traces every field it unpacks
+ * into its 2048-byte smpp34_strerror, about 54 bytes a TLV after some
+ * 570 for the rest of a deliver_sm, and writes past the end of it with
+ * 30 or more TLVs (found by fuzz_smpp_pdu under ASan). 16 keeps the
+ * trace under 1500 bytes; real PDUs carry a handful. */
+#define SMPP_TLV_MAX_COUNT 16
 
 /* Command ids (SMPP 3.4 section 5.1.2.1). */
 #define SMPP_GENERIC_NACK 0x80000000u

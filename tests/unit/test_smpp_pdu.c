@@ -220,6 +220,17 @@ static void deliver_ussd(void **state)
 	done(&b);
 	assert_int_equal(smpp_pdu_decode(b.p, b.n, &in, &ans, err, sizeof err), -1);
 	assert_non_null(strstr(err, "not valid for it"));
+	/* at most SMPP_TLV_MAX_COUNT TLVs (libsmpp34's trace buffer) */
+	deliver(&b, 47, "255712345678", "1", 0);
+	for (int i = 0; i < SMPP_TLV_MAX_COUNT; i++)
+		tlv16(&b, 0x1400, (uint16_t)i);
+	done(&b);
+	assert_int_equal(smpp_pdu_decode(b.p, b.n, &in, &ans, err, sizeof err), 0);
+	tlv16(&b, 0x1400, 99);
+	done(&b);
+	assert_int_equal(smpp_pdu_decode(b.p, b.n, &in, &ans, err, sizeof err), -1);
+	assert_non_null(strstr(err, "more than 16 TLVs"));
+	assert_int_equal(ans, SMPP_RINVOPTPARSTREAM);
 	/* three stray bytes where a TLV header needs four */
 	deliver(&b, 46, "255712345678", "1", 0);
 	u8(&b, 1), u8(&b, 2), u8(&b, 3);
