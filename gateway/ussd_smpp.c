@@ -56,7 +56,10 @@ static void on_reply(void *arg, const struct ussd_reply *r)
 		.data_coding = dcs,
 		.text = text,
 		.text_len = len,
-		.ussd_op = r->end ? SMPP_USSD_PSSR_RESP : SMPP_USSD_USSR_REQ,
+		/* a final screen answers a PSSD (phase 1) with a PSSD response */
+		.ussd_op = !r->end ? SMPP_USSD_USSR_REQ
+			   : in->ussd_op == SMPP_USSD_PSSD_IND ? SMPP_USSD_PSSD_RESP
+							       : SMPP_USSD_PSSR_RESP,
 		.has_session = in->has_session,
 		/* echo the session; bit 0 (end of session) set on the last one */
 		.session = (uint16_t)(r->end ? (in->session | 1u) : (in->session & ~1u)),

@@ -11,7 +11,7 @@
  *   op 1 or 0 (PSSR/PSSD indication)        -> USSD_BEGIN
  *   op 18 (USSR confirm)                    -> USSD_CONTINUE
  * and the engine's reply goes back as submit_sm op 2 (asks for input)
- * or op 17 (final screen), echoing its_session_info (EOS bit set on the
+ * or op 17 (final screen; 16 when it answers an op-0 PSSD), echoing its_session_info (EOS bit set on the
  * final one) or user_message_reference, from the service code to the
  * subscriber, after the deliver_sm_resp.
  *

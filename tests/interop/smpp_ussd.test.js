@@ -126,6 +126,15 @@ async function main() {
 		ok(/smpp:255712345002:48/.test(d.log()), 'key smpp:MSISDN:N in its_session_info mode',
 			() => d.log().split('\n').filter((l) => /key=/.test(l)).slice(-3).join('\n'));
 
+		// a final screen at once (an unknown service code): op 17, or 16 after a PSSD
+		r = await step(sim, { source_addr: '255712345004', short_message: '*999#', ussd_service_op: 1,
+			its_session_info: Buffer.from([0x40, 0x00]) });
+		eq(r.sub.ussd_service_op, 17, 'unknown code after op 1: final screen op 17');
+		eq(its(r.sub), 0x4001, 'its_session_info echoed with the end-of-session bit');
+		r = await step(sim, { source_addr: '255712345004', short_message: '*999#', ussd_service_op: 0 });
+		eq(r.sub.ussd_service_op, 16, 'unknown code after op 0 (PSSD): final screen op 16');
+		ok(r.sub.its_session_info === undefined, 'no its_session_info when none came');
+
 		// a link drop mid-dialogue: the session survives the reconnect
 		r = await step(sim, { source_addr: '255712345003', short_message: '*384#', ussd_service_op: 1,
 			its_session_info: Buffer.from([0x31, 0x00]) });
