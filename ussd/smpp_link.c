@@ -19,6 +19,9 @@
 /* Housekeeping period: timeouts, enquire_link, throttling, draining. */
 #define TICK_MS 100
 #define SEQ_MAX 0x7FFFFFFFu
+/* An over-long PDU up to this size is read past and answered; a larger
+ * command_length is taken as a stream out of step, and drops the link. */
+#define SKIP_MAX 65536u
 
 /* One submit_sm, packed; its sequence number is written when it leaves. */
 struct req {
@@ -603,9 +606,10 @@ static void on_readable(struct smpp_link *l)
 				send_header(l, SMPP_GENERIC_NACK, SMPP_RINVCMDLEN, h.seq);
 				if (l->fd < 0)
 					return;
-				if (h.len < SMPP_HDR_LEN) {
-					/* nowhere to resynchronise */
-					drop(l, "command_length below 16");
+				if (h.len < SMPP_HDR_LEN || h.len > SKIP_MAX) {
+					/* nowhere to resynchronise: garbage, not a PDU */
+					drop(l, h.len < SMPP_HDR_LEN ? "command_length below 16"
+								     : "command_length past any PDU");
 					return;
 				}
 				l->skip = h.len; /* discard the over-long PDU */

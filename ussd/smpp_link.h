@@ -19,7 +19,8 @@
  * before anything the handler sends in reply (one write, TCP_NODELAY).
  * A malformed or unknown PDU is answered (generic_nack or the command's
  * response with an error status) and the link stays up; a command_length
- * below 16 cannot be skipped and drops the connection.
+ * below 16 or above 64 KiB is taken as a stream out of step and drops the
+ * connection (after a generic_nack).
  */
 #ifndef USSD_SMPP_LINK_H
 #define USSD_SMPP_LINK_H

@@ -335,6 +335,17 @@ static void drop_and_reconnect(void **state)
 	close(P.fd);
 	P.fd = -1;
 	bind_ok();
+	/* nor can one of 1 MiB */
+	uint8_t huge[16] = { 0, 0x10, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 9 };
+	peer_send(huge, sizeof huge);
+	peer_read(b, &h);
+	assert_int_equal(h.id, SMPP_GENERIC_NACK);
+	assert_int_equal(h.status, SMPP_RINVCMDLEN);
+	SPIN(smpp_link_state(L) != SMPP_LINK_BOUND);
+	close(P.fd);
+	P.fd = -1;
+	bind_ok();
+	assert_int_equal(smpp_link_stats(L)->binds, 4);
 }
 
 static void stop_unbinds(void **state)
