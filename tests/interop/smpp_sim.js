@@ -138,6 +138,14 @@ function until(pred, ms = 15000, what = 'condition') {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// Daemons still running when the test process exits (a check threw, or
+// a wait gave up) are killed, so that none outlives its test.
+const daemons = new Set();
+process.on('exit', () => {
+	for (const p of daemons)
+		try { p.kill('SIGKILL'); } catch (e) { /* gone already */ }
+});
+
 // Starts 'tillgate serve' bound to the simulator. sets: extra SECTION.KEY=V.
 // Resolves with { proc, log(), stop() } once the daemon is listening.
 function startDaemon(port, dataDir, sets = []) {
@@ -158,6 +166,8 @@ function startDaemon(port, dataDir, sets = []) {
 	for (const s of sets)
 		args.push('--set', s);
 	const proc = spawn(lib.TILLGATE, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+	daemons.add(proc);
+	proc.on('exit', () => daemons.delete(proc));
 	let out = '';
 	proc.stdout.on('data', (d) => { out += d; });
 	proc.stderr.on('data', (d) => { out += d; });
