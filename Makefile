@@ -60,7 +60,8 @@ REPLAY_BINS := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=$(BUILD)/tests/replay_%)
 BENCH_BIN := $(BUILD)/bench_qr
 FLAGS_FILE := $(BUILD)/.build-flags
 
-DEPS := $(MOD_OBJS:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_BINS:=.d) $(REPLAY_BINS:=.d) $(BENCH_BIN).d
+DEPS := $(MOD_OBJS:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_BINS:=.d) $(REPLAY_BINS:=.d) $(BENCH_BIN).d \
+	$(BUILD)/echo_esme.d
 
 .PHONY: all run demo test test-build check fuzz bench clean deps FORCE
 .DEFAULT_GOAL := all
@@ -96,6 +97,10 @@ $(BUILD)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIB) $(FLAGS_
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  REPLAY  $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -MF $@.d $< tests/fuzz/replay.c $(ALL_LDFLAGS) $(LIB) $(LIBS) -o $@
+
+$(BUILD)/echo_esme: tests/bench/echo_esme.c $(LIB) $(FLAGS_FILE)
+	@$(if $(Q),echo "  BENCH   $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -MF $@.d $< $(ALL_LDFLAGS) $(LIB) $(LIBS) -o $@
 
 $(BENCH_BIN): tests/bench/bench_qr.c $(LIB) $(FLAGS_FILE)
 	@$(if $(Q),echo "  BENCH   $@")
@@ -183,9 +188,10 @@ $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(LIB) $(FLAGS_FILE)
 	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $< $(ALL_LDFLAGS) $(LIB) $(LIBS) -o $@
 
 bench:
-	@$(MAKE) --no-print-directory BUILD=build/bench OPT='-O2 -g -DNDEBUG' build/bench/tillgate build/bench/bench_qr
+	@$(MAKE) --no-print-directory BUILD=build/bench OPT='-O2 -g -DNDEBUG' build/bench/tillgate build/bench/bench_qr build/bench/echo_esme
 	@sh tests/bench/run.sh build/bench
 	@sh tests/bench/api.sh build/bench
+	@sh tests/bench/ussd.sh build/bench
 
 clean:
 	rm -rf build

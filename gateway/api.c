@@ -16,6 +16,7 @@
 #include "gateway/db.h"
 #include "gateway/gw.h"
 #include "gateway/log.h"
+#include "gateway/ussd_smpp.h"
 #include "merchant/merchant.h"
 #include "qr/qr_emv.h"
 #include "qr/qr_render.h"
@@ -1659,6 +1660,7 @@ static void metrics_h(struct http_req *r, void *arg)
 	for (int s = 0; s < MS__COUNT; s++)
 		fprintf(f, "tillgate_merchants{status=\"%s\"} %lld\n",
 			merchant_status_name((enum merchant_status)s), count[s]);
+	ussd_smpp_metrics(gw->smpp, f);
 	fclose(f);
 	if (rc < 0)
 		reply_rc(r, rc, NULL);

@@ -257,6 +257,75 @@ static int cfg_chk_language(const char *v, char *err, size_t n)
 	return 0;
 }
 
+/* SMPP C-octet strings: printable ASCII of at most max characters (the
+ * field's size less its NUL), at least min. */
+static int smpp_str(const char *v, size_t min, size_t max, char *err, size_t n)
+{
+	char e[ECHO_MAX];
+	size_t len = strlen(v);
+	for (size_t i = 0; i < len; i++)
+		if (v[i] < 0x20 || v[i] > 0x7E) {
+			snprintf(err, n, "character %zu is not printable ASCII", i + 1);
+			return -1;
+		}
+	if (len < min || len > max) {
+		snprintf(err, n, "'%s' has %zu characters, %zu..%zu allowed", echo(e, sizeof e, v), len,
+			 min, max);
+		return -1;
+	}
+	return 0;
+}
+
+static int cfg_chk_smpp_system_id(const char *v, char *err, size_t n)
+{
+	return smpp_str(v, 1, 15, err, n);
+}
+
+static int cfg_chk_smpp_password(const char *v, char *err, size_t n)
+{
+	/* the value is never echoed back */
+	size_t len = strlen(v);
+	if (len > 8) {
+		snprintf(err, n, "the password has %zu characters, at most 8 allowed", len);
+		return -1;
+	}
+	for (size_t i = 0; i < len; i++)
+		if (v[i] < 0x20 || v[i] > 0x7E) {
+			snprintf(err, n, "character %zu is not printable ASCII", i + 1);
+			return -1;
+		}
+	return 0;
+}
+
+static int cfg_chk_smpp_system_type(const char *v, char *err, size_t n)
+{
+	return smpp_str(v, 0, 12, err, n);
+}
+
+static int cfg_chk_smpp_addr(const char *v, char *err, size_t n)
+{
+	char e[ECHO_MAX];
+	size_t len = strlen(v);
+	size_t digits = strspn(v, "0123456789");
+	size_t alnum = strspn(v, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+	if (len == 0 || alnum != len || (digits != len && len > 11) || len > 20) {
+		snprintf(err, n, "'%s' is neither a number (1..20 digits) nor 1..11 letters and digits",
+			 echo(e, sizeof e, v));
+		return -1;
+	}
+	return 0;
+}
+
+static int cfg_chk_smpp_host(const char *v, char *err, size_t n)
+{
+	char e[ECHO_MAX];
+	if (!is_hostname(v, strlen(v))) {
+		snprintf(err, n, "'%s' is not a host name or IPv4 address", echo(e, sizeof e, v));
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- the key table ---- */
 
 #define CFG_STR(s, k, d, chk, doc) { #s, #k, CFG_T_STR, d, 0, 0, NULL, doc },

@@ -2,6 +2,7 @@
 #include "gateway/outbox.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,14 +12,37 @@ enum {
 	O_INSERT,
 	O_COUNT,
 	O_COUNT_STATE,
+	O_DUE,
+	O_CLAIM,
+	O_SENT,
+	O_RETRY,
+	O_FAIL,
+	O_RECEIPT,
+	O_RECOVER,
 	O__COUNT
 };
+
+#define UPDATED "updated = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 
 static const char *const outbox_sql[O__COUNT] = {
 	[O_INSERT] = ("INSERT INTO outbox (kind, dfsp, dest, body, ref) "
 		      "VALUES (:kind, :dfsp, :dest, :body, :ref)"),
 	[O_COUNT] = "SELECT count(*) FROM outbox WHERE kind = :kind",
 	[O_COUNT_STATE] = "SELECT count(*) FROM outbox WHERE kind = :kind AND state = :state",
+	[O_DUE] = ("SELECT id, dest, body, attempts FROM outbox WHERE kind = :kind "
+		   "AND state = 'pending' AND next_at <= :now ORDER BY id LIMIT 1"),
+	[O_CLAIM] = ("UPDATE outbox SET state = 'sending', attempts = attempts + 1, " UPDATED
+		     " WHERE id = :id AND state = 'pending'"),
+	[O_SENT] = ("UPDATE outbox SET state = 'sent', remote_id = :rid, last_error = NULL, " UPDATED
+		    " WHERE id = :id AND state = 'sending'"),
+	[O_RETRY] = ("UPDATE outbox SET state = 'pending', next_at = :next, last_error = :why, " UPDATED
+		     " WHERE id = :id AND state = 'sending'"),
+	[O_FAIL] = ("UPDATE outbox SET state = 'failed', last_error = :why, " UPDATED
+		    " WHERE id = :id AND state IN ('sending', 'pending')"),
+	[O_RECEIPT] = ("UPDATE outbox SET state = :state, last_error = :why, " UPDATED
+		       " WHERE kind = :kind AND remote_id = :rid AND state = 'sent'"),
+	[O_RECOVER] = ("UPDATE outbox SET state = 'failed', last_error = :why, " UPDATED
+		       " WHERE kind = :kind AND state = 'sending'"),
 };
 
 struct outbox {
@@ -137,4 +161,123 @@ int64_t outbox_count(struct outbox *ob, const char *kind, const char *state)
 	n = rc == 1 ? sqlite3_column_int64(st, 0) : 0;
 	db_reset(st);
 	return n;
+}
+
+/* ---- the drain ---- */
+
+void outbox_row_free(struct outbox_row *r)
+{
+	if (r) {
+		free(r->body);
+		r->body = NULL;
+	}
+}
+
+static int claim(struct outbox *ob, const char *kind, int64_t now, struct outbox_row *row)
+{
+	sqlite3_stmt *st = ob->st[O_DUE];
+	int rc;
+
+	if ((rc = db_bind_text(st, ":kind", kind)) < 0 || (rc = db_bind_int64(st, ":now", now)) < 0)
+		return rc;
+	if ((rc = db_step(st)) <= 0)
+		return rc;
+	row->id = sqlite3_column_int64(st, 0);
+	snprintf(row->dest, sizeof row->dest, "%s", (const char *)sqlite3_column_text(st, 1));
+	const char *body = (const char *)sqlite3_column_text(st, 2);
+	row->attempts = sqlite3_column_int64(st, 3) + 1;
+	row->body = strdup(body ? body : "");
+	db_reset(st);
+	if (!row->body)
+		return -ENOMEM;
+	st = ob->st[O_CLAIM];
+	if ((rc = db_bind_int64(st, ":id", row->id)) < 0 || (rc = db_run(st)) < 0) {
+		outbox_row_free(row);
+		return rc;
+	}
+	return 1;
+}
+
+int outbox_claim(struct outbox *ob, const char *kind, int64_t now, struct outbox_row *row)
+{
+	int rc;
+
+	memset(row, 0, sizeof *row);
+	if ((rc = db_begin(ob->db)) < 0)
+		return rc;
+	rc = claim(ob, kind, now, row);
+	int end = db_end(ob->db, rc < 0 ? rc : 0);
+	if (end < 0) {
+		outbox_row_free(row);
+		return end;
+	}
+	return rc;
+}
+
+/* Runs st (bindings done) in its own transaction; -ENOENT if no row changed. */
+static int change(struct outbox *ob, sqlite3_stmt *st)
+{
+	int rc = db_run(st);
+	if (rc < 0)
+		return rc;
+	return db_changes(ob->db) > 0 ? 0 : -ENOENT;
+}
+
+int outbox_sent(struct outbox *ob, int64_t id, const char *remote_id)
+{
+	sqlite3_stmt *st = ob->st[O_SENT];
+	int rc;
+
+	if (!remote_id || !*remote_id || strlen(remote_id) > 64)
+		return -EINVAL;
+	if ((rc = db_bind_int64(st, ":id", id)) < 0 || (rc = db_bind_text(st, ":rid", remote_id)) < 0)
+		return rc;
+	return change(ob, st);
+}
+
+int outbox_retry(struct outbox *ob, int64_t id, int64_t next_at, const char *why)
+{
+	sqlite3_stmt *st = ob->st[O_RETRY];
+	int rc;
+
+	if ((rc = db_bind_int64(st, ":id", id)) < 0 || (rc = db_bind_int64(st, ":next", next_at)) < 0 ||
+	    (rc = db_bind_text(st, ":why", why)) < 0)
+		return rc;
+	return change(ob, st);
+}
+
+int outbox_fail(struct outbox *ob, int64_t id, const char *why)
+{
+	sqlite3_stmt *st = ob->st[O_FAIL];
+	int rc;
+
+	if ((rc = db_bind_int64(st, ":id", id)) < 0 || (rc = db_bind_text(st, ":why", why)) < 0)
+		return rc;
+	return change(ob, st);
+}
+
+int outbox_receipt(struct outbox *ob, const char *kind, const char *remote_id, int delivered,
+		   const char *why)
+{
+	sqlite3_stmt *st = ob->st[O_RECEIPT];
+	int rc;
+
+	if ((rc = db_bind_text(st, ":state", delivered ? "delivered" : "failed")) < 0 ||
+	    (rc = db_bind_text(st, ":why", delivered ? NULL : why)) < 0 ||
+	    (rc = db_bind_text(st, ":kind", kind)) < 0 ||
+	    (rc = db_bind_text(st, ":rid", remote_id)) < 0)
+		return rc;
+	return change(ob, st);
+}
+
+int64_t outbox_recover(struct outbox *ob, const char *kind, const char *why)
+{
+	sqlite3_stmt *st = ob->st[O_RECOVER];
+	int rc;
+
+	if ((rc = db_bind_text(st, ":kind", kind)) < 0 || (rc = db_bind_text(st, ":why", why)) < 0)
+		return rc;
+	if ((rc = db_run(st)) < 0)
+		return rc;
+	return db_changes(ob->db);
 }

@@ -43,4 +43,50 @@ int outbox_sms(struct outbox *ob, const char *dfsp, const char *msisdn, const ch
  * Returns the count, or a negative errno. */
 int64_t outbox_count(struct outbox *ob, const char *kind, const char *state);
 
+/* ---- the drain (used by the transport of a kind, e.g. gateway/sms.h) ----
+ *
+ * Row states: pending -> sending -> sent -> delivered | failed, and
+ * sending -> pending (retry) or failed. A row goes 'sending' in its own
+ * committed transaction before the transport writes it, so that a
+ * restart finds it 'sending' if its fate is unknown (outbox_recover()).
+ * Times (next_at) are Unix seconds. */
+
+/* One claimed row. body is owned by the caller: free with outbox_row_free(). */
+struct outbox_row {
+	int64_t id;
+	int64_t attempts; /* including this one */
+	char dest[65];
+	char *body;
+};
+
+void outbox_row_free(struct outbox_row *r);
+
+/* Claims the due row of kind with the lowest id (state 'pending',
+ * next_at <= now): sets it 'sending' and counts the attempt, committed.
+ * Returns 1 with *row filled, 0 if none is due, or a negative errno
+ * (-EBUSY, -EIO, -ENOMEM as db.h). */
+int outbox_claim(struct outbox *ob, const char *kind, int64_t now, struct outbox_row *row);
+
+/* 'sending' -> 'sent', recording the transport's id (1..64 bytes) of the
+ * message. Returns 0; -ENOENT if the row is not 'sending'; db errors. */
+int outbox_sent(struct outbox *ob, int64_t id, const char *remote_id);
+
+/* 'sending' -> 'pending' again, due at next_at, with the reason (borrowed,
+ * may be NULL). Returns as outbox_sent(). */
+int outbox_retry(struct outbox *ob, int64_t id, int64_t next_at, const char *why);
+
+/* 'sending' or 'pending' -> 'failed', with the reason. Returns as outbox_sent(). */
+int outbox_fail(struct outbox *ob, int64_t id, const char *why);
+
+/* A delivery receipt for the message the transport knows as remote_id:
+ * 'sent' -> 'delivered' (delivered 1) or 'failed' (0, with why).
+ * Returns 0; -ENOENT if no 'sent' row of kind has that id; db errors. */
+int outbox_receipt(struct outbox *ob, const char *kind, const char *remote_id, int delivered,
+		   const char *why);
+
+/* At start: every row of kind left 'sending' by a previous run (written
+ * or not, its response never recorded) becomes 'failed' with why, so it
+ * is never sent twice. Returns the number of rows, or a negative errno. */
+int64_t outbox_recover(struct outbox *ob, const char *kind, const char *why);
+
 #endif /* GW_OUTBOX_H */

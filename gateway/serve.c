@@ -25,6 +25,7 @@
 #include "gateway/log.h"
 #include "gateway/outbox.h"
 #include "gateway/ussd_http.h"
+#include "gateway/ussd_smpp.h"
 #include "kyb/kyb_mcc.h"
 #include "kyb/kyb_tier.h"
 #include "merchant/merchant.h"
@@ -86,9 +87,11 @@ static void stop_poll(struct ev *ev, uint64_t id, void *arg)
 	struct gw *gw = arg;
 	(void)id;
 	unsigned open = http_connections(gw->http);
-	if (open == 0 || ev_now_ms() >= gw->stop_deadline) {
-		if (open)
-			LOGW(LC_MAIN, "grace period over", "connections=%u", open);
+	int smpp_done = ussd_smpp_stopped(gw->smpp);
+	if ((open == 0 && smpp_done) || ev_now_ms() >= gw->stop_deadline) {
+		if (open || !smpp_done)
+			LOGW(LC_MAIN, "grace period over", "connections=%u smpp_stopped=%d", open,
+			     smpp_done);
 		gw->stop_timer = 0;
 		ev_stop(ev);
 		return;
@@ -109,6 +112,7 @@ static void on_stop_signal(struct ev *ev, int signo, void *arg)
 	LOGN(LC_MAIN, "stopping", "signal=%s grace_s=%lld", strsignal(signo),
 	     gw->cfg.gateway_shutdown_grace_s);
 	http_quiesce(gw->http);
+	ussd_smpp_stop(gw->smpp); /* unbind after the drain */
 	gw->stop_timer = ev_timer_add(ev, 0, stop_poll, gw);
 }
 
@@ -282,6 +286,11 @@ static int start(struct gw *gw, struct auth_boot *boot)
 		LOGE(LC_MAIN, "cannot start the USSD menus", "error=\"%s\"", err);
 		return -1;
 	}
+	if (gw->cfg.smpp_enabled &&
+	    (rc = ussd_smpp_new(&gw->smpp, gw, err, sizeof err)) < 0) {
+		LOGE(LC_MAIN, "cannot start the SMPP link", "error=\"%s\"", err);
+		return -1;
+	}
 	struct http_route extra[EXTRA_ROUTES];
 	extra_routes(extra);
 	gw->routes = api_routes(extra, EXTRA_ROUTES, &gw->nroutes);
@@ -315,6 +324,7 @@ static void stop(struct gw *gw)
 	http_free(gw->http);
 	if (gw->stop_timer)
 		ev_timer_del(gw->ev, gw->stop_timer);
+	ussd_smpp_free(gw->smpp); /* before the sessions and the outbox it uses */
 	ussd_sess_free(gw->ussd);
 	ev_free(gw->ev);
 	free(gw->routes);

@@ -101,11 +101,71 @@ static void refused(void **state)
 	db_rollback(db);
 }
 
+/* The drain: rows claimed in id order when due, each state change only
+ * from the state it expects, receipts by remote id, and rows left
+ * 'sending' failed at start (never sent twice). */
+static void drained(void **state)
+{
+	struct outbox_row r;
+	int64_t a, b, c;
+	(void)state;
+
+	/* rows of the other tests out of the way */
+	while (outbox_claim(ob, "sms", INT64_MAX, &r) == 1) {
+		assert_int_equal(outbox_fail(ob, r.id, "cleared"), 0);
+		outbox_row_free(&r);
+	}
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(outbox_sms(ob, NULL, "255700000001", "first", NULL, &a), 0);
+	assert_int_equal(outbox_sms(ob, NULL, "255700000002", "second", NULL, &b), 0);
+	assert_int_equal(outbox_sms(ob, NULL, "255700000003", "third", NULL, &c), 0);
+	assert_int_equal(db_commit(db), 0);
+
+	assert_int_equal(outbox_claim(ob, "sms", 100, &r), 1);
+	assert_int_equal(r.id, a);
+	assert_string_equal(r.dest, "255700000001");
+	assert_string_equal(r.body, "first");
+	assert_int_equal(r.attempts, 1);
+	outbox_row_free(&r);
+	/* a second claim takes the next row, not the one 'sending' */
+	assert_int_equal(outbox_claim(ob, "sms", 100, &r), 1);
+	assert_int_equal(r.id, b);
+	outbox_row_free(&r);
+	assert_int_equal(outbox_count(ob, "sms", "sending"), 2);
+
+	/* a retries later; b is sent, then delivered */
+	assert_int_equal(outbox_retry(ob, a, 200, "link down"), 0);
+	assert_int_equal(outbox_retry(ob, a, 200, "twice"), -ENOENT);
+	assert_int_equal(outbox_sent(ob, b, "msg-b"), 0);
+	assert_int_equal(outbox_sent(ob, b, "msg-b"), -ENOENT);
+	assert_int_equal(outbox_receipt(ob, "sms", "msg-b", 1, NULL), 0);
+	assert_int_equal(outbox_receipt(ob, "sms", "msg-b", 1, NULL), -ENOENT);
+	assert_int_equal(outbox_receipt(ob, "sms", "nosuch", 0, "UNDELIV"), -ENOENT);
+	assert_int_equal(outbox_count(ob, "sms", "delivered"), 1);
+
+	/* at 150, a is not due again: c comes first */
+	assert_int_equal(outbox_claim(ob, "sms", 150, &r), 1);
+	assert_int_equal(r.id, c);
+	outbox_row_free(&r);
+	assert_int_equal(outbox_claim(ob, "sms", 150, &r), 0);
+	assert_int_equal(outbox_claim(ob, "sms", 200, &r), 1);
+	assert_int_equal(r.id, a);
+	assert_int_equal(r.attempts, 2);
+	outbox_row_free(&r);
+
+	/* a restart: both rows in flight fail, none is pending again */
+	assert_int_equal(outbox_recover(ob, "sms", "in flight at restart"), 2);
+	assert_int_equal(outbox_count(ob, "sms", "sending"), 0);
+	assert_int_equal(outbox_claim(ob, "sms", 1000, &r), 0);
+	assert_int_equal(outbox_fail(ob, a, "again"), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(queued_with_the_transaction),
 		cmocka_unit_test(refused),
+		cmocka_unit_test(drained),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
