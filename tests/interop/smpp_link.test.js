@@ -88,7 +88,10 @@ async function main() {
 		ok(/link down, reconnecting/.test(d.log()), 'the drop is logged');
 		// the counters on GET /metrics
 		const port = d.log().match(/msg="listening" url=http:\/\/127\.0\.0\.1:(\d+)/)[1];
-		const m = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+		const key = (d.log().match(/^hub-admin key \(shown once\): (\S+)$/m) || [])[1];
+		ok(key, 'the first start printed the hub-admin key');
+		const m = await (await fetch(`http://127.0.0.1:${port}/metrics`,
+			{ headers: { authorization: `Bearer ${key}` } })).text();
 		const val = (k) => Number((m.match(new RegExp(`^tillgate_${k} (\\d+)$`, 'm')) || [])[1]);
 		eq(val('smpp_up'), 1, 'metrics: tillgate_smpp_up 1');
 		eq(val('smpp_bind_refusals_total'), 1, 'metrics: one bind refusal');
