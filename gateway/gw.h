@@ -21,6 +21,7 @@ struct merchant_reg;
 struct kyb_tiers;
 struct kyb_mcc;
 struct outbox;
+struct mpin;
 
 struct gw {
 	struct cfg cfg;        /* owned: the configuration in force */
@@ -31,6 +32,7 @@ struct gw {
 	struct kyb_tiers *tiers;  /* owned: KYB tiers ([kyb] tiers_file or built-in) */
 	struct kyb_mcc *mcc;      /* owned: the built-in MCC table */
 	struct outbox *outbox;    /* owned: SMS and other outgoing work on db */
+	struct mpin *mpin;        /* owned: merchants' USSD PINs on db ([ussd] pin_*) */
 	struct http_route *routes;/* owned: the API's routes and /healthz */
 	size_t nroutes;
 	uint64_t started_ms;   /* ev_now_ms() at start */
