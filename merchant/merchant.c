@@ -21,6 +21,7 @@
 #include "gateway/db.h"
 #include "kyb/kyb_mcc.h"
 #include "kyb/kyb_tier.h"
+#include "merchant/merchant_pin.h"
 
 #define RANDOM_TRIES 16 /* collisions tolerated before giving up (-EEXIST) */
 
@@ -893,6 +894,11 @@ int merchant_get_json(struct merchant_reg *reg, const struct merchant_actor *act
 		/* A hub-admin reads the children under the merchant's own DFSP. */
 		const char *dfsp = json_string_value(json_object_get(m, "dfsp"));
 		rc = children_json(reg, dfsp, merchant_id, m);
+		/* The USSD PIN's state, for the DFSP to see lock-outs. */
+		struct mpin_status pin;
+		if (rc == 0 && (rc = mpin_status(reg->db, dfsp, merchant_id, &pin)) == 0 &&
+		    json_object_set_new(m, "ussd_pin", mpin_status_json(&pin)) < 0)
+			rc = -ENOMEM;
 	}
 	db_rollback(reg->db); /* read only: ends the snapshot */
 	if (rc < 0) {
