@@ -1,0 +1,17 @@
+/* ussd_flows.c -- the main menu's entries, in order: one line per flow
+ * (ussd/ussd_menu.h says how to write one). Each caller sees the
+ * entries whose who matches: an unknown number "Register business", a
+ * merchant owner "My business", everyone "Language".
+ *
+ * The flows branch adds its two lines here, above Language:
+ *	&ussd_flow_reg,   (ussd/ussd_flow_reg.c)
+ *	&ussd_flow_biz,   (ussd/ussd_flow_biz.c)
+ */
+#include <stddef.h>
+
+#include "ussd/ussd_menu.h"
+
+const struct ussd_flow *const ussd_main_flows[] = {
+	&ussd_flow_lang,
+	NULL,
+};
