@@ -194,6 +194,16 @@ int pin_needs_rehash(const struct pin_cost *c, const char *hash)
 	return rc;
 }
 
+int pin_equal(const char *a, const char *b)
+{
+	if (!a || !b)
+		return 0;
+	size_t na = strnlen(a, PIN_MAX_DIGITS + 1), nb = strnlen(b, PIN_MAX_DIGITS + 1);
+	if (na != nb || na > PIN_MAX_DIGITS)
+		return 0;
+	return sodium_memcmp(a, b, na) == 0;
+}
+
 void pin_wipe(void *p, size_t n)
 {
 	if (p && n)

@@ -83,6 +83,11 @@ int pin_verify(const char *hash, const char *pin);
  * hash. */
 int pin_needs_rehash(const struct pin_cost *c, const char *hash);
 
+/* 1 if the NUL-terminated PINs a and b are equal, compared in constant
+ * time for PINs of the same length; 0 otherwise (also if either is NULL
+ * or longer than PIN_MAX_DIGITS). */
+int pin_equal(const char *a, const char *b);
+
 /* Zeroes n bytes at p in a way the compiler cannot drop. NULL ok. */
 void pin_wipe(void *p, size_t n);
 

@@ -142,6 +142,11 @@ static void test_wipe(void **state)
 	for (size_t i = 0; i < sizeof buf; i++)
 		assert_int_equal(buf[i], 0);
 	pin_wipe(NULL, 4);
+	assert_true(pin_equal("4817", "4817"));
+	assert_false(pin_equal("4817", "4818"));
+	assert_false(pin_equal("4817", "48170"));
+	assert_false(pin_equal("4817", NULL));
+	assert_false(pin_equal("1234567", "1234567"));
 }
 
 int main(void)
