@@ -208,6 +208,64 @@ static int cfg_chk_gui(const char *v, char *err, size_t n)
 	return 0;
 }
 
+/* A USSD service code: '*', digits, optional further "*digits", '#'
+ * ("*384#", "*150*01#"), at most 31 characters. */
+static int cfg_chk_service_code(const char *v, char *err, size_t n)
+{
+	char e[ECHO_MAX];
+	size_t len = strlen(v), i = 0;
+	int ok = len >= 3 && len < 32 && v[len - 1] == '#';
+	while (ok && i < len - 1) {
+		if (v[i++] != '*') {
+			ok = 0;
+			break;
+		}
+		size_t d = i;
+		while (i < len - 1 && v[i] >= '0' && v[i] <= '9')
+			i++;
+		ok = i > d;
+	}
+	if (!ok) {
+		snprintf(err, n, "'%s' is not a USSD service code like *384#", echo(e, sizeof e, v));
+		return -1;
+	}
+	return 0;
+}
+
+/* Comma-separated language codes, each 2-8 of a-z: "en,sw,fr". */
+static int cfg_chk_languages(const char *v, char *err, size_t n)
+{
+	char e[ECHO_MAX];
+	size_t run = 0;
+	for (const char *p = v;; p++) {
+		if (*p == ',' || *p == '\0') {
+			if (run < 2 || run > 8) {
+				snprintf(err, n, "'%s' is not a list of language codes like en,sw,fr",
+					 echo(e, sizeof e, v));
+				return -1;
+			}
+			if (!*p)
+				return 0;
+			run = 0;
+		} else if (*p >= 'a' && *p <= 'z') {
+			run++;
+		} else {
+			run = 99;
+		}
+	}
+}
+
+/* One language code, 2-8 of a-z. */
+static int cfg_chk_language(const char *v, char *err, size_t n)
+{
+	if (strchr(v, ',') || cfg_chk_languages(v, err, n) < 0) {
+		char e[ECHO_MAX];
+		snprintf(err, n, "'%s' is not a language code like en", echo(e, sizeof e, v));
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- the key table ---- */
 
 #define CFG_STR(s, k, d, chk, doc) { #s, #k, CFG_T_STR, d, 0, 0, NULL, doc },

@@ -22,6 +22,7 @@ struct kyb_tiers;
 struct kyb_mcc;
 struct outbox;
 struct mpin;
+struct ussd_sess_tbl;
 
 struct gw {
 	struct cfg cfg;        /* owned: the configuration in force */
@@ -33,6 +34,7 @@ struct gw {
 	struct kyb_mcc *mcc;      /* owned: the built-in MCC table */
 	struct outbox *outbox;    /* owned: SMS and other outgoing work on db */
 	struct mpin *mpin;        /* owned: merchants' USSD PINs on db ([ussd] pin_*) */
+	struct ussd_sess_tbl *ussd; /* owned: the USSD dialogues (ussd/ussd_sess.h) */
 	struct http_route *routes;/* owned: the API's routes and /healthz */
 	size_t nroutes;
 	uint64_t started_ms;   /* ev_now_ms() at start */

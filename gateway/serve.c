@@ -24,10 +24,12 @@
 #include "gateway/http.h"
 #include "gateway/log.h"
 #include "gateway/outbox.h"
+#include "gateway/ussd_http.h"
 #include "kyb/kyb_mcc.h"
 #include "kyb/kyb_tier.h"
 #include "merchant/merchant.h"
 #include "merchant/merchant_pin.h"
+#include "ussd/ussd_sess.h"
 
 #define STOP_POLL_MS 50
 
@@ -42,7 +44,14 @@ static void h_healthz(struct http_req *r, void *arg)
 	http_reply_json(r, gw->stopping ? 503 : 200, j);
 }
 
-static const struct http_route health_route = { "GET", "/healthz", h_healthz };
+/* Routes outside the admin API: the health check and the USSD
+ * aggregator transport (gateway/ussd_http.h). */
+#define EXTRA_ROUTES 2
+static void extra_routes(struct http_route r[EXTRA_ROUTES])
+{
+	r[0] = (struct http_route){ "GET", "/healthz", h_healthz };
+	r[1] = ussd_http_route;
+}
 
 /* 'tillgate routes' (hidden from the help list; docs/api.md): the route
  * table serve hands to the HTTP server, one "METHOD PATTERN" a line, for
@@ -58,7 +67,9 @@ int cmd_routes(int argc, char **argv)
 		return help ? 0 : 2;
 	}
 	size_t n = 0;
-	struct http_route *t = api_routes(&health_route, 1, &n);
+	struct http_route extra[EXTRA_ROUTES];
+	extra_routes(extra);
+	struct http_route *t = api_routes(extra, EXTRA_ROUTES, &n);
 	if (!t) {
 		fprintf(stderr, "routes: out of memory\n");
 		return 1;
@@ -219,7 +230,8 @@ static void usage(FILE *f)
 		   "  -c, --config FILE   configuration file (see data/tillgate.conf.example)\n"
 		   "  --set S.K=V         override key K of section [S]\n"
 		   "  -h, --help          this help\n\n"
-		   "Endpoints: GET /healthz, GET /metrics and the admin API under /v1\n"
+		   "Endpoints: GET /healthz, GET /metrics, POST /ussd (the USSD aggregator\n"
+		   "transport) and the admin API under /v1\n"
 		   "(docs/api.md).\n");
 }
 
@@ -277,7 +289,13 @@ static int start(struct gw *gw, struct auth_boot *boot)
 	long long max_body = gw->cfg.http_max_body_bytes > gw->cfg.merchant_max_document_bytes
 				     ? gw->cfg.http_max_body_bytes
 				     : gw->cfg.merchant_max_document_bytes;
-	gw->routes = api_routes(&health_route, 1, &gw->nroutes);
+	if ((rc = ussd_sess_new(&gw->ussd, gw, err, sizeof err)) < 0) {
+		LOGE(LC_MAIN, "cannot start the USSD menus", "error=\"%s\"", err);
+		return -1;
+	}
+	struct http_route extra[EXTRA_ROUTES];
+	extra_routes(extra);
+	gw->routes = api_routes(extra, EXTRA_ROUTES, &gw->nroutes);
 	if (!gw->routes) {
 		LOGE(LC_MAIN, "out of memory", NULL);
 		return -1;
@@ -308,6 +326,7 @@ static void stop(struct gw *gw)
 	http_free(gw->http);
 	if (gw->stop_timer)
 		ev_timer_del(gw->ev, gw->stop_timer);
+	ussd_sess_free(gw->ussd);
 	ev_free(gw->ev);
 	free(gw->routes);
 	merchant_reg_free(gw->reg);

@@ -213,12 +213,20 @@ void ussd_menu_free(struct ussd_menu *m); /* NULL ok */
 size_t ussd_ctx_size(void);
 
 /* Starts a dialogue in c (ussd_ctx_size() bytes, caller-owned) for
- * msisdn (borrowed) dialled as dialled ("*384#", "*384*1#"): looks up the
+ * msisdn (borrowed) dialled as dialled ("*384#", "*384*1#": each part
+ * after the service code is fed as an answer, in order): looks up the
  * caller's language and merchants and draws the first screen into
- * out/outlen; *end is set to 1 for a final screen. Returns 0 (every
+ * out/outlen; *end is set to 1 for a final screen, *secret to 1 if a
+ * part of dialled went to a USSD_ST_SECRET state. Returns 0 (every
  * failure is a screen: unknown service, internal error). */
 int ussd_menu_begin(struct ussd_menu *m, struct ussd_ctx *c, const char *msisdn,
-		    const char *dialled, char *out, size_t outlen, int *end);
+		    const char *dialled, char *out, size_t outlen, int *end, int *secret);
+
+/* Draws the final screen of key (no placeholders) in msisdn's language
+ * (the default one if msisdn is NULL or has none), for a dialogue that
+ * has no context (session expired, table full). Returns 0 or -ENOSPC. */
+int ussd_menu_final(struct ussd_menu *m, const char *msisdn, const char *key, char *out,
+		    size_t outlen);
 
 /* Feeds one answer to c and draws the next screen, as ussd_menu_begin().
  * *secret is set to 1 if the answer belonged to a USSD_ST_SECRET state

@@ -71,4 +71,10 @@ int ussd_sess_step(struct ussd_sess_tbl *t, const struct ussd_step_in *in, ussd_
 /* Sessions open now. */
 size_t ussd_sess_count(const struct ussd_sess_tbl *t);
 
+/* For a transport whose answers arrive cumulatively (the HTTP
+ * aggregators send every answer of the dialogue joined by '*'): how many
+ * CONTINUE steps the open session with this key has been fed. Returns
+ * the count, or -ENOENT if no open (unexpired) session has the key. */
+int ussd_sess_answers(const struct ussd_sess_tbl *t, const char *key);
+
 #endif /* USSD_SESS_H */

@@ -40,20 +40,29 @@ int ussd_text_fits(const char *utf8);
 /* Encodes utf8 for the wire: GSM unpacked with data_coding gsm_dcs
  * (USSD_DCS_DEFAULT or USSD_DCS_GSM7) when every character is in the GSM
  * alphabet, else UCS-2 with USSD_DCS_UCS2. Writes at most cap bytes to
- * out, *len the bytes written, *dcs the data_coding used.
+ * out, *len the bytes written, *dcs the data_coding used. '@' is the
+ * GSM code 0x00, so the output may hold zero bytes: it is not a string.
+ * Strict UTF-8: overlong forms, surrogates and code points above
+ * U+10FFFF are invalid. Characters above U+FFFF go as UTF-16 surrogate
+ * pairs (two units).
  * Returns 0; -EILSEQ if utf8 is not valid UTF-8 (*len = byte offset of
- * the fault); -ENOSPC if it does not fit cap. */
+ * the fault); -ENOSPC if it does not fit cap (nothing written, *len 0);
+ * -EINVAL if gsm_dcs is neither of the two GSM values. */
 int ussd_text_encode(const char *utf8, uint8_t gsm_dcs, uint8_t *out, size_t cap, size_t *len,
 		     uint8_t *dcs);
 
 /* Decodes len bytes received with data_coding dcs into NUL-terminated
- * UTF-8 in out (cap bytes, NUL included). 0x00, 0x0F: GSM unpacked (an
- * ESC not followed by an extension code decodes as a space, as 03.38
- * says); 0x01: IA5 (7-bit ASCII); 0x08, 0x48, 0x11: UCS-2 big-endian
- * (a valid surrogate pair decodes to its code point). Returns the
- * length of out (without the NUL); -EILSEQ for a byte or unit that is
- * not in the alphabet (*errpos = its offset; errpos may be NULL);
- * -ENOTSUP for another dcs; -ENOSPC if out is too small. */
+ * UTF-8 in out (cap bytes, NUL included). 0x00, 0x0F: GSM unpacked,
+ * bytes 0x00-0x7F (an ESC not followed by an extension code decodes as
+ * a space, as 03.38 says, and the byte after it is read as usual);
+ * 0x01: IA5 (7-bit ASCII, 0x01-0x7F); 0x08, 0x48, 0x11: UCS-2
+ * big-endian, an even number of bytes (a valid surrogate pair decodes
+ * to its code point; a lone surrogate and U+0000 are errors). Returns
+ * the length of out (without the NUL); -EILSEQ for a byte or unit that
+ * is not in the alphabet, or the odd last byte of UCS-2 (*errpos = its
+ * offset in in; errpos may be NULL); -ENOTSUP for another dcs; -ENOSPC
+ * if out is too small (*errpos = the offset of the first byte that did
+ * not fit). On error out is "" (when cap > 0). */
 long ussd_text_decode(uint8_t dcs, const uint8_t *in, size_t len, char *out, size_t cap,
 		      size_t *errpos);
 
