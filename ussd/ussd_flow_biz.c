@@ -141,22 +141,39 @@ static int send_till(struct ussd_ctx *c)
 	return ussd_end(c, "biz.till_sent", v, 1);
 }
 
-/* The locale key that names a KYB gap's item in words:
- * "document.trading_permit" -> "biz.need_document_trading_permit",
- * "owners[0].national_id" -> "biz.need_owner_national_id". */
+/* The locale key that names a KYB gap's item in words (keys are at most
+ * 31 characters, hence the short forms): "document.trading_permit" ->
+ * "biz.n_doc_trading_permit", "merchant.tax_id" -> "biz.n_m_tax_id",
+ * "owners[0].national_id" -> "biz.n_owner_national_id", "owners" ->
+ * "biz.n_owners". */
 static void need_key(const char *item, char *key, size_t cap)
 {
-	size_t n = (size_t)snprintf(key, cap, "biz.need_");
-	for (const char *p = item; *p && n + 1 < cap; p++) {
-		if (strncmp(p, "owners[", 7) == 0 && strchr(p, ']')) {
-			const char *e = strchr(p, ']');
-			n += (size_t)snprintf(key + n, cap - n, "owner");
-			p = e; /* the '.' after it becomes '_' next */
-			continue;
+	static const struct {
+		const char *from, *to;
+	} forms[] = { { "document.", "doc_" }, { "merchant.", "m_" }, { "owners[", "owner_" } };
+	const char *rest = item, *to = "";
+	for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
+		if (strncmp(item, forms[i].from, strlen(forms[i].from)) == 0) {
+			rest = item + strlen(forms[i].from);
+			to = forms[i].to;
+			if (i == 2) { /* owners[N].field */
+				const char *dot = strstr(rest, "].");
+				rest = dot ? dot + 2 : rest;
+			}
+			break;
 		}
-		key[n++] = *p == '.' ? '_' : *p;
-	}
-	key[n < cap ? n : cap - 1] = '\0';
+	snprintf(key, cap, "biz.n_%s%s", to, rest);
+}
+
+/* 1 if word is one of the ", "-separated words of list. */
+static int listed(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+	for (const char *p = list; (p = strstr(p, word)); p++)
+		if ((p == list || (p >= list + 2 && p[-2] == ',' && p[-1] == ' ')) &&
+		    (p[n] == '\0' || p[n] == ','))
+			return 1;
+	return 0;
 }
 
 /* What the merchant lacks for tier, in words, joined by ", " into out
@@ -170,8 +187,8 @@ static void needs_words(struct ussd_ctx *c, const struct kyb_req_gap *gaps, int 
 		need_key(gaps[i].item, key, sizeof key);
 		if (ussd_format(c, key, NULL, 0, word, sizeof word) < 0)
 			snprintf(word, sizeof word, "%s", gaps[i].item); /* no words for it: its name */
-		if (strstr(out, word))
-			continue; /* one word for several items (an owner's ID, its copy) */
+		if (listed(out, word))
+			continue; /* one word for several items (two owners' IDs) */
 		size_t w = strlen(word) + (len ? 2 : 0);
 		if (len + w > NEEDS_MAX || len + w + 1 > cap) {
 			snprintf(out + len, cap - len, "%s", len ? ", ..." : "...");
