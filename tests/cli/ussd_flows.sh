@@ -50,7 +50,7 @@ screen "a name over 25 characters is refused" '^CON Use 1 to 25 letters'
 screen "... and the name asked again" 'Business name'
 ans "MAMA JUMA SHOP"
 screen "the name leads to the business groups" 'Business group:'
-screen "... listed from the MCC table's ranges" '^5 Food and general shops$'
+screen "... listed from the MCC table's ranges" '^5 Wholesale, food, hardware, cars$'
 ans 99
 screen "a group number out of range is refused" '^CON Invalid choice'
 ans 5

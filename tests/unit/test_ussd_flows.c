@@ -196,7 +196,7 @@ static void reg_groups_and_types(void **state)
 	const char *s = UPTO(2);
 	starts(s, "CON Business group:\n1 Farming and animals\n");
 	/* every group of the ranges, over the pages */
-	holds(s, "5 Food and general shops");
+	holds(s, "5 Wholesale, food, hardware, cars");
 	s = say("r", "98");
 	holds(s, "Services and repairs");
 	holds(s, "10 Government");
