@@ -15,8 +15,6 @@ enum {
 };
 
 static const char *const outbox_sql[O__COUNT] = {
-	/* Parenthesised: clang's -Wstring-concatenation takes a split
-	 * literal in a table of strings for a missing comma. */
 	[O_INSERT] = ("INSERT INTO outbox (kind, dfsp, dest, body, ref) "
 		      "VALUES (:kind, :dfsp, :dest, :body, :ref)"),
 	[O_COUNT] = "SELECT count(*) FROM outbox WHERE kind = :kind",
