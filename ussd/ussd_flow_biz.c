@@ -203,7 +203,7 @@ static int ask_upgrade(struct ussd_ctx *c)
 	struct gw *gw = ussd_ctx_gw(c);
 	const struct merchant_actor reader = { ussd_ctx_msisdn(c), ussd_ctx_dfsp(c), ROLE_AUDITOR };
 	struct kyb_req_gap gaps[MERCHANT_KYB_GAPS_MAX];
-	char tier[KYB_TIER_NAME_MAX], phone[20], needs[NEEDS_MAX + 8];
+	char tier[KYB_TIER_NAME_MAX], phone[20], needs[NEEDS_MAX + 8] = "";
 	long long req = 0;
 
 	int n = merchant_kyb_gaps(gw->reg, &reader, ussd_ctx_merchant(c), "next", tier, gaps,

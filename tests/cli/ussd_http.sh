@@ -22,7 +22,7 @@ screen() {
 }
 NL='
 '
-MAIN="CON Tillgate${NL}1 Language"
+MAIN="CON Tillgate${NL}1 Register business${NL}2 Language"
 LANGS="CON Choose your language${NL}1 English${NL}2 Kiswahili${NL}3 Français${NL}0 Back"
 
 # ---- the route ----
@@ -33,24 +33,24 @@ has "tillgate routes lists POST /ussd" "$OUT" '^POST /ussd$'
 ussd s1 +255700000001 ""
 screen "an unknown number sees the main menu" "$MAIN"
 has "text/plain in UTF-8" "$HDR" '^[Cc]ontent-[Tt]ype: text/plain; charset=utf-8'
-ussd s1 +255700000001 "1"
-screen "1 opens Language" "$LANGS"
-ussd s1 +255700000001 "1*0"
+ussd s1 +255700000001 "2"
+screen "2 opens Language" "$LANGS"
+ussd s1 +255700000001 "2*0"
 screen "0 goes back" "$MAIN"
-ussd s1 +255700000001 "1*0*1"
-screen "1 again" "$LANGS"
-ussd s1 +255700000001 "1*0*1*00"
+ussd s1 +255700000001 "2*0*2"
+screen "2 again" "$LANGS"
+ussd s1 +255700000001 "2*0*2*00"
 screen "00 returns to the main menu" "$MAIN"
-ussd s1 +255700000001 "1*0*1*00"
+ussd s1 +255700000001 "2*0*2*00"
 code "a repeated request is refused" 409
 has "naming the field" "$OUT" "field 'text': 4 answers, but the dialogue has consumed 4"
 
 # ---- tries ----
 ussd s2 +255700000002 ""
 ussd s2 +255700000002 "7"
-screen "an invalid choice asks again" "CON Invalid choice.${NL}Tillgate${NL}1 Language"
+screen "an invalid choice asks again" "CON Invalid choice.${NL}Tillgate${NL}1 Register business${NL}2 Language"
 ussd s2 +255700000002 "7*x"
-screen "a second one too" "CON Invalid choice.${NL}Tillgate${NL}1 Language"
+screen "a second one too" "CON Invalid choice.${NL}Tillgate${NL}1 Register business${NL}2 Language"
 ussd s2 +255700000002 "7*x*9"
 screen "the third ends the dialogue with the reason" "END Too many tries. Invalid choice."
 ussd s2 +255700000002 "7*x*9*1"
@@ -58,25 +58,25 @@ screen "and the dialogue is gone" "END Your session has expired. Please dial aga
 
 # ---- language ----
 ussd s3 +255700000003 ""
-ussd s3 +255700000003 "1"
-ussd s3 +255700000003 "1*2"
-screen "Swahili chosen" "CON Lugha: Kiswahili${NL}Tillgate${NL}1 Lugha"
+ussd s3 +255700000003 "2"
+ussd s3 +255700000003 "2*2"
+screen "Swahili chosen" "CON Lugha: Kiswahili${NL}Tillgate${NL}1 Sajili biashara${NL}2 Lugha"
 ussd s4 +255700000003 ""
-screen "the next dialogue is in Swahili" "CON Tillgate${NL}1 Lugha"
-ussd s4 +255700000003 "1*3"
-screen "French chosen, answers fed in order" "CON Langue : Français${NL}Tillgate${NL}1 Langue"
+screen "the next dialogue is in Swahili" "CON Tillgate${NL}1 Sajili biashara${NL}2 Lugha"
+ussd s4 +255700000003 "2*3"
+screen "French chosen, answers fed in order" "CON Langue : Français${NL}Tillgate${NL}1 Inscrire mon commerce${NL}2 Langue"
 ussd s5 +255700000001 ""
 screen "other numbers keep English" "$MAIN"
 
 # ---- direct strings ----
-ussd s6 +255700000004 "" "*384*1#"
-screen "*384*1# opens the first entry" "$LANGS"
+ussd s6 +255700000004 "" "*384*2#"
+screen "*384*2# opens the second entry" "$LANGS"
 ussd s6 +255700000004 "2"
-screen "and goes on from there" "CON Lugha: Kiswahili${NL}Tillgate${NL}1 Lugha"
+screen "and goes on from there" "CON Lugha: Kiswahili${NL}Tillgate${NL}1 Sajili biashara${NL}2 Lugha"
 ussd s7 +255700000005 "" "*385#"
 screen "another service code ends" "END Unknown service. Please check the code you dialled."
-ussd s8 +255700000005 "" "*384*1*3#"
-screen "several parts" "CON Langue : Français${NL}Tillgate${NL}1 Langue"
+ussd s8 +255700000005 "" "*384*2*3#"
+screen "several parts" "CON Langue : Français${NL}Tillgate${NL}1 Inscrire mon commerce${NL}2 Langue"
 
 # ---- token ----
 CODE=$(curl -s -o "$OUT" -w '%{http_code}' --data 'sessionId=t&serviceCode=*384%23&phoneNumber=255700000009&text=' "$U/ussd")
@@ -106,7 +106,7 @@ kill "$PID"; wait "$PID"; PID=
 : >"$LOG"
 api_start --set ussd.http_token=$TOK --set ussd.idle_timeout_s=1
 ussd r1 +255700000003 ""
-screen "the language survives a restart" "CON Tillgate${NL}1 Langue"
+screen "the language survives a restart" "CON Tillgate${NL}1 Inscrire mon commerce${NL}2 Langue"
 ussd r2 +255700000001 ""
 screen "a dialogue opens" "$MAIN"
 sleep 2
