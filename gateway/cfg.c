@@ -18,6 +18,7 @@
 #include "gateway/cfg.h"
 #include "gateway/log.h"
 #include "qr/qr_emv.h"
+#include "ussd/ussd_dial.h"
 
 #define CFG_FILE_MAX (1024 * 1024) /* bytes of a configuration file */
 #define CFG_VALUE_MAX 4096         /* bytes of one value */
@@ -208,25 +209,15 @@ static int cfg_chk_gui(const char *v, char *err, size_t n)
 	return 0;
 }
 
-/* A USSD service code: '*', digits, optional further "*digits", '#'
- * ("*384#", "*150*01#"), at most 31 characters. */
+/* A USSD service code as ussd/ussd_dial.h reads it: '*', 1 to 6 digits,
+ * optional further "*digits", '#' ("*384#", "*150*01#"). */
 static int cfg_chk_service_code(const char *v, char *err, size_t n)
 {
-	char e[ECHO_MAX];
-	size_t len = strlen(v), i = 0;
-	int ok = len >= 3 && len < 32 && v[len - 1] == '#';
-	while (ok && i < len - 1) {
-		if (v[i++] != '*') {
-			ok = 0;
-			break;
-		}
-		size_t d = i;
-		while (i < len - 1 && v[i] >= '0' && v[i] <= '9')
-			i++;
-		ok = i > d;
-	}
-	if (!ok) {
-		snprintf(err, n, "'%s' is not a USSD service code like *384#", echo(e, sizeof e, v));
+	char e[ECHO_MAX], why[USSD_DIAL_ERR_MAX];
+	size_t len = strlen(v);
+	if (ussd_dial_parse(v, len, NULL, why, sizeof why, NULL) != (int)len) {
+		snprintf(err, n, "'%s' is not a USSD service code like *384#: %s", echo(e, sizeof e, v),
+			 len ? why : "empty");
 		return -1;
 	}
 	return 0;

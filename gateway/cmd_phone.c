@@ -302,8 +302,11 @@ static int post(struct phone *p, char **out, size_t *outlen)
 	}
 	curl_easy_getinfo(p->curl, CURLINFO_RESPONSE_CODE, &status);
 	if (status < 200 || status > 299) {
-		fprintf(stderr, "tillgate phone: HTTP %ld from %s: %.*s\n", status, p->url,
-			b.len > 500 ? 500 : (int)b.len, b.buf ? b.buf : "");
+		size_t n = b.len > 500 ? 500 : b.len;
+		while (n > 0 && (b.buf[n - 1] == '\n' || b.buf[n - 1] == '\r'))
+			n--; /* the message ends the line itself */
+		fprintf(stderr, "tillgate phone: HTTP %ld from %s: %.*s\n", status, p->url, (int)n,
+			b.buf ? b.buf : "");
 		goto out;
 	}
 	if (!b.buf) {

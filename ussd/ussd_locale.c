@@ -194,7 +194,7 @@ static int is_space(char ch)
 /* Parses text into p's entries (sorted); errors counted in p. */
 static void parse_text(struct parse *p, const char *text, size_t len)
 {
-	char section[KEY_MAX] = "";
+	char section[32] = ""; /* 31 bytes at most, so that section.key fits KEY_MAX */
 	int line = 0;
 	size_t pos = 0;
 	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
@@ -260,7 +260,7 @@ static void parse_text(struct parse *p, const char *text, size_t len)
 			continue;
 		}
 		char key[KEY_MAX];
-		snprintf(key, sizeof key, "%s.%.*s", section, (int)klen, s);
+		snprintf(key, sizeof key, "%.31s.%.*s", section, (int)klen, s);
 		if (!section[0]) {
 			perr(p, line, "key '%.*s': outside a [section]", (int)klen, s);
 			continue;

@@ -11,6 +11,7 @@
 #include "gateway/gw.h"
 #include "gateway/log.h"
 #include "merchant/merchant.h"
+#include "ussd/ussd_dial.h"
 #include "ussd/ussd_locale.h"
 #include "ussd/ussd_menu.h"
 #include "ussd/ussd_sess.h"
@@ -20,7 +21,6 @@
 #define MSISDN_MAX 16   /* 15 digits, NUL */
 #define DFSP_MAX 33     /* fsp_id: 1..32 characters, NUL */
 #define ITEMS_BYTES 8192
-#define SVC_MAX 32
 
 /* What input() returned (positive, so that errors stay negative). */
 enum act { ACT_NONE, ACT_GO, ACT_BACK, ACT_MAIN, ACT_RETRY, ACT_END };
@@ -73,7 +73,6 @@ struct ussd_menu {
 	struct gw *gw;
 	struct ussd_locale *loc;
 	sqlite3_stmt **st;
-	char svc[SVC_MAX];   /* service code without the final '#': "*384" */
 	char reg_dfsp[DFSP_MAX];
 	/* One step at a time (one thread): the screen being drawn. */
 	char *out;
@@ -662,13 +661,12 @@ int ussd_menu_new(struct ussd_menu **out, struct gw *gw, char *err, size_t errle
 	}
 	m->gw = gw;
 	const char *svc = gw->cfg.ussd_service_code;
-	size_t n = strlen(svc);
-	if (n < 3 || n >= sizeof m->svc || svc[n - 1] != '#') {
-		snprintf(err, errlen, "service_code '%s' is not like *384#", svc);
+	char why[USSD_DIAL_ERR_MAX];
+	if (ussd_dial_parse(svc, strlen(svc), NULL, why, sizeof why, NULL) != (int)strlen(svc)) {
+		snprintf(err, errlen, "service_code '%.40s': %s", svc, why);
 		ussd_menu_free(m);
 		return -EINVAL;
 	}
-	memcpy(m->svc, svc, n - 1);
 	int rc = ussd_locale_load(&m->loc, gw->cfg.ussd_languages, gw->cfg.ussd_locale_dir,
 				  report_log, NULL);
 	if (rc < 0) {
@@ -736,22 +734,43 @@ int ussd_menu_final(struct ussd_menu *m, const char *msisdn, const char *key, ch
 	return ussd_locale_format(t, NULL, 0, out, outlen) < 0 ? -ENOSPC : 0;
 }
 
-/* The parts of a dialled string after the service code: "*384*1*2#"
- * with service "*384" gives "1*2" in parts (cap bytes). Returns 0, or
- * -1 if dialled is not the service code. */
-static int dialled_parts(const struct ussd_menu *m, const char *dialled, char *parts, size_t cap)
+/* The direct answers of a dialled string: "*384*1*2#" with service code
+ * "*384#" gives "1*2" in parts (cap bytes), "*384#" gives "". Both are
+ * read with ussd_dial_parse(); a multi-part service code ("*150*01#")
+ * must match part for part. Returns 0, or -1 if dialled is not a valid
+ * string of this service (the reason in why). */
+static int dialled_parts(const struct ussd_menu *m, const char *dialled, char *parts, size_t cap,
+			 char *why, size_t whylen)
 {
-	size_t sl = strlen(m->svc), dl = strlen(dialled);
-	if (dl < sl + 1 || memcmp(dialled, m->svc, sl) != 0 || dialled[dl - 1] != '#')
+	struct ussd_dial d, svc;
+	size_t dl = strlen(dialled), sl = strlen(m->gw->cfg.ussd_service_code);
+	if (ussd_dial_parse(dialled, dl, &d, why, whylen, NULL) != (int)dl)
 		return -1;
-	if (dl == sl + 1) {
-		parts[0] = '\0';
-		return 0;
+	if (ussd_dial_parse(m->gw->cfg.ussd_service_code, sl, &svc, NULL, 0, NULL) != (int)sl) {
+		snprintf(why, whylen, "service_code is invalid");
+		return -1;
 	}
-	if (dialled[sl] != '*' || dl - sl - 2 >= cap)
+	const char *sc = m->gw->cfg.ussd_service_code;
+	int same = d.nargs >= svc.nargs && d.code.len == svc.code.len &&
+		   memcmp(dialled + d.code.off, sc + svc.code.off, d.code.len) == 0;
+	for (int i = 0; same && i < svc.nargs; i++)
+		same = d.arg[i].len == svc.arg[i].len &&
+		       memcmp(dialled + d.arg[i].off, sc + svc.arg[i].off, d.arg[i].len) == 0;
+	if (!same) {
+		snprintf(why, whylen, "another service code");
 		return -1;
-	memcpy(parts, dialled + sl + 1, dl - sl - 2);
-	parts[dl - sl - 2] = '\0';
+	}
+	size_t o = 0;
+	parts[0] = '\0';
+	for (int i = svc.nargs; i < d.nargs; i++) {
+		if (o + d.arg[i].len + 2 > cap)
+			return -1;
+		if (o)
+			parts[o++] = '*';
+		memcpy(parts + o, dialled + d.arg[i].off, d.arg[i].len);
+		o += d.arg[i].len;
+		parts[o] = '\0';
+	}
 	return 0;
 }
 
@@ -766,9 +785,9 @@ int ussd_menu_begin(struct ussd_menu *m, struct ussd_ctx *c, const char *msisdn,
 	to_main(c);
 	begin_out(m, out, outlen);
 	*secret = 0;
-	char parts[USSD_REPLY_MAX];
-	if (dialled_parts(m, dialled, parts, sizeof parts) < 0) {
-		LOGI(LC_USSD, "unknown service", "msisdn=%s", msisdn);
+	char parts[USSD_DIAL_MAX + 1], why[USSD_DIAL_ERR_MAX], q[USSD_DIAL_ERR_MAX * 2 + 3];
+	if (dialled_parts(m, dialled, parts, sizeof parts, why, sizeof why) < 0) {
+		LOGI(LC_USSD, "unknown service", "msisdn=%s why=%s", msisdn, log_q(q, sizeof q, why));
 		final_text(c, "err.service", NULL, 0);
 		*end = 1;
 		return 0;

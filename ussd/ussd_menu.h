@@ -188,8 +188,8 @@ int ussd_go(struct ussd_ctx *c, int state);
 int ussd_go_flow(struct ussd_ctx *c, const struct ussd_flow *f, int state);
 /* The previous screen, as "0" does. */
 int ussd_back(struct ussd_ctx *c);
-/* The main menu, as "00" does; notice_key (may be NULL) is said above it
- * ("lang.saved"). */
+/* The main menu, as "00" does; notice_key (may be NULL) is said above it,
+ * with {lang} = the name of the subscriber's language ("lang.saved"). */
 int ussd_main(struct ussd_ctx *c, const char *notice_key);
 /* The answer is invalid: the screen is shown again under the text of
  * reason_key; the USSD_TRIES_MAX-th invalid answer in a row ends the

@@ -297,6 +297,11 @@ static void direct_strings(void **state)
 			    "END Unknown service. Please check the code you dialled.");
 	assert_string_equal(dial("d4", UNKNOWN, "*384"),
 			    "END Unknown service. Please check the code you dialled.");
+	/* parts are digits (ussd/ussd_dial.h) */
+	assert_string_equal(dial("d8", UNKNOWN, "*384*1a#"),
+			    "END Unknown service. Please check the code you dialled.");
+	assert_string_equal(dial("d9", UNKNOWN, "*384*1*#"),
+			    "END Unknown service. Please check the code you dialled.");
 	assert_int_equal(ussd_sess_count(gw.ussd) >= 1, 1);
 	assert_string_equal(dial("d5", UNKNOWN, "*384*9#"), "CON Invalid choice.\nTillgate\n1 Language");
 	/* several parts: each answers the screen before it */

@@ -213,6 +213,13 @@ static void total_timer(void **state)
 	assert_int_equal(run_until_empty(10000), 0);
 	assert_int_equal(feed(USSD_CONTINUE, "t1", "255700000001", "0"), 0);
 	assert_string_equal(reply, EXPIRED);
+	/* deadlines apart: the timer that ends the first must be armed
+	 * again for the second */
+	assert_int_equal(feed(USSD_BEGIN, "t2", "255700000002", "*384#"), 0);
+	ev_run_once(gw.ev, 300);
+	assert_int_equal(feed(USSD_BEGIN, "t3", "255700000003", "*384#"), 0);
+	assert_int_equal(run_until_empty(10000), 0);
+	assert_int_equal(ev_timer_count(gw.ev), 0);
 }
 
 static void many_sessions(void **state)

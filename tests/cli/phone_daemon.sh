@@ -1,0 +1,81 @@
+# phone_daemon.sh -- black-box: 'tillgate phone' against the real daemon's
+# POST /ussd (fresh data folder, free loopback port, a token): scripted
+# dialogues through the menus, direct strings, the token, --json and
+# --verbose, and the exit statuses when END and the inputs are out of step.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/apilib.sh"
+unset http_proxy HTTP_PROXY all_proxy ALL_PROXY TILLGATE_USSD_TOKEN
+TOK=phone-test-token
+api_start --set ussd.http_token=$TOK
+P="phone --url $U/ussd --token $TOK"
+
+# three invalid answers end the dialogue: END after the last input
+tg $P --msisdn +255700000021 --input 7 --input x --input 9
+status "a dialogue that ends with END after the last input" 0
+same "every screen and answer" "$(cat "$OUT")" "--- screen 1 (CON) ---
+Tillgate
+1 Language
+> 7
+--- screen 2 (CON) ---
+Invalid choice.
+Tillgate
+1 Language
+> x
+--- screen 3 (CON) ---
+Invalid choice.
+Tillgate
+1 Language
+> 9
+--- screen 4 (END) ---
+Too many tries. Invalid choice."
+
+# the same with one input too many
+tg $P --msisdn +255700000022 --input 7 --input x --input 9 --input 1
+status "END before the last input" 1
+has "names the input left over" "$ERR" '^tillgate phone: the session ended \(END\) before input 4 \("1"\) was sent$'
+
+# choosing a language: the menu still asks after the last input
+tg $P --msisdn +255700000023 --verbose --input 1 --input 2
+status "the menu still asks after the last input" 1
+has "says so" "$ERR" '^tillgate phone: the menu still asks for input after the last --input$'
+has "the language was chosen" "$OUT" '^Lugha: Kiswahili$'
+has "a screen with ç is UCS-2, and fits" "$OUT" '^\[60 characters, UCS-2: 60 units of 80: fits\]$'
+has "a GSM screen in septets" "$OUT" '^\[19 characters, 19 septets of 182: fits\]$'
+hasnt "no screen is too long" "$ERR" 'warning'
+# the choice was stored: the next dialogue is in Swahili
+tg $P --msisdn 255700000023 --input 7 --input 7 --input 7
+status "the next dialogue, number without +" 0
+has "is in Swahili" "$OUT" '^1 Lugha$'
+
+# direct strings, answers on standard input
+tgin "3
+" $P --msisdn +255700000024 --dial '*384*1#'
+status "a direct string, then an answer from standard input" 1
+has "the direct string opened the language list" "$OUT" '^3 Français$'
+has "the answer from standard input chose French" "$OUT" '^Langue : Français$'
+tg $P --msisdn +255700000027 --dial '*385#' </dev/null
+status "another service code ends at once" 0
+has "with its screen" "$OUT" '^Unknown service\. Please check the code you dialled\.$'
+
+# the token
+tg phone --url "$U/ussd" --msisdn +255700000025 --input 1
+status "no token" 1
+has "HTTP 401 and the body" "$ERR" "^tillgate phone: HTTP 401 from $U/ussd: "
+TILLGATE_USSD_TOKEN=$TOK "$TILLGATE" phone --url "$U/ussd" --msisdn +255700000025 --dial '*385#' \
+	</dev/null >"$OUT" 2>"$ERR"
+RC=$?
+status "the token from TILLGATE_USSD_TOKEN" 0
+hasnt "the token is never printed" "$OUT" "$TOK"
+hasnt "nor in errors" "$ERR" "$TOK"
+
+# --json
+tg $P --msisdn +255700000026 --json --input 1
+status "--json" 1
+same "one object per screen" "$(wc -l <"$OUT" | tr -d ' ')" 2
+has "screen 1 with its answer" "$OUT" \
+	'^\{"screen":1,"type":"CON","text":"Tillgate\\n1 Language","characters":19,"encoding":"gsm","units":19,"fits":true,"input":"1"\}$'
+has "screen 2 without one" "$OUT" '^\{"screen":2,"type":"CON","text":"Choose your language.*"encoding":"ucs2","units":60,"fits":true,"input":null\}$'
+
+# the daemon logged the dialogues under the session ids the phone made
+has "the daemon saw phone-HEX session ids" "$LOG" 'key=http:phone-[0-9a-f]{16} '
+finish
