@@ -204,7 +204,7 @@ static void reg_groups_and_types(void **state)
 	starts(say("r", "11"), "CON Invalid choice"); /* 10 groups */
 	/* each group's types fit the list limit and page to their end */
 	for (int g = 1; g <= 10; g++) {
-		char key[8], num[4];
+		char key[16], num[16];
 		snprintf(key, sizeof key, "g%d", g);
 		snprintf(num, sizeof num, "%d", g);
 		walk(key, good, 2);
@@ -478,7 +478,7 @@ static void every_language_fits(void **state)
 	char mid[MERCHANT_ID_MAX];
 	(void)state;
 	for (size_t i = 0; i < 3; i++) {
-		char q[160], key[8];
+		char q[160], key[24];
 		snprintf(q, sizeof q, "INSERT OR REPLACE INTO subscriber (msisdn, lang) VALUES ('%s', '%s')",
 			 CALLER, langs[i]);
 		sql(q);
@@ -495,7 +495,7 @@ static void every_language_fits(void **state)
 	sql("DELETE FROM subscriber");
 	registered(mid);
 	for (size_t i = 0; i < 3; i++) {
-		char q[160], key[8];
+		char q[160], key[24];
 		snprintf(q, sizeof q, "INSERT OR REPLACE INTO subscriber (msisdn, lang) VALUES ('%s', '%s')",
 			 CALLER, langs[i]);
 		sql(q);
