@@ -16,7 +16,8 @@
 #include "ussd/ussd_sess.h"
 
 #define KEY_PREFIX "http:"
-#define TEXT_MAX 640 /* bytes of the decoded text field */
+#define TEXT_MAX 8192  /* bytes of the decoded text field: every answer so far */
+#define CODE_MAX 64    /* bytes of the decoded serviceCode */
 
 /* ---- the form parser ---- */
 
@@ -233,9 +234,10 @@ static void h_ussd(struct http_req *req, void *arg)
 		text_reply(req, 400, "field 'phoneNumber': not an E.164 number (+ and 6 to 15 digits)\n");
 		goto out;
 	}
-	if (strlen(f.text) > TEXT_MAX || strlen(f.service_code) > TEXT_MAX) {
-		text_reply(req, 400, "field '%s': longer than %d bytes\n",
-			   strlen(f.text) > TEXT_MAX ? "text" : "serviceCode", TEXT_MAX);
+	if (strlen(f.text) > TEXT_MAX || strlen(f.service_code) > CODE_MAX) {
+		int t = strlen(f.text) > TEXT_MAX;
+		text_reply(req, 400, "field '%s': longer than %d bytes\n", t ? "text" : "serviceCode",
+			   t ? TEXT_MAX : CODE_MAX);
 		goto out;
 	}
 	/* text holds every answer so far: feed the ones the session has not
@@ -276,7 +278,7 @@ static void h_ussd(struct http_req *req, void *arg)
 		}
 	}
 	if (rc == -EINVAL) {
-		text_reply(req, 400, "field 'text' or 'serviceCode': not accepted\n");
+		text_reply(req, 400, "field 'text': an answer is longer than 640 bytes\n");
 		goto out;
 	}
 	if (rc < 0) {

@@ -53,7 +53,10 @@ static int pin_input(struct ussd_ctx *c, const char *in)
 {
 	if (strcmp(in, "4321") != 0)
 		return ussd_retry(c, "err.choice");
-	const struct ussd_var v = { "lang", ussd_ctx_dfsp(c) };
+	/* the merchant's DFSP, then the one self-registration would use */
+	char both[80];
+	snprintf(both, sizeof both, "%s/%s", ussd_ctx_dfsp(c), ussd_ctx_reg_dfsp(c));
+	const struct ussd_var v = { "lang", both };
 	return ussd_end(c, "lang.saved", &v, 1);
 }
 
@@ -180,7 +183,7 @@ static void main_menu_by_caller(void **state)
 			    "CON Choose a business\n1 Alpha Shop\n2 Beta Shop\n0 Back");
 	assert_string_equal(say("k2", "255711111111", "1"), "CON Language: 10000025");
 	assert_string_equal(say("k2", "255711111111", "1"), "CON PIN:");
-	assert_string_equal(say("k2", "255711111111", "4321"), "END Language: dfspa");
+	assert_string_equal(say("k2", "255711111111", "4321"), "END Language: dfspa/dfspa");
 	/* an owner of one goes straight in */
 	assert_string_equal(dial("k3", "255722222222", "*384#"),
 			    "CON Tillgate\n1 My business\n2 Language");
@@ -306,7 +309,7 @@ static void direct_strings(void **state)
 	assert_string_equal(dial("d5", UNKNOWN, "*384*9#"), "CON Invalid choice.\nTillgate\n1 Language");
 	/* several parts: each answers the screen before it */
 	assert_string_equal(dial("d6", "255722222222", "*384*1*1#"), "CON PIN:");
-	assert_string_equal(dial("d7", "255722222222", "*384*1*1*4321#"), "END Language: dfspa");
+	assert_string_equal(dial("d7", "255722222222", "*384*1*1*4321#"), "END Language: dfspa/dfspa");
 	assert_int_equal(ussd_sess_answers(gw.ussd, "d7"), -ENOENT);
 }
 
@@ -357,8 +360,8 @@ static void secret_not_logged(void **state)
 	assert_string_equal(dial("s1", "255722222222", "*384*1#"), "CON Language: 10000033");
 	assert_string_equal(say("s1", "255722222222", "1"), "CON PIN:");
 	assert_string_equal(say("s1", "255722222222", "9876"), "CON Invalid choice.\nPIN:");
-	assert_string_equal(say("s1", "255722222222", "4321"), "END Language: dfspa");
-	assert_string_equal(dial("s2", "255722222222", "*384*1*1*4321#"), "END Language: dfspa");
+	assert_string_equal(say("s1", "255722222222", "4321"), "END Language: dfspa/dfspa");
+	assert_string_equal(dial("s2", "255722222222", "*384*1*1*4321#"), "END Language: dfspa/dfspa");
 	FILE *f = fopen(logpath, "r");
 	assert_non_null(f);
 	static char text[1 << 20];
@@ -369,6 +372,13 @@ static void secret_not_logged(void **state)
 	assert_null(strstr(text, "4321"));
 	assert_non_null(strstr(text, "key=s1 msisdn=255722222222 input=<secret>"));
 	assert_non_null(strstr(text, "key=s2 msisdn=255722222222 transport=test dialled=<secret>"));
+	/* [ussd] registration_dfsp, read on each use */
+	free(gw.cfg.ussd_registration_dfsp);
+	gw.cfg.ussd_registration_dfsp = strdup("bank-x");
+	assert_non_null(gw.cfg.ussd_registration_dfsp);
+	assert_string_equal(dial("s3", "255722222222", "*384*1*1*4321#"), "END Language: dfspa/bank-x");
+	gw.cfg.ussd_registration_dfsp[0] = '\0';
+	assert_string_equal(dial("s4", "255722222222", "*384*1*1*4321#"), "END Language: dfspa/dfspa");
 	/* ordinary answers are logged */
 	assert_non_null(strstr(text, "key=s1 msisdn=255722222222 input=1 "));
 }

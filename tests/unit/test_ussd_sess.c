@@ -23,6 +23,11 @@
 #include "ussd/ussd_menu.h"
 #include "ussd/ussd_sess.h"
 
+/* The main menu of this program: Language only, whatever flows the
+ * daemon has (ussd/ussd_flows.c, which the linker then leaves out), so
+ * that the screens below stay the same. */
+const struct ussd_flow *const ussd_main_flows[] = { &ussd_flow_lang, NULL };
+
 static char dir[256], dbpath[300];
 static struct gw gw;
 
