@@ -31,7 +31,7 @@ const struct ussd_flow *const ussd_main_flows[] = { &ussd_flow_lang, NULL };
 static char dir[256], dbpath[300];
 static struct gw gw;
 
-#define MAIN "CON Tillgate\n1 Register business\n2 Language"
+#define MAIN "CON Tillgate\n1 Language"
 #define EXPIRED "END Your session has expired. Please dial again."
 
 static int setup(void **state)
@@ -129,7 +129,7 @@ static void replaced_by_key_and_msisdn(void **state)
 	assert_int_equal(feed(USSD_ABORT, "k3", "255700000002", ""), 0);
 	assert_int_equal(ussd_sess_count(gw.ussd), 2);
 	/* an END frees the session */
-	assert_int_equal(feed(USSD_CONTINUE, "k4", "255700000003", "2"), 0);
+	assert_int_equal(feed(USSD_CONTINUE, "k4", "255700000003", "1"), 0);
 	assert_int_equal(feed(USSD_CONTINUE, "k4", "255700000003", "x"), 0);
 	assert_int_equal(feed(USSD_CONTINUE, "k4", "255700000003", "x"), 0);
 	assert_int_equal(feed(USSD_CONTINUE, "k4", "255700000003", "x"), 0);
@@ -212,7 +212,7 @@ static void total_timer(void **state)
 	(void)state;
 	table(3600, 1, 100);
 	assert_int_equal(feed(USSD_BEGIN, "t1", "255700000001", "*384#"), 0);
-	assert_int_equal(feed(USSD_CONTINUE, "t1", "255700000001", "2"), 0);
+	assert_int_equal(feed(USSD_CONTINUE, "t1", "255700000001", "1"), 0);
 	assert_string_equal(reply, "CON Choose your language\n1 English\n2 Kiswahili\n3 Français\n0 Back");
 	/* only the total timeout can end it: the idle one is an hour */
 	assert_int_equal(run_until_empty(10000), 0);
