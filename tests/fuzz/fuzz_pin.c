@@ -34,6 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	phone[plen] = '\0';
 	const char *pin = (const char *)data + plen;
 	size_t len = size - plen;
+	plen = strlen(phone); /* a NUL in the phone bytes ends the number pin_check() sees */
 
 	memset(msg, 'x', sizeof msg);
 	enum pin_verdict v = pin_check(pin, len, plen ? phone : NULL, msg, sizeof msg);
