@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "gateway/api_pin.h"
 #include "gateway/auth.h"
 #include "gateway/db.h"
 #include "gateway/gw.h"
@@ -1698,6 +1699,7 @@ IDEM(tier_request_h)
 IDEM(tier_review_h)
 AUTH(audit_h)
 AUTH(kyb_h)
+IDEM(api_pin_unlock)
 IDEM(dfsp_create_h)
 AUTH(dfsp_list_h)
 IDEM(key_create_h)
@@ -1728,6 +1730,7 @@ static const struct http_route routes[] = {
 	{ "POST", "/v1/merchants/{id}/tier-requests/{req}/{decision}", tier_review_h_r },
 	{ "GET", "/v1/merchants/{id}/audit", audit_h_r },
 	{ "GET", "/v1/merchants/{id}/kyb", kyb_h_r },
+	{ "POST", "/v1/merchants/{id}/pin/unlock", api_pin_unlock_r },
 	{ "POST", "/v1/merchants/{id}/{action}", merchant_act_h_r },
 	{ "GET", "/v1/tills/{till}/qr", till_qr_h_r },
 	{ "POST", "/v1/dfsps", dfsp_create_h_r },

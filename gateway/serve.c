@@ -29,6 +29,7 @@
 #include "kyb/kyb_mcc.h"
 #include "kyb/kyb_tier.h"
 #include "merchant/merchant.h"
+#include "merchant/merchant_pin.h"
 #include "ussd/ussd_sess.h"
 
 #define STOP_POLL_MS 50
@@ -272,6 +273,16 @@ static int start(struct gw *gw, struct auth_boot *boot)
 		LOGE(LC_MAIN, "cannot open the outbox", "error=\"%s\"", err);
 		return -1;
 	}
+	struct mpin_opts po = {
+		.cost = { .ops = (unsigned long long)gw->cfg.ussd_pin_opslimit,
+			  .mem_kib = (size_t)gw->cfg.ussd_pin_memlimit_kib },
+		.max_tries = (int)gw->cfg.ussd_pin_max_tries,
+		.lock_s = (int)gw->cfg.ussd_pin_lock_s,
+	};
+	if ((rc = mpin_new(&gw->mpin, gw->db, &po, err, sizeof err)) < 0) {
+		LOGE(LC_MAIN, "cannot open the merchant PINs", "error=\"%s\"", err);
+		return -1;
+	}
 	gw->ev = ev_new(err, sizeof err);
 	if (!gw->ev) {
 		LOGE(LC_MAIN, "cannot create the event loop", "error=\"%s\"", err);
@@ -330,6 +341,7 @@ static void stop(struct gw *gw)
 	free(gw->routes);
 	merchant_reg_free(gw->reg);
 	outbox_free(gw->outbox);
+	mpin_free(gw->mpin);
 	kyb_tiers_free(gw->tiers);
 	kyb_mcc_free(gw->mcc);
 	db_close(gw->db);

@@ -21,6 +21,7 @@
 #include "gateway/db.h"
 #include "kyb/kyb_mcc.h"
 #include "kyb/kyb_tier.h"
+#include "merchant/merchant_pin.h"
 
 #define RANDOM_TRIES 16 /* collisions tolerated before giving up (-EEXIST) */
 
@@ -948,6 +949,11 @@ int merchant_get_json(struct merchant_reg *reg, const struct merchant_actor *act
 		/* A hub-admin reads the children under the merchant's own DFSP. */
 		const char *dfsp = json_string_value(json_object_get(m, "dfsp"));
 		rc = children_json(reg, dfsp, merchant_id, m);
+		/* The USSD PIN's state, for the DFSP to see lock-outs. */
+		struct mpin_status pin;
+		if (rc == 0 && (rc = mpin_status(reg->db, dfsp, merchant_id, &pin)) == 0 &&
+		    json_object_set_new(m, "ussd_pin", mpin_status_json(&pin)) < 0)
+			rc = -ENOMEM;
 	}
 	db_rollback(reg->db); /* read only: ends the snapshot */
 	if (rc < 0) {
@@ -1556,7 +1562,7 @@ int merchant_till_find(struct merchant_reg *reg, const struct merchant_actor *ac
 /* ---- tier requests ---- */
 
 static int treq_create_tx(struct merchant_reg *reg, const struct merchant_actor *actor,
-			  const char *mid, const char *to, long long *req_id)
+			  const char *role, const char *mid, const char *to, long long *req_id)
 {
 	sqlite3_stmt *st = reg->st[R_TIER_GET];
 	char from[KYB_TIER_NAME_MAX], eid[24];
@@ -1586,7 +1592,7 @@ static int treq_create_tx(struct merchant_reg *reg, const struct merchant_actor 
 				  "to_tier", to, "status", "PENDING");
 	char *a = after ? json_dumps(after, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(after);
-	rc = a ? audit_append(reg->db, actor->user, merchant_role_name(actor->role), actor->dfsp,
+	rc = a ? audit_append(reg->db, actor->user, role, actor->dfsp,
 			      "tier_request", "tier_request", eid, NULL, a)
 	       : -ENOMEM;
 	free(a);
@@ -1606,7 +1612,22 @@ int merchant_tier_request(struct merchant_reg *reg, const struct merchant_actor 
 		return -EINVAL;
 	if ((rc = db_begin(reg->db)) < 0)
 		return rc;
-	return db_end(reg->db, treq_create_tx(reg, actor, merchant_id, to_tier, req_id));
+	return db_end(reg->db, treq_create_tx(reg, actor, merchant_role_name(actor->role), merchant_id,
+					      to_tier, req_id));
+}
+
+int merchant_tier_request_self(struct merchant_reg *reg, const char *dfsp, const char *user,
+			       const char *merchant_id, const char *to_tier, long long *req_id)
+{
+	/* The merchant's own request: audited with role "merchant". */
+	const struct merchant_actor self = { user, dfsp, ROLE_MAKER };
+	int rc;
+
+	if (!to_tier || !tier_ok(reg, to_tier))
+		return -EINVAL;
+	if ((rc = db_begin(reg->db)) < 0)
+		return rc;
+	return db_end(reg->db, treq_create_tx(reg, &self, "merchant", merchant_id, to_tier, req_id));
 }
 
 static int treq_review_tx(struct merchant_reg *reg, const struct merchant_actor *actor,

@@ -398,6 +398,14 @@ int merchant_doc_path(struct merchant_reg *reg, const struct merchant_actor *act
 int merchant_tier_request(struct merchant_reg *reg, const struct merchant_actor *actor,
 			  const char *merchant_id, const char *to_tier, long long *req_id);
 
+/* The merchant's own tier request (USSD "My business"): as
+ * merchant_tier_request() for the merchant of DFSP dfsp, requested_by =
+ * user (the owner's phone), audit role "merchant". No role check: the
+ * caller has authenticated the owner (PIN). Same returns, without
+ * -EACCES. */
+int merchant_tier_request_self(struct merchant_reg *reg, const char *dfsp, const char *user,
+			       const char *merchant_id, const char *to_tier, long long *req_id);
+
 /* Approves (approve != 0) or rejects (reason required) a pending tier
  * request, maker-checker (merchant_fsm_checker(): the reviewer is of the
  * merchant's DFSP and not the requester; role checker or dfsp-admin).

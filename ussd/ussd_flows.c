@@ -2,16 +2,14 @@
  * (ussd/ussd_menu.h says how to write one). Each caller sees the
  * entries whose who matches: an unknown number "Register business", a
  * merchant owner "My business", everyone "Language".
- *
- * The flows branch adds its two lines here, above Language:
- *	&ussd_flow_reg,   (ussd/ussd_flow_reg.c)
- *	&ussd_flow_biz,   (ussd/ussd_flow_biz.c)
  */
 #include <stddef.h>
 
 #include "ussd/ussd_menu.h"
 
 const struct ussd_flow *const ussd_main_flows[] = {
+	&ussd_flow_reg,
+	&ussd_flow_biz,
 	&ussd_flow_lang,
 	NULL,
 };

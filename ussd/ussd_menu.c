@@ -166,6 +166,16 @@ int ussd_say(struct ussd_ctx *c, const char *key, const struct ussd_var *vars, s
 	return ussd_text(c, buf);
 }
 
+long ussd_format(const struct ussd_ctx *c, const char *key, const struct ussd_var *vars, size_t n,
+		 char *out, size_t cap)
+{
+	/* Not text_of(): a missing key is the caller's to handle, not logged. */
+	const char *t = ussd_locale_get(c->m->loc, c->lang, key);
+	if (!t)
+		return -ENOENT;
+	return ussd_locale_format(t, vars, n, out, cap);
+}
+
 int ussd_item(struct ussd_ctx *c, const char *utf8)
 {
 	struct ussd_menu *m = c->m;

@@ -169,6 +169,16 @@ int ussd_text(struct ussd_ctx *c, const char *utf8);
  * engine). Returns 0; -E2BIG past USSD_LIST_MAX items; -ENOSPC. */
 int ussd_item(struct ussd_ctx *c, const char *utf8);
 
+/* The text of key in the caller's language (English if that language
+ * lacks it) with vars (n of them) filled in, into out (cap bytes, NUL
+ * included): for texts that leave otherwise than on the screen (an SMS)
+ * and for list items. Unlike ussd_say(), a missing key is not logged, so
+ * that a caller may fall back on another text. Returns the length
+ * written; -ENOENT for a key no language has; -ENOSPC if out is too
+ * small (out then holds a truncated, NUL-terminated copy). */
+long ussd_format(const struct ussd_ctx *c, const char *key, const struct ussd_var *vars, size_t n,
+		 char *out, size_t cap);
+
 /* ---- what input() returns ---- */
 
 /* Next screen: state id of the current flow. The current state goes on

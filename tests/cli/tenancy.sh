@@ -219,6 +219,7 @@ POST /v1/merchants/{id}/tier-requests/{req}/{decision}|/v1/merchants/$MID/tier-r
 POST /v1/merchants/{id}/tier-requests/{req}/{decision}|/v1/merchants/$MID/tier-requests/$REQ/reject|{"reason":"PWNED"}
 GET /v1/merchants/{id}/audit|/v1/merchants/$MID/audit|-
 GET /v1/merchants/{id}/kyb|/v1/merchants/$MID/kyb|-
+POST /v1/merchants/{id}/pin/unlock|/v1/merchants/$MID/pin/unlock|-
 GET /v1/merchants/{id}/kyb|/v1/merchants/$MID/kyb?tier=T2|-
 POST /v1/merchants/{id}/{action}|/v1/merchants/$MID/submit|-
 POST /v1/merchants/{id}/{action}|/v1/merchants/$MID/approve|-

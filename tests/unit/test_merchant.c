@@ -818,6 +818,20 @@ static void test_self_register(void **state)
 	assert_int_equal(count("SELECT count(*) FROM merchant WHERE tier = 'T0'"), 1);
 	assert_int_equal(count("SELECT count(*) FROM audit WHERE action = 'self_register' AND "
 			       "role = 'merchant'"), 1);
+	/* the merchant asks for the next tier itself (USSD), audited as "merchant" */
+	long long req = 0;
+	assert_int_equal(merchant_tier_request_self(reg, "dfspa", "+255712345678", id, "T9", &req),
+			 -EINVAL);
+	assert_int_equal(merchant_tier_request_self(reg, "dfspb", "+255712345678", id, "T1", &req),
+			 -ENOENT);
+	assert_int_equal(merchant_tier_request_self(reg, "dfspa", "+255712345678", id, "T1", &req), 0);
+	assert_true(req > 0);
+	assert_int_equal(count("SELECT count(*) FROM tier_request WHERE from_tier = 'T0' AND to_tier = "
+			       "'T1' AND requested_by = '+255712345678' AND status = 'PENDING'"), 1);
+	assert_int_equal(count("SELECT count(*) FROM audit WHERE action = 'tier_request' AND "
+			       "role = 'merchant' AND actor = '+255712345678'"), 1);
+	assert_int_equal(merchant_tier_request_self(reg, "dfspa", "+255712345678", id, "T2", &req),
+			 -EEXIST);
 	/* the DFSP reviews it later */
 	assert_int_equal(merchant_act(reg, &checker, id, MA_SUSPEND, "review", err, sizeof err), 0);
 	audit_clean();

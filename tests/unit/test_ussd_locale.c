@@ -64,6 +64,17 @@ static const struct ussd_var samples[] = {
 	{ "currency", "TZS" },
 	{ "phone", "+255712345678" },
 	{ "n", "12" },
+	/* the merchant flows' (ussd/ussd_flow_reg.c, ussd_flow_biz.c) */
+	{ "format", "TZ NIDA number: 20 digits, or YYYYMMDD-NNNNN-NNNNN-NN" },
+	{ "type", "Office and photocopy equipment" },
+	{ "id", "19900101-12345-00001-12" },
+	{ "town", "BAGAMOYO-MWANZA" },
+	{ "dfsp", "Demo DFSP" },
+	{ "until", "2026-11-28 10:45" },
+	{ "tier", "T1" },
+	/* at most 120 characters, then ", ..." (ussd_flow_biz.c NEEDS_MAX) */
+	{ "needs", "address, trading permit number, payout account, ID check, copy of your ID, "
+		   "trading permit, registration number, ..." },
 };
 
 static void every_text_fits(void **state)

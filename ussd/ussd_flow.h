@@ -1,0 +1,38 @@
+/* ussd_flow.h -- what the merchant flows ("Register business",
+ * ussd/ussd_flow_reg.c, and "My business", ussd/ussd_flow_biz.c) share:
+ * the new-PIN rules as screens see them, the merchant's tills, and the
+ * SMS that carries the till number. For the flows' handlers only, on the
+ * menu engine's context (ussd/ussd_menu.h).
+ */
+#ifndef USSD_FLOW_H
+#define USSD_FLOW_H
+
+#include <stddef.h>
+
+#include "merchant/merchant.h"
+
+struct ussd_ctx;
+
+/* Checks in, an answer to a "new PIN" screen, with pin_check() and the
+ * caller's number. Returns NULL if it is acceptable, else the locale key
+ * of the reason to retry with ("reg.pin_form": not 4 to 6 digits;
+ * "reg.pin_weak": too easy to guess). Never logs the answer. */
+const char *ussd_flow_pin_refused(struct ussd_ctx *c, const char *in);
+
+/* The merchant's ACTIVE tills, in the order GET /v1/merchants/{id} lists
+ * them, joined by ", " into out (cap bytes); *first (MERCHANT_ID_MAX
+ * bytes, may be NULL) gets the first. Read only; nests into the caller's
+ * transaction. Returns the number of tills (0: none active), -ENOENT no
+ * such merchant of dfsp, -ENOSPC out too small, -ENOMEM, -EIO. */
+int ussd_flow_tills(struct ussd_ctx *c, const char *dfsp, const char *merchant_id, char *out,
+		    size_t cap, char first[MERCHANT_ID_MAX]);
+
+/* Queues, inside the caller's transaction (db_begin() first), the SMS of
+ * locale key key to the caller: its placeholders {name} (the trading
+ * name), {till} (tills) and {dfsp} (the DFSP's name, to contact for a
+ * printed QR code) filled in. Returns 0, or outbox_sms()'s and
+ * auth_dfsp_get()'s codes, -ENOENT for a missing text. */
+int ussd_flow_sms(struct ussd_ctx *c, const char *key, const char *dfsp, const char *merchant_id,
+		  const char *name, const char *tills);
+
+#endif /* USSD_FLOW_H */

@@ -1,0 +1,302 @@
+/* ussd_flow_biz.c -- "My business": a merchant owner's own menu, behind
+ * the merchant's PIN.
+ *
+ *   PIN -> 1 send my till number by SMS
+ *          2 ask for a tier upgrade (recorded; says what the DFSP needs)
+ *          3 change PIN: old PIN -> new PIN -> new PIN again
+ *          4 language (the engine's flow)
+ *
+ * Wrong PINs count in a row, here and at "old PIN" alike
+ * (merchant/merchant_pin.h): at [ussd] pin_max_tries the merchant is
+ * locked out for pin_lock_s seconds, and GET /v1/merchants/{id} shows it
+ * to the DFSP, which can lift it. "Today's takings" and "Last 5 payments"
+ * wait for the payments table: they are not in the menu yet. See
+ * docs/ussd.md "Flows".
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "gateway/db.h"
+#include "gateway/gw.h"
+#include "gateway/log.h"
+#include "gateway/pin.h"
+#include "kyb/kyb_req.h"
+#include "kyb/kyb_tier.h"
+#include "merchant/merchant.h"
+#include "merchant/merchant_pin.h"
+#include "ussd/ussd_flow.h"
+#include "ussd/ussd_menu.h"
+
+enum {
+	BIZ_PIN,
+	BIZ_MENU,
+	BIZ_OLD,
+	BIZ_NEW,
+	BIZ_NEW2,
+	BIZ__COUNT
+};
+
+struct biz_scratch {
+	char pin[PIN_MAX_DIGITS + 1]; /* the new PIN until confirmed; wiped once used */
+};
+
+_Static_assert(sizeof(struct biz_scratch) <= USSD_SCRATCH_MAX, "biz scratch");
+
+/* Most characters of the "what the DFSP needs" list on the final screen. */
+#define NEEDS_MAX 120
+
+static void e164(struct ussd_ctx *c, char out[20])
+{
+	snprintf(out, 20, "+%.16s", ussd_ctx_msisdn(c));
+}
+
+/* Checks a PIN answer against the merchant's (counting a wrong one):
+ * returns what the handler returns for a wrong or locked PIN, or 0 when
+ * it matched. */
+static int pin_gate(struct ussd_ctx *c, const char *in)
+{
+	struct gw *gw = ussd_ctx_gw(c);
+	struct mpin_status st;
+	char phone[20];
+	e164(c, phone);
+	int rc = mpin_verify(gw->mpin, ussd_ctx_dfsp(c), ussd_ctx_merchant(c), in, phone, "merchant", &st);
+	switch (rc) {
+	case 0:
+		return 0;
+	case -EACCES:
+		LOGI(LC_USSD, "wrong PIN", "msisdn=%s merchant=%s failures=%d", ussd_ctx_msisdn(c),
+		     ussd_ctx_merchant(c), st.failures);
+		return ussd_retry(c, "biz.wrong_pin");
+	case -EAGAIN: {
+		/* "2026-11-28T10:45:02.123Z" shown as "2026-11-28 10:45". */
+		char until[17] = "";
+		if (strlen(st.locked_until) >= 16)
+			snprintf(until, sizeof until, "%.10s %.5s", st.locked_until, st.locked_until + 11);
+		struct ussd_var v[] = { { "until", until } };
+		return ussd_end(c, "biz.locked", v, 1);
+	}
+	case -ENOENT:
+		return ussd_end(c, "biz.no_pin", NULL, 0);
+	default:
+		return rc;
+	}
+}
+
+/* ---- PIN ---- */
+
+static int pin_render(struct ussd_ctx *c)
+{
+	return ussd_say(c, "biz.ask_pin", NULL, 0);
+}
+
+static int pin_input(struct ussd_ctx *c, const char *in)
+{
+	int rc = pin_gate(c, in);
+	return rc ? rc : ussd_go(c, BIZ_MENU);
+}
+
+/* ---- the menu ---- */
+
+static int menu_render(struct ussd_ctx *c)
+{
+	static const char *const keys[] = { "biz.title", "biz.menu_till", "biz.menu_tier",
+					    "biz.menu_pin", "biz.menu_lang" };
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < sizeof keys / sizeof keys[0]; i++)
+		rc = ussd_say(c, keys[i], NULL, 0);
+	return rc;
+}
+
+/* The merchant's trading name into out. */
+static int trading_name(struct ussd_ctx *c, char *out, size_t cap)
+{
+	const struct merchant_actor reader = { ussd_ctx_msisdn(c), ussd_ctx_dfsp(c), ROLE_AUDITOR };
+	json_t *m;
+	int rc = merchant_get_json(ussd_ctx_gw(c)->reg, &reader, ussd_ctx_merchant(c), &m);
+	if (rc < 0)
+		return rc;
+	snprintf(out, cap, "%s", json_string_value(json_object_get(m, "trading_name")));
+	json_decref(m);
+	return 0;
+}
+
+static int send_till(struct ussd_ctx *c)
+{
+	struct gw *gw = ussd_ctx_gw(c);
+	char tills[160], name[32];
+	int rc = trading_name(c, name, sizeof name);
+	if (rc == 0)
+		rc = ussd_flow_tills(c, ussd_ctx_dfsp(c), ussd_ctx_merchant(c), tills, sizeof tills, NULL);
+	if (rc == 0)
+		return ussd_end(c, "biz.no_till", NULL, 0);
+	if (rc > 0 && (rc = db_begin(gw->db)) == 0)
+		rc = db_end(gw->db, ussd_flow_sms(c, "biz.sms_till", ussd_ctx_dfsp(c), ussd_ctx_merchant(c),
+						  name, tills));
+	if (rc < 0)
+		return rc;
+	LOGI(LC_USSD, "till number sent by SMS", "msisdn=%s merchant=%s", ussd_ctx_msisdn(c),
+	     ussd_ctx_merchant(c));
+	struct ussd_var v[] = { { "till", tills } };
+	return ussd_end(c, "biz.till_sent", v, 1);
+}
+
+/* The locale key that names a KYB gap's item in words (keys are at most
+ * 31 characters, hence the short forms): "document.trading_permit" ->
+ * "biz.n_doc_trading_permit", "merchant.tax_id" -> "biz.n_m_tax_id",
+ * "owners[0].national_id" -> "biz.n_owner_national_id", "owners" ->
+ * "biz.n_owners". */
+static void need_key(const char *item, char *key, size_t cap)
+{
+	static const struct {
+		const char *from, *to;
+	} forms[] = { { "document.", "doc_" }, { "merchant.", "m_" }, { "owners[", "owner_" } };
+	const char *rest = item, *to = "";
+	for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
+		if (strncmp(item, forms[i].from, strlen(forms[i].from)) == 0) {
+			rest = item + strlen(forms[i].from);
+			to = forms[i].to;
+			if (i == 2) { /* owners[N].field */
+				const char *dot = strstr(rest, "].");
+				rest = dot ? dot + 2 : rest;
+			}
+			break;
+		}
+	snprintf(key, cap, "biz.n_%s%s", to, rest);
+}
+
+/* 1 if word is one of the ", "-separated words of list. */
+static int listed(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+	for (const char *p = list; (p = strstr(p, word)); p++)
+		if ((p == list || (p >= list + 2 && p[-2] == ',' && p[-1] == ' ')) &&
+		    (p[n] == '\0' || p[n] == ','))
+			return 1;
+	return 0;
+}
+
+/* What the merchant lacks for tier, in words, joined by ", " into out
+ * (at most NEEDS_MAX characters: the rest becomes "..."). */
+static void needs_words(struct ussd_ctx *c, const struct kyb_req_gap *gaps, int n, char *out, size_t cap)
+{
+	size_t len = 0;
+	out[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		char key[64], word[64];
+		need_key(gaps[i].item, key, sizeof key);
+		if (ussd_format(c, key, NULL, 0, word, sizeof word) < 0)
+			snprintf(word, sizeof word, "%s", gaps[i].item); /* no words for it: its name */
+		if (listed(out, word))
+			continue; /* one word for several items (two owners' IDs) */
+		size_t w = strlen(word) + (len ? 2 : 0);
+		if (len + w > NEEDS_MAX || len + w + 1 > cap) {
+			snprintf(out + len, cap - len, "%s", len ? ", ..." : "...");
+			return;
+		}
+		len += (size_t)snprintf(out + len, cap - len, "%s%s", len ? ", " : "", word);
+	}
+}
+
+static int ask_upgrade(struct ussd_ctx *c)
+{
+	struct gw *gw = ussd_ctx_gw(c);
+	const struct merchant_actor reader = { ussd_ctx_msisdn(c), ussd_ctx_dfsp(c), ROLE_AUDITOR };
+	struct kyb_req_gap gaps[MERCHANT_KYB_GAPS_MAX];
+	char tier[KYB_TIER_NAME_MAX], phone[20], needs[NEEDS_MAX + 8] = "";
+	long long req = 0;
+
+	int n = merchant_kyb_gaps(gw->reg, &reader, ussd_ctx_merchant(c), "next", tier, gaps,
+				  MERCHANT_KYB_GAPS_MAX);
+	if (n == -EINVAL)
+		return ussd_end(c, "biz.tier_top", NULL, 0);
+	if (n < 0)
+		return n;
+	e164(c, phone);
+	int rc = merchant_tier_request_self(gw->reg, ussd_ctx_dfsp(c), phone, ussd_ctx_merchant(c), tier, &req);
+	struct ussd_var v[] = { { "tier", tier }, { "needs", needs } };
+	if (rc == -EEXIST)
+		return ussd_end(c, "biz.tier_pending", v, 1);
+	if (rc < 0)
+		return rc;
+	LOGI(LC_USSD, "tier upgrade requested", "msisdn=%s merchant=%s to=%s request=%lld gaps=%d",
+	     ussd_ctx_msisdn(c), ussd_ctx_merchant(c), tier, req, n);
+	if (n == 0)
+		return ussd_end(c, "biz.tier_ready", v, 1);
+	needs_words(c, gaps, n, needs, sizeof needs);
+	return ussd_end(c, "biz.tier_sent", v, 2);
+}
+
+static int menu_input(struct ussd_ctx *c, const char *in)
+{
+	if (strcmp(in, "1") == 0)
+		return send_till(c);
+	if (strcmp(in, "2") == 0)
+		return ask_upgrade(c);
+	if (strcmp(in, "3") == 0)
+		return ussd_go(c, BIZ_OLD);
+	if (strcmp(in, "4") == 0)
+		return ussd_go_flow(c, &ussd_flow_lang, ussd_flow_lang.first);
+	return ussd_retry(c, "err.choice");
+}
+
+/* ---- change PIN ---- */
+
+static int old_render(struct ussd_ctx *c)
+{
+	return ussd_say(c, "biz.ask_old_pin", NULL, 0);
+}
+
+static int old_input(struct ussd_ctx *c, const char *in)
+{
+	int rc = pin_gate(c, in);
+	return rc ? rc : ussd_go(c, BIZ_NEW);
+}
+
+static int new_render(struct ussd_ctx *c)
+{
+	return ussd_say(c, "biz.ask_new_pin", NULL, 0);
+}
+
+static int new_input(struct ussd_ctx *c, const char *in)
+{
+	struct biz_scratch *s = ussd_ctx_scratch(c);
+	const char *why = ussd_flow_pin_refused(c, in);
+	if (why)
+		return ussd_retry(c, why);
+	snprintf(s->pin, sizeof s->pin, "%s", in);
+	return ussd_go(c, BIZ_NEW2);
+}
+
+static int new2_render(struct ussd_ctx *c)
+{
+	return ussd_say(c, "biz.ask_new_pin2", NULL, 0);
+}
+
+static int new2_input(struct ussd_ctx *c, const char *in)
+{
+	struct biz_scratch *s = ussd_ctx_scratch(c);
+	char phone[20];
+	if (!pin_equal(s->pin, in))
+		return ussd_retry(c, "reg.pin_mismatch");
+	e164(c, phone);
+	int rc = mpin_set(ussd_ctx_gw(c)->mpin, ussd_ctx_dfsp(c), ussd_ctx_merchant(c), s->pin, phone,
+			  "merchant");
+	pin_wipe(s->pin, sizeof s->pin);
+	if (rc < 0)
+		return rc;
+	LOGI(LC_USSD, "PIN changed", "msisdn=%s merchant=%s", ussd_ctx_msisdn(c), ussd_ctx_merchant(c));
+	return ussd_end(c, "biz.pin_changed", NULL, 0);
+}
+
+static const struct ussd_state biz_states[BIZ__COUNT] = {
+	[BIZ_PIN] = { "biz.pin", USSD_ST_SECRET, pin_render, pin_input },
+	[BIZ_MENU] = { "biz.menu", 0, menu_render, menu_input },
+	[BIZ_OLD] = { "biz.old_pin", USSD_ST_SECRET, old_render, old_input },
+	[BIZ_NEW] = { "biz.new_pin", USSD_ST_SECRET, new_render, new_input },
+	[BIZ_NEW2] = { "biz.new_pin2", USSD_ST_SECRET, new2_render, new2_input },
+};
+
+const struct ussd_flow ussd_flow_biz = {
+	"biz", "menu.business", USSD_WHO_OWNER, biz_states, BIZ__COUNT, BIZ_PIN,
+};
