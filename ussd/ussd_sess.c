@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "gateway/ev.h"
 #include "gateway/gw.h"
 #include "gateway/log.h"
@@ -66,6 +68,14 @@ static uint32_t hash(const char *s)
 static struct ussd_ctx *ctx_of(const struct ussd_sess_tbl *t, struct sess *s)
 {
 	return (struct ussd_ctx *)(void *)((char *)s + t->ctx_off);
+}
+
+/* Frees a session, wiping it first: a flow's scratch space may hold a new
+ * PIN between two screens, and freed memory is not cleared by free(). */
+static void sess_wipe(const struct ussd_sess_tbl *t, struct sess *s)
+{
+	sodium_memzero(s, t->ctx_off + ussd_ctx_size());
+	free(s);
 }
 
 /* ---- lists and hashes ---- */
@@ -168,7 +178,7 @@ static void sess_free(struct ussd_sess_tbl *t, struct sess *s, enum end_why why)
 	LOGI(LC_USSD, "dialogue ends", "key=%s msisdn=%s why=%s answers=%u secs=%llu",
 	     log_q(q, sizeof q, s->key), s->msisdn, why_name[why], s->answers,
 	     (unsigned long long)((ev_now_ms() - s->started_ms) / 1000));
-	free(s);
+	sess_wipe(t, s);
 }
 
 /* ---- timers ---- */
@@ -264,7 +274,7 @@ void ussd_sess_free(struct ussd_sess_tbl *t)
 		return;
 	for (struct sess *s = t->total.head, *next; s; s = next) {
 		next = s->tnext;
-		free(s);
+		sess_wipe(t, s);
 	}
 	if (t->timer)
 		ev_timer_del(t->gw->ev, t->timer);
@@ -347,7 +357,7 @@ static int begin(struct ussd_sess_tbl *t, const struct ussd_step_in *in, ussd_re
 	     log_q(q, sizeof q, s->key), s->msisdn, s->transport,
 	     secret ? "<secret>" : log_q(qd, sizeof qd, in->text), r.end);
 	if (r.end) {
-		free(s);
+		sess_wipe(t, s);
 	} else {
 		grow(t);
 		chain(t, s);
