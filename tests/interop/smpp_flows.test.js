@@ -327,6 +327,10 @@ async function itsMode(sim) {
 		   /msg="answer" .*input=<secret>/.test(d.log()),
 			'the PDU traces and the answers are in that log, the PIN answers masked');
 		ok(!/argon2/i.test(d.log()), 'no PIN hash in the log');
+		const answers = d.log().split('\n').filter((l) => /msg="pdu in" .*cmd=deliver_sm .*op=18 /.test(l));
+		ok(answers.length > 0 && answers.every((l) => /len=\*\*\* .*text_len=\*\*\* text=\*\*\*$/.test(l)),
+			'nor the length of an answer (command_length, text_len)',
+			() => answers.filter((l) => !/len=\*\*\*/.test(l)).join('\n'));
 
 		// 3. abort mid-registration: by the vendor op, then by the EOS bit
 		const C = '255713000111';
@@ -400,6 +404,7 @@ async function itsMode(sim) {
 		eq(r.sub.data_coding, 15, 'fr: a screen with é only stays GSM (data_coding 15)');
 		const gsm = Buffer.from(want.replace(/é/g, '\x05'), 'latin1');
 		eq(r.s.bytes, gsm, 'fr: é sent as GSM 0x05, byte for byte');
+		ok(!pinRe(PIN).test(d.log()), 'no PIN in the whole log (the aborts and the French dialogue too)');
 	});
 }
 
