@@ -718,6 +718,19 @@ static size_t put_text(char *out, size_t cap, size_t o, const uint8_t *t, size_t
 	return o;
 }
 
+/* 1 if t (n bytes) is empty or a bare service code: '*', digits, '#'. */
+static int bare_code(const uint8_t *t, size_t n)
+{
+	if (n == 0)
+		return 1;
+	if (n < 3 || t[0] != '*' || t[n - 1] != '#')
+		return 0;
+	for (size_t i = 1; i + 1 < n; i++)
+		if (t[i] < '0' || t[i] > '9')
+			return 0;
+	return 1;
+}
+
 const char *smpp_pdu_trace(const uint8_t *pdu, size_t len, int secret, char *out, size_t cap)
 {
 	struct smpp_hdr h;
@@ -743,9 +756,13 @@ const char *smpp_pdu_trace(const uint8_t *pdu, size_t len, int secret, char *out
 	if (h.len == len && (h.id == SMPP_SUBMIT_SM || h.id == SMPP_DELIVER_SM)) {
 		struct walk w = { pdu, len, SMPP_HDR_LEN, NULL, 0, 0 };
 		walked = walk_sm(&w, &in);
-		/* a subscriber's answer (USSR confirm) may be a PIN: never shown */
+		/* A subscriber's answer (USSR confirm) may be a PIN, and so may
+		 * a direct answer in a dialled string ("*384*1*4817#"): the
+		 * text of a USSD deliver_sm shows only when it is a bare
+		 * service code. */
 		hidden = walked == 0 &&
-			 (secret || (h.id == SMPP_DELIVER_SM && in.ussd_op == SMPP_USSD_USSR_CONF));
+			 (secret || (h.id == SMPP_DELIVER_SM && in.ussd_op >= 0 &&
+				     (in.ussd_op == SMPP_USSD_USSR_CONF || !bare_code(in.text, in.text_len))));
 	}
 	if (hidden)
 		n = snprintf(out, cap, "cmd=%s id=0x%08x seq=%u status=0x%x len=***", smpp_pdu_name(h.id),
