@@ -319,9 +319,17 @@ async function itsMode(sim) {
 		const sms = sim.received('submit_sm', since).filter(isSms);
 		ok(sms.length === 1 && sms[0].registered_delivery === 1 && screen(sms[0]).text.includes(till),
 			'the till SMS arrives as a plain submit_sm with the till', () => sms.map((p) => screen(p).text));
+		// the PIN as a direct answer in the dialled string: My business
+		// opens at once, and the PIN is in no trace of the dialled string
+		const b2 = new Dialogue(sim, A, 'its', 0x4a, 15);
+		r = b2.check(await b2.begin(`*384*${biz || '1'}*${PIN}#`), false, 'direct string');
+		ok(entry(r, /Send my till number by SMS/), 'a direct string *384*N*PIN# opens My business',
+			() => r.s.text);
+		b2.report('My business by a direct string');
+		await sim.deliver(Object.assign({ source_addr: A, short_message: '', ussd_service_op: 0x81 }, b2.tlv()));
 		const pinRe = (p) => new RegExp(`(^|[^0-9])${p}([^0-9]|$)`);
 		ok(!pinRe(PIN).test(d.log()) && !pinRe(WRONG_PIN).test(d.log()),
-			'no PIN in the log at smpp=debug ussd=debug',
+			'no PIN in the log at smpp=debug ussd=debug (traces of answers and dialled strings)',
 			() => d.log().split('\n').filter((l) => pinRe(PIN).test(l) || pinRe(WRONG_PIN).test(l)).join('\n'));
 		ok(/msg="pdu in" .*cmd=deliver_sm .*op=18 .*text=\*\*\*/.test(d.log()) &&
 		   /msg="answer" .*input=<secret>/.test(d.log()),
