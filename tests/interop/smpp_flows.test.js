@@ -233,6 +233,7 @@ async function smsDelivered(sim, dir, msisdn, since, till, what) {
 	eq(sms.length, 1, `${what}: one SMS to the subscriber`);
 	const p = sms[0];
 	ok(p.registered_delivery === 1, `${what}: the SMS asks for a delivery receipt`);
+	eq(p.source_addr, 'Tillgate', `${what}: the SMS comes from sms_source_addr`);
 	ok(p.its_session_info === undefined && p.user_message_reference === undefined,
 		`${what}: the SMS carries no USSD TLVs`);
 	ok(till && screen(p).text.includes(till), `${what}: the SMS has the same till number`,
@@ -287,7 +288,8 @@ async function itsMode(sim) {
 		let since = sim.pdus.length;
 		const dl = new Dialogue(sim, A, 'its', 0x41, 15);
 		const { till, mcc } = await register(dl, 'its');
-		await smsDelivered(sim, dir, A, since, till, 'its');
+		const asms = await smsDelivered(sim, dir, A, since, till, 'its');
+		eq(asms.data_coding, 15, 'its: the SMS in data_coding 15 as configured');
 		const m = merchantOf(dir, till);
 		eq([m.status, m.tier, m.mcc], ['APPROVED', 'T0', mcc], 'the merchant is APPROVED at T0 with the type picked');
 		const g = await get(port, hub, `/v1/merchants/${m.id}`);
@@ -366,6 +368,12 @@ async function itsMode(sim) {
 			eq(sim.received('submit_sm').length, n, `abort (${how}): nothing sent back`);
 			ok(new RegExp(`dialogue ended by the network" key=smpp:${C}:${sess}`).test(d.log()),
 				`abort (${how}): the dialogue ended`, () => d.log().split('\n').filter((l) => /ended by/.test(l)).join('\n'));
+			if (how === 'op 0x81') {
+				// a late answer on it finds the dialogue gone, not at the PIN
+				r = c.check(await c.answer(PIN), true, 'late answer');
+				expect(r, /session has expired/, 'abort (op 0x81): a late answer gets the expired screen');
+				c.report('abort (op 0x81): the late answer');
+			}
 		}
 		await sleep(700); // an SMS would be claimed by now
 		eq(sql(dir, `SELECT (SELECT count(*) FROM owner WHERE phone = '+${C}') + ` +
