@@ -718,6 +718,19 @@ static size_t put_text(char *out, size_t cap, size_t o, const uint8_t *t, size_t
 	return o;
 }
 
+/* 1 if t (n bytes) is empty or a bare service code: '*', digits, '#'. */
+static int bare_code(const uint8_t *t, size_t n)
+{
+	if (n == 0)
+		return 1;
+	if (n < 3 || t[0] != '*' || t[n - 1] != '#')
+		return 0;
+	for (size_t i = 1; i + 1 < n; i++)
+		if (t[i] < '0' || t[i] > '9')
+			return 0;
+	return 1;
+}
+
 const char *smpp_pdu_trace(const uint8_t *pdu, size_t len, int secret, char *out, size_t cap)
 {
 	struct smpp_hdr h;
@@ -732,8 +745,31 @@ const char *smpp_pdu_trace(const uint8_t *pdu, size_t len, int secret, char *out
 		return out;
 	}
 	h.len = rd32(pdu), h.id = rd32(pdu + 4), h.status = rd32(pdu + 8), h.seq = rd32(pdu + 12);
-	n = snprintf(out, cap, "cmd=%s id=0x%08x seq=%u status=0x%x len=%u", smpp_pdu_name(h.id),
-		     h.id, h.seq, h.status, h.len);
+
+	/* A hidden text hides its length too, command_length included: the
+	 * length of a PIN narrows it down. */
+	struct smpp_in in;
+	int walked = -1, hidden = 0;
+	memset(&in, 0, sizeof in);
+	in.ussd_op = -1;
+	in.message_state = -1;
+	if (h.len == len && (h.id == SMPP_SUBMIT_SM || h.id == SMPP_DELIVER_SM)) {
+		struct walk w = { pdu, len, SMPP_HDR_LEN, NULL, 0, 0 };
+		walked = walk_sm(&w, &in);
+		/* A subscriber's answer (USSR confirm) may be a PIN, and so may
+		 * a direct answer in a dialled string ("*384*1*4817#"): the
+		 * text of a USSD deliver_sm shows only when it is a bare
+		 * service code. */
+		hidden = walked == 0 &&
+			 (secret || (h.id == SMPP_DELIVER_SM && in.ussd_op >= 0 &&
+				     (in.ussd_op == SMPP_USSD_USSR_CONF || !bare_code(in.text, in.text_len))));
+	}
+	if (hidden)
+		n = snprintf(out, cap, "cmd=%s id=0x%08x seq=%u status=0x%x len=***", smpp_pdu_name(h.id),
+			     h.id, h.seq, h.status);
+	else
+		n = snprintf(out, cap, "cmd=%s id=0x%08x seq=%u status=0x%x len=%u", smpp_pdu_name(h.id),
+			     h.id, h.seq, h.status, h.len);
 	if (n < 0 || (size_t)n >= cap)
 		return out;
 	o = (size_t)n;
@@ -747,12 +783,7 @@ const char *smpp_pdu_trace(const uint8_t *pdu, size_t len, int secret, char *out
 		else
 			snprintf(out + o, cap - o, " password=***");
 	} else if (h.id == SMPP_SUBMIT_SM || h.id == SMPP_DELIVER_SM) {
-		struct smpp_in in;
-		struct walk w = { pdu, len, SMPP_HDR_LEN, NULL, 0, 0 };
-		memset(&in, 0, sizeof in);
-		in.ussd_op = -1;
-		in.message_state = -1;
-		if (walk_sm(&w, &in) < 0) {
+		if (walked < 0) {
 			snprintf(out + o, cap - o, " body=malformed");
 			return out;
 		}
@@ -769,15 +800,15 @@ const char *smpp_pdu_trace(const uint8_t *pdu, size_t len, int secret, char *out
 			o += (size_t)snprintf(out + o, cap - o, " umr=%u", in.umr);
 		if (o >= cap)
 			return out;
+		if (hidden) {
+			snprintf(out + o, cap - o, " text_len=*** text=***");
+			return out;
+		}
 		n = snprintf(out + o, cap - o, " text_len=%zu text=", in.text_len);
 		if (n < 0 || (size_t)n >= cap - o)
 			return out;
 		o += (size_t)n;
-		/* a subscriber's answer (USSR confirm) may be a PIN: never shown */
-		if (secret || (h.id == SMPP_DELIVER_SM && in.ussd_op == SMPP_USSD_USSR_CONF))
-			snprintf(out + o, cap - o, "***");
-		else
-			put_text(out, cap, o, in.text, in.text_len);
+		put_text(out, cap, o, in.text, in.text_len);
 	}
 	return out;
 }

@@ -187,8 +187,11 @@ const char *smpp_pdu_name(uint32_t id);
  * out (cap bytes): "cmd=submit_sm seq=7 status=0x0 src=... dst=...
  * op=2 dcs=15 len=12 text=\"...\"". Never prints a bind password
  * (password=***), nor the text of a deliver_sm with ussd_service_op 18
- * (the subscriber's answer, which may be a PIN); when secret is set the
- * text of any submit_sm or deliver_sm prints as text=***. Returns out. */
+ * (the subscriber's answer, which may be a PIN) or with any other
+ * ussd_service_op unless the text is a bare service code ("*384#"; a
+ * dialled string may carry a PIN as a direct answer); when secret is set the
+ * text of any submit_sm or deliver_sm prints as text=***. A hidden text
+ * hides its length too (len=*** text_len=***). Returns out. */
 const char *smpp_pdu_trace(const uint8_t *pdu, size_t len, int secret, char *out, size_t cap);
 
 #endif /* USSD_SMPP_PDU_H */

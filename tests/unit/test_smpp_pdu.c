@@ -415,6 +415,57 @@ static void traces_redact(void **state)
 	smpp_pdu_trace(buf, (size_t)n, 0, line, sizeof line);
 	assert_non_null(strstr(line, "cmd=deliver_sm"));
 	assert_null(strstr(line, "9090"));
+	/* nor its length, which would narrow a PIN down: the header's
+	 * command_length and text_len are hidden with the text, so answers of
+	 * 4 and 6 digits trace alike */
+	assert_non_null(strstr(line, "len=***"));
+	assert_null(strstr(line, "text_len=4"));
+	char line6[700];
+	uint8_t buf6[256];
+	struct smpp_submit s6 = s;
+	s6.text = (const uint8_t *)"909090";
+	s6.text_len = 6;
+	int n6 = smpp_pdu_pack_submit(buf6, sizeof buf6, 2, &s6, err, sizeof err);
+	assert_int_equal(n6, n + 2);
+	buf6[7] = (uint8_t)SMPP_DELIVER_SM;
+	smpp_pdu_trace(buf6, (size_t)n6, 0, line6, sizeof line6);
+	assert_string_equal(line6, line);
+	/* an outgoing secret text is hidden the same way */
+	buf6[7] = (uint8_t)SMPP_SUBMIT_SM;
+	s6.ussd_op = 2;
+	n6 = smpp_pdu_pack_submit(buf6, sizeof buf6, 3, &s6, err, sizeof err);
+	smpp_pdu_trace(buf6, (size_t)n6, 1, line6, sizeof line6);
+	assert_non_null(strstr(line6, "len=***"));
+	assert_non_null(strstr(line6, "text_len=*** text=***"));
+	/* what is not hidden keeps its lengths */
+	smpp_pdu_trace(buf6, (size_t)n6, 0, line6, sizeof line6);
+	assert_non_null(strstr(line6, "text_len=6 text=\"909090\""));
+	assert_null(strstr(line6, "len=***"));
+	/* a dialled string may carry a PIN as a direct answer: the text of
+	 * a USSD deliver_sm shows only when it is a bare service code */
+	s6.ussd_op = 1;
+	s6.text = (const uint8_t *)"*384*1*7351#";
+	s6.text_len = 12;
+	n6 = smpp_pdu_pack_submit(buf6, sizeof buf6, 4, &s6, err, sizeof err);
+	buf6[7] = (uint8_t)SMPP_DELIVER_SM;
+	smpp_pdu_trace(buf6, (size_t)n6, 0, line6, sizeof line6);
+	assert_non_null(strstr(line6, "op=1 "));
+	assert_null(strstr(line6, "7351"));
+	assert_non_null(strstr(line6, "len=*** "));
+	assert_non_null(strstr(line6, "text_len=*** text=***"));
+	s6.text = (const uint8_t *)"*384#";
+	s6.text_len = 5;
+	n6 = smpp_pdu_pack_submit(buf6, sizeof buf6, 5, &s6, err, sizeof err);
+	buf6[7] = (uint8_t)SMPP_DELIVER_SM;
+	smpp_pdu_trace(buf6, (size_t)n6, 0, line6, sizeof line6);
+	assert_non_null(strstr(line6, "text_len=5 text=\"*384#\""));
+	s6.ussd_op = 0x81; /* an abort with text */
+	s6.text = (const uint8_t *)"7351";
+	s6.text_len = 4;
+	n6 = smpp_pdu_pack_submit(buf6, sizeof buf6, 6, &s6, err, sizeof err);
+	buf6[7] = (uint8_t)SMPP_DELIVER_SM;
+	smpp_pdu_trace(buf6, (size_t)n6, 0, line6, sizeof line6);
+	assert_null(strstr(line6, "7351"));
 	buf[7] = (uint8_t)SMPP_SUBMIT_SM;
 	/* a short buffer still gets a terminated line */
 	smpp_pdu_trace(buf, (size_t)n, 0, line, 20);
