@@ -1,0 +1,67 @@
+# switch_ttk.sh -- the FSPIOP connector against the Mojaloop Testing
+# Toolkit as the switch (tests/ttk/start.js, with the deterministic rules
+# of tests/ttk/). Starts the Toolkit on loopback ports, waits until it
+# answers, then runs tests/switch/switch_ttk.c (built next to tillgate),
+# which serves the callbacks and checks each case. docs/switch.md, "Tests".
+. "$(dirname "$0")/lib.sh"
+
+DRIVER=$(dirname "$TILLGATE")/tests/switch_ttk
+TTK_LOG=$T_DIR/ttk.log
+TTK_PID=
+trap '[ -n "$TTK_PID" ] && kill "$TTK_PID" 2>/dev/null; rm -rf "$T_DIR"' EXIT
+
+if [ ! -x "$DRIVER" ] || [ ! -d tests/ttk/node_modules/ml-testing-toolkit ]; then
+	fail "the driver and the Toolkit are installed" "driver: $DRIVER; Toolkit: tests/ttk/node_modules (tests/deps.sh)"
+	finish
+fi
+
+# Three free loopback ports: the Toolkit's API and admin ports, ours.
+set -- $(node -e '
+const net = require("net");
+const ports = [];
+const next = () => {
+	const s = net.createServer().listen(0, "127.0.0.1", () => {
+		ports.push(s.address().port);
+		s.close(() => (ports.length < 3 ? next() : console.log(ports.join(" "))));
+	});
+};
+next();')
+API=$1 ADMIN=$2 CB=$3
+
+TTK_API_PORT=$API TTK_ADMIN_PORT=$ADMIN TTK_CALLBACK_URL=http://127.0.0.1:$CB \
+	TTK_RUN_DIR=$T_DIR/ttk TTK_TIMEOUT_S=240 node tests/ttk/start.js >"$TTK_LOG" 2>&1 &
+TTK_PID=$!
+ready=
+for _ in $(seq 600); do
+	code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$API/" 2>/dev/null)
+	if [ -n "$code" ] && [ "$code" != 000 ]; then ready=1; break; fi
+	kill -0 "$TTK_PID" 2>/dev/null || break
+	sleep 0.1
+done
+if [ -n "$ready" ]; then
+	pass "the Toolkit answers on 127.0.0.1:$API"
+else
+	fail "the Toolkit answers on 127.0.0.1:$API" "$(tail -20 "$TTK_LOG")"
+	finish
+fi
+ss -ltnH >"$OUT" 2>&1
+has "its API port listens on loopback" "$OUT" "127\.0\.0\.1:$API "
+has "its admin port (5050 upstream) listens on loopback" "$OUT" "127\.0\.0\.1:$ADMIN "
+hasnt "nothing of it listens on other addresses" "$OUT" "(\*|0\.0\.0\.0|\[::\]):($API|$ADMIN|5050) "
+
+# The driver's TAP, renumbered after ours.
+"$DRIVER" "http://127.0.0.1:$API" "$CB" >"$T_DIR/driver.out" 2>"$T_DIR/driver.err"
+RC=$?
+awk -v base="$T_N" '
+	/^(not )?ok [0-9]+ / { n++; sub(/ok [0-9]+ /, "ok " (base + n) " "); print; next }
+	/^1\.\./ { next }
+	{ print }' "$T_DIR/driver.out"
+T_N=$((T_N + $(grep -cE '^(not )?ok ' "$T_DIR/driver.out")))
+T_FAIL=$((T_FAIL + $(grep -c '^not ok ' "$T_DIR/driver.out")))
+status "the driver exits 0" 0
+[ "$RC" -eq 0 ] || sed 's/^/# /' "$T_DIR/driver.err"
+
+# The Toolkit's side: every request passed its OpenAPI validation (the
+# driver checks each got 202) and every callback reached us.
+hasnt "the Toolkit delivered every callback" "$TTK_LOG" "Failed to send callback"
+finish
