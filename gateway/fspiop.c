@@ -161,15 +161,16 @@ int fspiop_date_parse(const char *s, time_t *t, char *err, size_t n)
 	digits(s + 17, 2, &hh);
 	digits(s + 20, 2, &mm);
 	digits(s + 23, 2, &ss);
-	if (d < 1 || d > 31 || hh > 23 || mm > 59 || ss > 60 || y < 1970) {
+	if (d < 1 || d > 31 || hh > 23 || mm > 59 || ss > 59 || y < 1970) {
 		snprintf(err, n, "Date: field out of range (position 5)");
 		return -1;
 	}
 	struct tm tm = { .tm_mday = d, .tm_mon = mon, .tm_year = y - 1900, .tm_hour = hh,
 			 .tm_min = mm, .tm_sec = ss };
 	time_t v = timegm(&tm);
-	if (v == (time_t)-1) {
-		snprintf(err, n, "Date: out of range (position 12)");
+	struct tm back;
+	if (v == (time_t)-1 || !gmtime_r(&v, &back) || back.tm_mday != d) {
+		snprintf(err, n, "Date: no such day (position 5)");
 		return -1;
 	}
 	*t = v;
