@@ -732,7 +732,7 @@ static json_t *load(struct pctx *c)
 	json_error_t je;
 	json_t *j = json_loadb(c->body, c->len, JSON_REJECT_DUPLICATES, &je);
 	if (!j) {
-		snprintf(c->err, c->n, "$: malformed JSON: %s (line %d, column %d, position %d)",
+		snprintf(c->err, c->n, "$: malformed JSON: %s at line %d, column %d (position %d)",
 			 je.text, je.line, je.column, je.position);
 		return NULL;
 	}
@@ -859,11 +859,21 @@ int fspiop_parse_party(const char *body, size_t len, struct fspiop_party *p, cha
 		fail(&c, "party.partyIdInfo.partyIdentifier", "control character, '/' or '?'");
 		goto out;
 	}
-	if (get_str(&c, j, "party.partyIdInfo.partySubIdOrType", 0, p->sub_id, sizeof p->sub_id,
-		    128) < 0)
+	int has = get_str(&c, j, "party.partyIdInfo.fspId", 0, p->fsp_id, sizeof p->fsp_id, 32);
+	if (has < 0)
 		goto out;
-	if (get_str(&c, j, "party.partyIdInfo.fspId", 0, p->fsp_id, sizeof p->fsp_id, 32) < 0)
+	if (has && !fspiop_fsp_id_ok(p->fsp_id)) {
+		fail(&c, "party.partyIdInfo.fspId", "control character");
 		goto out;
+	}
+	has = get_str(&c, j, "party.partyIdInfo.partySubIdOrType", 0, p->sub_id,
+		      sizeof p->sub_id, 128);
+	if (has < 0)
+		goto out;
+	if (has && !fspiop_party_id_ok(p->sub_id)) {
+		fail(&c, "party.partyIdInfo.partySubIdOrType", "control character, '/' or '?'");
+		goto out;
+	}
 	if (get_str(&c, j, "party.name", 0, p->name, sizeof p->name, 128) < 0)
 		goto out;
 	if (get_str(&c, j, "party.merchantClassificationCode", 0, p->mcc, sizeof p->mcc, 4) < 0)
