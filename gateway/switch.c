@@ -38,6 +38,7 @@ struct sw_req {
 	char errbuf[CURL_ERROR_SIZE];
 	unsigned http_status;
 	uint64_t timer;
+	uint64_t mark;          /* the callback round that matched it, 0 if none */
 	switch_cb cb;
 	void *arg;
 };
@@ -57,6 +58,7 @@ struct switch_conn {
 	uint64_t sent[K__COUNT], ok[K__COUNT], errors[K__COUNT], timeouts[K__COUNT],
 		down[K__COUNT], invalid[K__COUNT];
 	uint64_t callbacks, unmatched, rejected_callbacks, busy;
+	uint64_t round; /* callbacks handled, for sw_req.mark */
 };
 
 const char *switch_status_name(enum switch_status s)
@@ -825,19 +827,23 @@ static void on_callback(struct http_req *r, struct gw *gw, enum fspiop_res res, 
 	if (b->parsed < 0)
 		sw->rejected_callbacks++;
 	link_set(sw, 1, NULL);
+	/* Mark every waiter first, then complete the marked ones: a
+	 * completion callback may send a new request with the same id (a
+	 * retry), which must wait for a callback of its own. */
+	uint64_t round = ++sw->round;
 	int matched = 0;
-	struct sw_req *q = sw->head;
-	while (q) {
-		/* complete() frees q and its callback may add requests at the
-		 * head: restart from the head after each match */
-		if (q->res == res && strcmp(q->key, key) == 0 &&
-		    (q->kind != K_LOOKUP || res == FSPIOP_PARTIES)) {
+	for (struct sw_req *q = sw->head; q; q = q->next)
+		if (q->res == res && strcmp(q->key, key) == 0) {
+			q->mark = round;
 			matched++;
-			complete(sw, q, b);
-			q = sw->head;
-			continue;
 		}
-		q = q->next;
+	for (;;) {
+		struct sw_req *q = sw->head;
+		while (q && q->mark != round)
+			q = q->next;
+		if (!q)
+			break;
+		complete(sw, q, b); /* frees q */
 	}
 	if (!matched) {
 		sw->unmatched++;

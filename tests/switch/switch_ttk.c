@@ -64,6 +64,32 @@ static void on_done(void *arg, const struct switch_result *r)
 
 static struct ev *ev;
 
+/* A lookup whose completion sends the same lookup again (what a retry
+ * does): the second must wait for a callback of its own. */
+struct chain {
+	struct switch_conn *sw;
+	struct done first, second;
+	uint64_t callbacks_at_second;
+};
+
+static uint64_t metric_value(struct switch_conn *sw, const char *name);
+
+static void on_second(void *arg, const struct switch_result *r)
+{
+	struct chain *c = arg;
+	c->callbacks_at_second = metric_value(c->sw, "\ntillgate_switch_callbacks_total ");
+	on_done(&c->second, r);
+}
+
+static void on_first(void *arg, const struct switch_result *r)
+{
+	struct chain *c = arg;
+	char err[200];
+	on_done(&c->first, r);
+	if (switch_lookup(c->sw, "tillgate", NULL, "10000042", on_second, c, err, sizeof err) < 0)
+		c->second.fired = -1;
+}
+
 /* Runs the loop until d fired (the connector's own timeout bounds it). */
 static void wait_for(struct done *d)
 {
@@ -135,6 +161,25 @@ static int transfer(struct switch_conn *sw, const struct done *qd, const char *c
 	wait_for(d);
 	show("transfer", d);
 	return 0;
+}
+
+/* The value of a metric line that starts with name (e.g.
+ * "\ntillgate_switch_callbacks_total ": a line start and the name). */
+static uint64_t metric_value(struct switch_conn *sw, const char *name)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return 0;
+	switch_metrics(sw, f);
+	fclose(f);
+	uint64_t v = 0;
+	const char *p = buf ? strstr(buf, name) : NULL;
+	if (p)
+		v = strtoull(p + strlen(name), NULL, 10);
+	free(buf);
+	return v;
 }
 
 static int metric_is(struct switch_conn *sw, const char *line)
@@ -274,6 +319,31 @@ int main(int argc, char **argv)
 		   d.r.fulfilment_verified == 1,
 	   "GET /transfers/{id}: COMMITTED with a fulfilment matching the condition");
 	free(qd.quote.ilp_packet);
+
+	/* two lookups of one party: the first callback completes both, the
+	 * second matches nothing (a late callback) */
+	struct done d2;
+	memset(&d, 0, sizeof d);
+	memset(&d2, 0, sizeof d2);
+	uint64_t unmatched = metric_value(sw, "\ntillgate_switch_callbacks_unmatched_total ");
+	switch_lookup(sw, PAYER, NULL, "10000042", on_done, &d, err, sizeof err);
+	switch_lookup(sw, PAYER, NULL, "10000042", on_done, &d2, err, sizeof err);
+	wait_for(&d);
+	wait_for(&d2);
+	ok(d.r.status == SWITCH_OK && d2.r.status == SWITCH_OK, "two lookups of one party both complete");
+	while (metric_value(sw, "\ntillgate_switch_callbacks_unmatched_total ") == unmatched)
+		ev_run_once(ev, 100);
+	ok(1, "the second callback is counted as matching no request");
+
+	/* a lookup sent again from its own completion waits for its own callback */
+	struct chain ch = { .sw = sw };
+	uint64_t before = metric_value(sw, "\ntillgate_switch_callbacks_total ");
+	switch_lookup(sw, PAYER, NULL, "10000042", on_first, &ch, err, sizeof err);
+	wait_for(&ch.first);
+	wait_for(&ch.second);
+	ok(ch.second.fired == 1 && ch.second.r.status == SWITCH_OK &&
+		   ch.callbacks_at_second == before + 2,
+	   "a retry sent from the completion is completed by the next callback, not the same one");
 
 	ok(switch_inflight(sw) == 0, "nothing left waiting");
 	ok(metric_is(sw, "tillgate_switch_requests_total{kind=\"quote\"} 5\n") &&
