@@ -820,6 +820,7 @@ static void on_callback(struct http_req *r, struct gw *gw, enum fspiop_res res, 
 	if (!sw) {
 		LOGI(LC_SWITCH, "callback dropped: no switch configured", "resource=%s id=%s",
 		     fspiop_res_name(res), key);
+		fspiop_quote_clear(&b->quote);
 		free(b);
 		return;
 	}

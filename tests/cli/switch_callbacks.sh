@@ -24,7 +24,7 @@ start_daemon() {
 	done
 	if [ -n "$PORT" ]; then pass "daemon listening on port $PORT $*"; else fail "daemon listening $*" "$(cat "$LOG" "$ERR")"; fi
 }
-stop_daemon() { kill -TERM "$PID"; wait "$PID"; RC=$?; PID=; }
+stop_daemon() { kill -TERM "$PID"; wait "$PID"; RC=$?; PID=; [ "$RC" -eq 0 ] || sed "s/^/# /" "$ERR"; }
 
 DATE=$(LC_ALL=C date -u '+%a, %d %b %Y %H:%M:%S GMT')
 CT_Q='application/vnd.interoperability.quotes+json;version=1.1'
