@@ -8,7 +8,8 @@
 DRIVER=$(dirname "$TILLGATE")/tests/switch_ttk
 TTK_LOG=$T_DIR/ttk.log
 TTK_PID=
-trap '[ -n "$TTK_PID" ] && kill "$TTK_PID" 2>/dev/null; rm -rf "$T_DIR"' EXIT
+JWS_PID=
+trap '[ -n "$TTK_PID" ] && kill "$TTK_PID" 2>/dev/null; [ -n "$JWS_PID" ] && kill "$JWS_PID" 2>/dev/null; rm -rf "$T_DIR"' EXIT
 
 if [ ! -x "$DRIVER" ] || [ ! -d tests/ttk/node_modules/ml-testing-toolkit ]; then
 	fail "the driver and the Toolkit are installed" "driver: $DRIVER; Toolkit: tests/ttk/node_modules (tests/deps.sh)"
@@ -49,8 +50,22 @@ has "its API port listens on loopback" "$OUT" "127\.0\.0\.1:$API "
 has "its admin port (5050 upstream) listens on loopback" "$OUT" "127\.0\.0\.1:$ADMIN "
 hasnt "nothing of it listens on other addresses" "$OUT" "(\*|0\.0\.0\.0|\[::\]):($API|$ADMIN|5050) "
 
+# Mojaloop's JWS validator as a second peer (tests/ttk/jws_peer.js): it
+# makes the key pair and prints its port.
+node tests/ttk/jws_peer.js "$T_DIR/jws.pem" >"$T_DIR/jws.out" 2>&1 &
+JWS_PID=$!
+JWS_PORT=
+for _ in $(seq 300); do
+	JWS_PORT=$(sed -n 's/^port \([0-9]*\)$/\1/p' "$T_DIR/jws.out")
+	[ -n "$JWS_PORT" ] && break
+	kill -0 "$JWS_PID" 2>/dev/null || break
+	sleep 0.1
+done
+if [ -n "$JWS_PORT" ]; then pass "the JWS peer listens on 127.0.0.1:$JWS_PORT"; else fail "the JWS peer listens" "$(cat "$T_DIR/jws.out")"; fi
+
 # The driver's TAP, renumbered after ours.
-"$DRIVER" "http://127.0.0.1:$API" "$CB" >"$T_DIR/driver.out" 2>"$T_DIR/driver.err"
+"$DRIVER" "http://127.0.0.1:$API" "$CB" "http://127.0.0.1:$JWS_PORT" "$T_DIR/jws.pem" \
+	>"$T_DIR/driver.out" 2>"$T_DIR/driver.err"
 RC=$?
 awk -v base="$T_N" '
 	/^(not )?ok [0-9]+ / { n++; sub(/ok [0-9]+ /, "ok " (base + n) " "); print; next }

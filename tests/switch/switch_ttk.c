@@ -2,12 +2,15 @@
  * Mojaloop Testing Toolkit as the switch, with the deterministic rules of
  * tests/ttk/ (run by tests/cli/switch_ttk.sh, which starts the Toolkit).
  *
- *   switch_ttk ENDPOINT CALLBACK_PORT
+ *   switch_ttk ENDPOINT CALLBACK_PORT [JWS_ENDPOINT KEYFILE]
  *
  * Serves the callback routes on 127.0.0.1:CALLBACK_PORT (the Toolkit's
  * CALLBACK_ENDPOINT) and runs the payer-side cases one after the other,
  * printing TAP. Every request must get 202 from the Toolkit: a request
- * that failed its OpenAPI validation gets a 4xx instead. */
+ * that failed its OpenAPI validation gets a 4xx instead. With
+ * JWS_ENDPOINT (tests/ttk/jws_peer.js) and its KEYFILE, a quote signed
+ * with that key must pass Mojaloop's JWS validator, and an unsigned one
+ * must not. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -198,8 +201,8 @@ static int metric_is(struct switch_conn *sw, const char *line)
 
 int main(int argc, char **argv)
 {
-	if (argc != 3) {
-		fprintf(stderr, "usage: switch_ttk ENDPOINT CALLBACK_PORT\n");
+	if (argc != 3 && argc != 5) {
+		fprintf(stderr, "usage: switch_ttk ENDPOINT CALLBACK_PORT [JWS_ENDPOINT KEYFILE]\n");
 		return 2;
 	}
 	char err[256], listen[64];
@@ -362,6 +365,24 @@ int main(int argc, char **argv)
 		   switch_link(dead)->last_error[0],
 	   "connection refused: status down, link down with its error");
 	switch_free(dead);
+
+	/* 11. FSPIOP-Signature against Mojaloop's validator */
+	if (argc == 5) {
+		struct switch_conn *signed_sw = NULL, *plain = NULL;
+		o.endpoint = argv[3];
+		o.callback_timeout_ms = 500; /* the peer sends no callback */
+		ok(switch_new(&plain, ev, &o, err, sizeof err) == 0, "a connector without a key");
+		o.jws_key = argv[4];
+		ok(switch_new(&signed_sw, ev, &o, err, sizeof err) == 0, "a connector with jws_key");
+		quote(signed_sw, 500000, &qd, qid, txid);
+		ok(qd.r.status == SWITCH_TIMEOUT && qd.r.http_status == 202,
+		   "a signed POST /quotes passes Mojaloop's JWS validator (202)");
+		quote(plain, 500000, &qd, qid, txid);
+		ok(qd.r.status == SWITCH_ERROR && qd.r.error.code == 3105 && qd.r.http_status == 400,
+		   "an unsigned one does not (400, 3105)");
+		switch_free(signed_sw);
+		switch_free(plain);
+	}
 
 	http_free(h);
 	switch_free(sw);
