@@ -14,7 +14,7 @@ what=${1:-test}
 PKGS="make gcc pkg-config libqrencode-dev libzbar-dev libpng-dev libjansson-dev \
 libsqlite3-dev libssl-dev libmicrohttpd-dev libsmpp34-dev libsodium-dev libcurl4-openssl-dev"
 if [ "$what" != build ]; then
-	PKGS="$PKGS clang libclang-rt-dev libcmocka-dev sqlite3 zbar-tools qrencode curl wrk"
+	PKGS="$PKGS clang libclang-rt-dev libcmocka-dev sqlite3 zbar-tools qrencode curl wrk openssl"
 	command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs"
 	command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
 fi

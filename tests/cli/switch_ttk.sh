@@ -9,7 +9,8 @@ DRIVER=$(dirname "$TILLGATE")/tests/switch_ttk
 TTK_LOG=$T_DIR/ttk.log
 TTK_PID=
 JWS_PID=
-trap '[ -n "$TTK_PID" ] && kill "$TTK_PID" 2>/dev/null; [ -n "$JWS_PID" ] && kill "$JWS_PID" 2>/dev/null; rm -rf "$T_DIR"' EXIT
+TLS_PID=
+trap 'for p in $TTK_PID $JWS_PID $TLS_PID; do kill "$p" 2>/dev/null; done; rm -rf "$T_DIR"' EXIT
 
 if [ ! -x "$DRIVER" ] || [ ! -d tests/ttk/node_modules/ml-testing-toolkit ]; then
 	fail "the driver and the Toolkit are installed" "driver: $DRIVER; Toolkit: tests/ttk/node_modules (tests/deps.sh)"
@@ -63,8 +64,37 @@ for _ in $(seq 300); do
 done
 if [ -n "$JWS_PORT" ]; then pass "the JWS peer listens on 127.0.0.1:$JWS_PORT"; else fail "the JWS peer listens" "$(cat "$T_DIR/jws.out")"; fi
 
+# An HTTPS peer that demands a client certificate (tests/ttk/tls_peer.js),
+# with a throwaway CA, a server certificate for 127.0.0.1 and a client one.
+P=$T_DIR/pki
+mkdir -p "$P"
+{
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$P/ca.key" -out "$P/ca.pem" -days 2 \
+		-subj /CN=tillgate-test-ca &&
+	openssl req -newkey rsa:2048 -nodes -keyout "$P/srv.key" -out "$P/srv.csr" -subj /CN=127.0.0.1 &&
+	printf 'subjectAltName=IP:127.0.0.1\n' >"$P/srv.ext" &&
+	openssl x509 -req -in "$P/srv.csr" -CA "$P/ca.pem" -CAkey "$P/ca.key" -CAcreateserial \
+		-days 2 -extfile "$P/srv.ext" -out "$P/srv.pem" &&
+	openssl req -newkey rsa:2048 -nodes -keyout "$P/cli.key" -out "$P/cli.csr" -subj /CN=tillgate &&
+	openssl x509 -req -in "$P/cli.csr" -CA "$P/ca.pem" -CAkey "$P/ca.key" -CAcreateserial \
+		-days 2 -out "$P/cli.pem"
+} >"$P/log" 2>&1
+RC=$?
+status "a test CA with server and client certificates (openssl)" 0
+node tests/ttk/tls_peer.js "$P/srv.pem" "$P/srv.key" "$P/ca.pem" >"$T_DIR/tls.out" 2>&1 &
+TLS_PID=$!
+TLS_PORT=
+for _ in $(seq 300); do
+	TLS_PORT=$(sed -n 's/^port \([0-9]*\)$/\1/p' "$T_DIR/tls.out")
+	[ -n "$TLS_PORT" ] && break
+	kill -0 "$TLS_PID" 2>/dev/null || break
+	sleep 0.1
+done
+if [ -n "$TLS_PORT" ]; then pass "the TLS peer listens on 127.0.0.1:$TLS_PORT"; else fail "the TLS peer listens" "$(cat "$T_DIR/tls.out")"; fi
+
 # The driver's TAP, renumbered after ours.
 "$DRIVER" "http://127.0.0.1:$API" "$CB" "http://127.0.0.1:$JWS_PORT" "$T_DIR/jws.pem" \
+	"https://127.0.0.1:$TLS_PORT" "$P/ca.pem" "$P/cli.pem" "$P/cli.key" \
 	>"$T_DIR/driver.out" 2>"$T_DIR/driver.err"
 RC=$?
 awk -v base="$T_N" '

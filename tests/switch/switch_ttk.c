@@ -2,7 +2,8 @@
  * Mojaloop Testing Toolkit as the switch, with the deterministic rules of
  * tests/ttk/ (run by tests/cli/switch_ttk.sh, which starts the Toolkit).
  *
- *   switch_ttk ENDPOINT CALLBACK_PORT [JWS_ENDPOINT KEYFILE]
+ *   switch_ttk ENDPOINT CALLBACK_PORT [JWS_ENDPOINT KEYFILE
+ *              [TLS_ENDPOINT CA CERT KEY]]
  *
  * Serves the callback routes on 127.0.0.1:CALLBACK_PORT (the Toolkit's
  * CALLBACK_ENDPOINT) and runs the payer-side cases one after the other,
@@ -10,7 +11,9 @@
  * that failed its OpenAPI validation gets a 4xx instead. With
  * JWS_ENDPOINT (tests/ttk/jws_peer.js) and its KEYFILE, a quote signed
  * with that key must pass Mojaloop's JWS validator, and an unsigned one
- * must not. */
+ * must not. With TLS_ENDPOINT (tests/ttk/tls_peer.js, which demands a
+ * client certificate signed by CA), a quote over mutual TLS must get 202,
+ * and one without the client certificate or without the CA must not. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -201,8 +204,9 @@ static int metric_is(struct switch_conn *sw, const char *line)
 
 int main(int argc, char **argv)
 {
-	if (argc != 3 && argc != 5) {
-		fprintf(stderr, "usage: switch_ttk ENDPOINT CALLBACK_PORT [JWS_ENDPOINT KEYFILE]\n");
+	if (argc != 3 && argc != 5 && argc != 9) {
+		fprintf(stderr, "usage: switch_ttk ENDPOINT CALLBACK_PORT [JWS_ENDPOINT KEYFILE "
+				"[TLS_ENDPOINT CA CERT KEY]]\n");
 		return 2;
 	}
 	char err[256], listen[64];
@@ -367,7 +371,7 @@ int main(int argc, char **argv)
 	switch_free(dead);
 
 	/* 11. FSPIOP-Signature against Mojaloop's validator */
-	if (argc == 5) {
+	if (argc >= 5) {
 		struct switch_conn *signed_sw = NULL, *plain = NULL;
 		o.endpoint = argv[3];
 		o.callback_timeout_ms = 500; /* the peer sends no callback */
@@ -382,6 +386,37 @@ int main(int argc, char **argv)
 		   "an unsigned one does not (400, 3105)");
 		switch_free(signed_sw);
 		switch_free(plain);
+		o.jws_key = NULL;
+	}
+
+	/* 12. mutual TLS */
+	if (argc == 9) {
+		struct switch_conn *m = NULL;
+		o.endpoint = argv[5];
+		o.callback_timeout_ms = 500;
+		o.tls_ca = argv[6];
+		o.tls_cert = argv[7];
+		o.tls_key = argv[8];
+		ok(switch_new(&m, ev, &o, err, sizeof err) == 0, "a connector with tls_cert, tls_key, tls_ca");
+		quote(m, 500000, &qd, qid, txid);
+		ok(qd.r.status == SWITCH_TIMEOUT && qd.r.http_status == 202,
+		   "POST /quotes over mutual TLS: 202");
+		switch_free(m);
+		o.tls_cert = o.tls_key = NULL;
+		ok(switch_new(&m, ev, &o, err, sizeof err) == 0, "the same without the client certificate");
+		quote(m, 500000, &qd, qid, txid);
+		ok(qd.r.status == SWITCH_DOWN && qd.r.http_status == 0,
+		   "refused by the peer: the link is down");
+		switch_free(m);
+		o.tls_ca = NULL;
+		o.tls_cert = argv[7];
+		o.tls_key = argv[8];
+		ok(switch_new(&m, ev, &o, err, sizeof err) == 0, "the same without the CA");
+		quote(m, 500000, &qd, qid, txid);
+		ok(qd.r.status == SWITCH_DOWN && qd.r.http_status == 0 &&
+			   strstr(qd.r.detail, "certificate"),
+		   "the peer's certificate is not trusted: down, naming the certificate");
+		switch_free(m);
 	}
 
 	http_free(h);
