@@ -91,8 +91,12 @@ status "stops cleanly" 0
 "$TILLGATE" serve --set gateway.data_dir="$D" --set gateway.listen=127.0.0.1:0 \
 	--set switch.endpoint=ftp://127.0.0.1/ >"$OUT" 2>&1
 RC=$?
-status "an ftp endpoint stops the start" 1
-has "naming the key" "$OUT" 'endpoint: http or https expected, not ftp'
+status "an ftp endpoint stops the start (a configuration error)" 1
+has "naming the key" "$OUT" "key 'endpoint' in section \\[switch\\]: 'ftp://127\\.0\\.0\\.1/' is not an http:// or https:// URL"
+"$TILLGATE" check-config -c data/tillgate.conf.example --set switch.callback_base=http:// >"$OUT" 2>&1
+RC=$?
+status "check-config refuses a callback_base without a host" 1
+has "naming the key and the character" "$OUT" "key 'callback_base' in section \\[switch\\]: 'http://' names no host \\(character 8\\)"
 "$TILLGATE" serve --set gateway.data_dir="$D" --set gateway.listen=127.0.0.1:0 \
 	--set switch.endpoint=http://127.0.0.1:1/ --set switch.callback_timeout_ms=9000 >"$OUT" 2>&1
 RC=$?
