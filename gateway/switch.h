@@ -34,9 +34,9 @@
 #include <stdio.h>
 
 #include "gateway/fspiop.h"
+#include "gateway/http.h" /* struct http_route, for switch_routes[] */
 
 struct ev;
-struct http_route;
 struct switch_conn; /* opaque */
 
 struct switch_opts {
