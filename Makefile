@@ -61,7 +61,7 @@ BENCH_BIN := $(BUILD)/bench_qr
 FLAGS_FILE := $(BUILD)/.build-flags
 
 DEPS := $(MOD_OBJS:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_BINS:=.d) $(REPLAY_BINS:=.d) $(BENCH_BIN).d \
-	$(BUILD)/echo_esme.d
+	$(BUILD)/echo_esme.d $(BUILD)/tests/switch_ttk.d
 
 .PHONY: all run demo test test-build check fuzz bench clean deps FORCE
 .DEFAULT_GOAL := all
@@ -97,6 +97,12 @@ $(BUILD)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIB) $(FLAGS_
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  REPLAY  $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -MF $@.d $< tests/fuzz/replay.c $(ALL_LDFLAGS) $(LIB) $(LIBS) -o $@
+
+# The FSPIOP connector against the Testing Toolkit (tests/cli/switch_ttk.sh).
+$(BUILD)/tests/switch_ttk: tests/switch/switch_ttk.c $(LIB) $(FLAGS_FILE)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  TEST    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -MF $@.d $< $(ALL_LDFLAGS) $(LIB) $(LIBS) -o $@
 
 $(BUILD)/echo_esme: tests/bench/echo_esme.c $(LIB) $(FLAGS_FILE)
 	@$(if $(Q),echo "  BENCH   $@")
@@ -160,7 +166,7 @@ demo:
 	@sh tests/demo.sh $(BIN)
 
 # Everything the test run needs, built in one folder.
-test-build: $(BIN) $(UNIT_BINS) $(REPLAY_BINS)
+test-build: $(BIN) $(UNIT_BINS) $(REPLAY_BINS) $(BUILD)/tests/switch_ttk
 
 deps:
 	@sh tests/deps.sh

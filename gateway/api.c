@@ -17,6 +17,7 @@
 #include "gateway/db.h"
 #include "gateway/gw.h"
 #include "gateway/log.h"
+#include "gateway/switch.h"
 #include "gateway/ussd_smpp.h"
 #include "merchant/merchant.h"
 #include "qr/qr_emv.h"
@@ -1662,6 +1663,7 @@ static void metrics_h(struct http_req *r, void *arg)
 		fprintf(f, "tillgate_merchants{status=\"%s\"} %lld\n",
 			merchant_status_name((enum merchant_status)s), count[s]);
 	ussd_smpp_metrics(gw->smpp, f);
+	switch_metrics(gw->sw, f);
 	fclose(f);
 	if (rc < 0)
 		reply_rc(r, rc, NULL);

@@ -326,6 +326,31 @@ static int cfg_chk_smpp_host(const char *v, char *err, size_t n)
 	return 0;
 }
 
+/* [switch] endpoint and callback_base: empty, or http(s)://HOST[...]. */
+static int cfg_chk_switch_url(const char *v, char *err, size_t n)
+{
+	char e[ECHO_MAX];
+	if (!*v)
+		return 0;
+	size_t skip = strncmp(v, "http://", 7) == 0 ? 7 : strncmp(v, "https://", 8) == 0 ? 8 : 0;
+	if (!skip) {
+		snprintf(err, n, "'%s' is not an http:// or https:// URL", echo(e, sizeof e, v));
+		return -1;
+	}
+	size_t host = strcspn(v + skip, ":/?#");
+	if (host == 0 && v[skip] != '[') {
+		snprintf(err, n, "'%s' names no host (character %zu)", echo(e, sizeof e, v), skip + 1);
+		return -1;
+	}
+	for (const char *c = v; *c; c++)
+		if ((unsigned char)*c <= ' ' || *c == 0x7f) {
+			snprintf(err, n, "'%s' has a space or control character (character %zu)",
+				 echo(e, sizeof e, v), (size_t)(c - v) + 1);
+			return -1;
+		}
+	return 0;
+}
+
 /* ---- the key table ---- */
 
 #define CFG_STR(s, k, d, chk, doc) { #s, #k, CFG_T_STR, d, 0, 0, NULL, doc },

@@ -24,6 +24,7 @@ struct outbox;
 struct mpin;
 struct ussd_sess_tbl;
 struct ussd_smpp;
+struct switch_conn;
 
 struct gw {
 	struct cfg cfg;        /* owned: the configuration in force */
@@ -38,6 +39,8 @@ struct gw {
 	struct ussd_sess_tbl *ussd; /* owned: the USSD dialogues (ussd/ussd_sess.h) */
 	struct ussd_smpp *smpp;     /* owned: the SMPP link, its USSD glue and the SMS
 				     * drain (gateway/ussd_smpp.h); NULL unless [smpp] enabled */
+	struct switch_conn *sw;     /* owned: the FSPIOP connector (gateway/switch.h);
+				     * NULL unless [switch] endpoint is set */
 	struct http_route *routes;/* owned: the API's routes and /healthz */
 	size_t nroutes;
 	uint64_t started_ms;   /* ev_now_ms() at start */

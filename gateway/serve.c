@@ -24,6 +24,7 @@
 #include "gateway/http.h"
 #include "gateway/log.h"
 #include "gateway/outbox.h"
+#include "gateway/switch.h"
 #include "gateway/ussd_http.h"
 #include "gateway/ussd_smpp.h"
 #include "kyb/kyb_mcc.h"
@@ -45,13 +46,41 @@ static void h_healthz(struct http_req *r, void *arg)
 	http_reply_json(r, gw->stopping ? 503 : 200, j);
 }
 
-/* Routes outside the admin API: the health check and the USSD
- * aggregator transport (gateway/ussd_http.h). */
-#define EXTRA_ROUTES 2
+/* Routes outside the admin API: the health check, the USSD aggregator
+ * transport (gateway/ussd_http.h) and the FSPIOP callbacks at the root
+ * (gateway/switch.h). */
+#define EXTRA_ROUTES (2 + SWITCH_ROUTES)
 static void extra_routes(struct http_route r[EXTRA_ROUTES])
 {
 	r[0] = (struct http_route){ "GET", "/healthz", h_healthz };
 	r[1] = ussd_http_route;
+	for (int i = 0; i < SWITCH_ROUTES; i++)
+		r[2 + i] = switch_routes[i];
+}
+
+/* The FSPIOP connector, when [switch] endpoint is set. */
+static int switch_open(struct gw *gw, char *err, size_t errlen)
+{
+	const struct cfg *c = &gw->cfg;
+	if (!*c->switch_endpoint)
+		return 0;
+	struct switch_opts o = {
+		.endpoint = c->switch_endpoint,
+		.merchant_party_type = c->switch_merchant_party_type,
+		.transfer_expiry_s = c->switch_transfer_expiry_s,
+		.callback_timeout_ms = c->switch_callback_timeout_ms,
+		.max_inflight = c->switch_max_inflight,
+		.answer_budget_ms = c->switch_answer_budget_ms,
+		.tls_cert = c->switch_tls_cert,
+		.tls_key = c->switch_tls_key,
+		.tls_ca = c->switch_tls_ca,
+		.jws_key = c->switch_jws_key,
+	};
+	int rc = switch_new(&gw->sw, gw->ev, &o, err, errlen);
+	if (rc == 0)
+		LOGN(LC_SWITCH, "FSPIOP callbacks expected", "callback_base=%s",
+		     *c->switch_callback_base ? c->switch_callback_base : "(not set)");
+	return rc;
 }
 
 /* 'tillgate routes' (hidden from the help list; docs/api.md): the route
@@ -235,8 +264,8 @@ static void usage(FILE *f)
 		   "  --set S.K=V         override key K of section [S]\n"
 		   "  -h, --help          this help\n\n"
 		   "Endpoints: GET /healthz, GET /metrics, POST /ussd (the USSD aggregator\n"
-		   "transport) and the admin API under /v1\n"
-		   "(docs/api.md).\n");
+		   "transport), the admin API under /v1 (docs/api.md) and the FSPIOP\n"
+		   "callbacks PUT /parties, /quotes, /transfers (docs/switch.md).\n");
 }
 
 /* Everything between the configuration and the loop. On a first start
@@ -302,6 +331,10 @@ static int start(struct gw *gw, struct auth_boot *boot)
 		LOGE(LC_MAIN, "cannot start the SMPP link", "error=\"%s\"", err);
 		return -1;
 	}
+	if ((rc = switch_open(gw, err, sizeof err)) < 0) {
+		LOGE(LC_MAIN, "cannot start the switch connector", "error=\"%s\"", err);
+		return -1;
+	}
 	struct http_route extra[EXTRA_ROUTES];
 	extra_routes(extra);
 	gw->routes = api_routes(extra, EXTRA_ROUTES, &gw->nroutes);
@@ -336,6 +369,7 @@ static void stop(struct gw *gw)
 	if (gw->stop_timer)
 		ev_timer_del(gw->ev, gw->stop_timer);
 	ussd_smpp_free(gw->smpp); /* before the sessions and the outbox it uses */
+	switch_free(gw->sw);
 	ussd_sess_free(gw->ussd);
 	ev_free(gw->ev);
 	free(gw->routes);

@@ -13,7 +13,19 @@ const { REPO, ok, eq, check, diag, tillgate, explain, requireBinary, finish } = 
 const DOC = path.join(REPO, 'docs', 'openapi.yaml');
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
-// The route table as a sorted list of "METHOD PATTERN" strings, or null.
+// The FSPIOP callbacks the daemon serves at the root (gateway/switch.h):
+// they belong to the Mojaloop FSPIOP API, which the switch defines, not to
+// Tillgate's own API, so docs/openapi.yaml does not describe them
+// (docs/switch.md does). Skipped by name, so that any other undocumented
+// route still fails.
+const FSPIOP_ROUTES = [
+	'PUT /parties/{Type}/{ID}', 'PUT /parties/{Type}/{ID}/error',
+	'PUT /quotes/{ID}', 'PUT /quotes/{ID}/error',
+	'PUT /transfers/{ID}', 'PUT /transfers/{ID}/error',
+];
+
+// The route table as a sorted list of "METHOD PATTERN" strings (the
+// FSPIOP callbacks left out), or null.
 function servedRoutes() {
 	const r = tillgate(['routes']);
 	if (!ok(r.status === 0 && r.err === '', 'tillgate routes exits 0, nothing on stderr', () => explain(r)))
@@ -24,7 +36,9 @@ function servedRoutes() {
 		() => `malformed: ${JSON.stringify(bad)}\n${explain(r)}`);
 	const dups = lines.filter((l, i) => lines.indexOf(l) !== i);
 	eq(dups, [], 'no route twice in the table');
-	return lines.slice().sort();
+	const fspiop = FSPIOP_ROUTES.filter((x) => lines.includes(x));
+	eq(fspiop, FSPIOP_ROUTES, 'the FSPIOP callback routes are served (left out of the comparison)');
+	return lines.filter((l) => !FSPIOP_ROUTES.includes(l)).sort();
 }
 
 // Every operation of the document as "METHOD PATTERN".

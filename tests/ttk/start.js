@@ -1,0 +1,89 @@
+'use strict';
+// start.js -- the Mojaloop Testing Toolkit as the FSPIOP switch of a test.
+//
+//   TTK_API_PORT=P TTK_ADMIN_PORT=A TTK_CALLBACK_URL=http://127.0.0.1:C \
+//   TTK_RUN_DIR=DIR [TTK_TIMEOUT_S=300] node tests/ttk/start.js
+//
+// Copies the package's spec_files/ (TTK reads them relative to its working
+// directory) into DIR, puts Tillgate's deterministic rules
+// (rules_callback.json, rules_validation.json, next to this file) in force,
+// points callbacks at TTK_CALLBACK_URL, and starts TTK in this process
+// from DIR with both ports on 127.0.0.1 (loopback.js). It exits by itself
+// after TTK_TIMEOUT_S seconds or as soon as its parent process is gone.
+// docs/switch.md, "Tests".
+
+const fs = require('fs');
+const path = require('path');
+
+function need(name) {
+	const v = process.env[name];
+	if (!v) {
+		console.error(`start.js: ${name} is not set`);
+		process.exit(2);
+	}
+	return v;
+}
+
+const apiPort = Number(need('TTK_API_PORT'));
+need('TTK_ADMIN_PORT');
+const callbackUrl = need('TTK_CALLBACK_URL');
+const runDir = path.resolve(need('TTK_RUN_DIR'));
+const timeoutS = Number(process.env.TTK_TIMEOUT_S || 300);
+
+require('./loopback'); // before TTK creates any server
+
+const pkg = path.dirname(require.resolve('ml-testing-toolkit/package.json', { paths: [__dirname] }));
+
+fs.mkdirSync(runDir, { recursive: true });
+fs.cpSync(path.join(pkg, 'spec_files'), path.join(runDir, 'spec_files'), { recursive: true });
+if (fs.existsSync(path.join(pkg, 'secrets')))
+	fs.cpSync(path.join(pkg, 'secrets'), path.join(runDir, 'secrets'), { recursive: true });
+
+const spec = path.join(runDir, 'spec_files');
+const edit = (file, fn) => {
+	const p = path.join(spec, file);
+	const j = JSON.parse(fs.readFileSync(p, 'utf8'));
+	fn(j);
+	fs.writeFileSync(p, JSON.stringify(j, null, 2));
+};
+edit('system_config.json', (c) => {
+	c.API_PORT = apiPort;
+	c.SERVER_LOGS.ENABLED = false; // no Elasticsearch
+	c.CONNECTION_MANAGER.ENABLED = false;
+});
+edit('user_config.json', (c) => {
+	c.CALLBACK_ENDPOINT = callbackUrl;
+	c.CALLBACK_RESOURCE_ENDPOINTS.enabled = false;
+	c.HUB_ONLY_MODE = false;
+	c.SEND_CALLBACK_ENABLE = true;
+	c.FSPID = 'switch';
+	// the transfer's packet and condition must be the ones TTK made for
+	// the quote: checks the pass-through rule
+	c.TRANSFERS_VALIDATION_ILP_PACKET = true;
+	c.TRANSFERS_VALIDATION_CONDITION = true;
+	c.TRANSFERS_VALIDATION_WITH_PREVIOUS_QUOTES = false;
+	c.VALIDATE_INBOUND_JWS = false;
+	c.JWS_SIGN = false;
+});
+for (const kind of ['callback', 'validation']) {
+	fs.copyFileSync(path.join(__dirname, `rules_${kind}.json`), path.join(spec, `rules_${kind}`, 'tillgate.json'));
+	fs.writeFileSync(path.join(spec, `rules_${kind}`, 'config.json'), JSON.stringify({ activeRulesFile: 'tillgate.json' }));
+}
+
+process.chdir(runDir);
+
+// Stop with the test: after the timeout, or when the parent is gone
+// (re-parented processes see another ppid).
+const parent = process.ppid;
+setTimeout(() => {
+	console.error(`start.js: ${timeoutS} s passed, exiting`);
+	process.exit(0);
+}, timeoutS * 1000).unref();
+setInterval(() => {
+	if (process.ppid !== parent)
+		process.exit(0);
+}, 500).unref();
+process.on('SIGTERM', () => process.exit(0));
+process.on('SIGINT', () => process.exit(0));
+
+require(path.join(pkg, 'src', 'index.js'));
