@@ -1056,3 +1056,67 @@ int pay_queue_stats(struct pay *p, int64_t now, struct pay_queue_stats *q)
 	}
 	return 0;
 }
+
+int pay_amount_parse(const char *s, size_t len, int exponent, int64_t *out, char *err, size_t errlen)
+{
+	char dummy[4];
+	if (!err || !errlen) {
+		err = dummy;
+		errlen = sizeof dummy;
+	}
+	err[0] = 0;
+	if (exponent < 0 || exponent > 4) {
+		snprintf(err, errlen, "exponent %d: 0 to 4", exponent);
+		return -1;
+	}
+	if (len == 0) {
+		snprintf(err, errlen, "empty at position 0");
+		return -1;
+	}
+	if (len > 32) {
+		snprintf(err, errlen, "longer than 32 characters at position 32");
+		return -1;
+	}
+	int64_t v = 0;
+	size_t i = 0;
+	int digits = 0, decimals = -1;
+	for (; i < len; i++) {
+		char c = s[i];
+		if (c == '.' && decimals < 0 && digits > 0) {
+			if (exponent == 0) {
+				snprintf(err, errlen, "'.' at position %zu: the currency has no decimals", i);
+				return -1;
+			}
+			decimals = 0;
+			continue;
+		}
+		if (c < '0' || c > '9') {
+			snprintf(err, errlen, "not a digit at position %zu", i);
+			return -1;
+		}
+		if (decimals >= 0 && ++decimals > exponent) {
+			snprintf(err, errlen, "more than %d decimals at position %zu", exponent, i);
+			return -1;
+		}
+		if (decimals < 0)
+			digits++;
+		v = v * 10 + (c - '0');
+		if (v > 1000000000000000LL) {
+			snprintf(err, errlen, "too large at position %zu", i);
+			return -1;
+		}
+	}
+	if (decimals == 0) {
+		snprintf(err, errlen, "no digit after '.' at position %zu", len);
+		return -1;
+	}
+	for (int k = decimals < 0 ? 0 : decimals; k < exponent; k++) {
+		v *= 10;
+		if (v > 1000000000000000LL) {
+			snprintf(err, errlen, "too large at position %zu", len);
+			return -1;
+		}
+	}
+	*out = v;
+	return (int)len;
+}
