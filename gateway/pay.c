@@ -192,15 +192,15 @@ static const char *const pay_sql[P__COUNT] = {
 		      "FROM payment WHERE payee_dfsp = :dfsp AND merchant_id = :merchant_id "
 		      "AND created >= :from AND created < :to",
 	[P_LAST] = "SELECT " COLS "WHERE p.payee_dfsp = :dfsp AND p.merchant_id = :merchant_id "
-		   "ORDER BY p.created DESC, p.id DESC LIMIT :n",
+		   "ORDER BY p.created DESC, p.rowid DESC LIMIT :n",
 	[P_LIST] = "SELECT " COLS "WHERE (:dfsp IS NULL OR p.payer_dfsp = :dfsp OR p.payee_dfsp = :dfsp) "
 		   "AND (:state IS NULL OR p.state = :state) "
 		   "AND (:merchant_id IS NULL OR p.merchant_id = :merchant_id) "
 		   "AND (:msisdn IS NULL OR p.payer_msisdn = :msisdn) "
 		   "AND (:from IS NULL OR p.created >= :from) AND (:to IS NULL OR p.created < :to) "
-		   "AND (:cursor IS NULL OR (p.created, p.id) < "
-		   "(SELECT c.created, c.id FROM payment c WHERE c.id = :cursor)) "
-		   "ORDER BY p.created DESC, p.id DESC LIMIT :limit",
+		   "AND (:cursor IS NULL OR (p.created, p.rowid) < "
+		   "(SELECT c.created, c.rowid FROM payment c WHERE c.id = :cursor)) "
+		   "ORDER BY p.created DESC, p.rowid DESC LIMIT :limit",
 	[P_COUNT_STATE] = "SELECT state, count(*) FROM payment GROUP BY state",
 	[P_OLDEST] = "SELECT CAST(strftime('%s', min(created)) AS INTEGER) FROM payment "
 		     "WHERE state = 'QUEUED'",
