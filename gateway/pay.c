@@ -360,15 +360,14 @@ static void fmt_amount(const struct pay *p, int64_t amount, const char *ccy, cha
 void pay_mask_msisdn(const char *msisdn, char out[PAY_MSISDN_MAX])
 {
 	size_t n = msisdn ? strlen(msisdn) : 0;
-	if (n >= PAY_MSISDN_MAX)
-		n = PAY_MSISDN_MAX - 1;
-	size_t head = 4, tail = 3;
-	if (n < head + tail + 1) {
-		head = n / 3;
-		tail = n / 3;
+	if (n >= 8) {
+		/* First 4 and last 3 digits around four stars, whatever the
+		 * length: "2557****678". */
+		snprintf(out, PAY_MSISDN_MAX, "%.4s****%s", msisdn, msisdn + n - 3);
+		return;
 	}
 	for (size_t i = 0; i < n; i++)
-		out[i] = i < head || i >= n - tail ? msisdn[i] : '*';
+		out[i] = i < n / 3 || i >= n - n / 3 ? msisdn[i] : '*';
 	out[n] = 0;
 }
 

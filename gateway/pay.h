@@ -284,8 +284,9 @@ struct pay_queue_stats {
 };
 int pay_queue_stats(struct pay *p, int64_t now, struct pay_queue_stats *s);
 
-/* "2557****678": the msisdn with its middle masked (first 4 and last 3
- * kept; shorter numbers keep less) into out (PAY_MSISDN_MAX bytes). */
+/* "2557****678": the msisdn's first 4 and last 3 digits around four
+ * stars, whatever its length (numbers under 8 digits keep a third at
+ * each end, the rest starred), into out (PAY_MSISDN_MAX bytes). */
 void pay_mask_msisdn(const char *msisdn, char out[PAY_MSISDN_MAX]);
 
 /* Parses a decimal amount as written in EMVCo tag 54 or typed by a

@@ -72,6 +72,14 @@ static const struct ussd_var samples[] = {
 	{ "dfsp", "Demo DFSP" },
 	{ "until", "2026-11-28 10:45" },
 	{ "tier", "T1" },
+	/* My business takings and last payments (gateway/pay.h) */
+	{ "count", "1234" },
+	{ "total", "TZS 12,345,678.50" },
+	{ "qcount", "50" },
+	{ "qtotal", "TZS 2,000,000" },
+	{ "time", "23:59" },
+	{ "state", "en attente" },
+	{ "payer", "2557****678" },
 	/* at most 120 characters, then ", ..." (ussd_flow_biz.c NEEDS_MAX) */
 	{ "needs", "address, trading permit number, payout account, ID check, copy of your ID, "
 		   "trading permit, registration number, ..." },
