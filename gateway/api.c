@@ -1686,7 +1686,7 @@ static int pay_from_qr(struct http_req *r, struct gw *gw, const char *payload, c
 		reply_invalid(r, "qr_payload", m);
 		return -1;
 	}
-	snprintf(till, 20, "%s", t.party_id);
+	memcpy(till, t.party_id, strlen(t.party_id) + 1); /* under 20 bytes: checked above */
 	if (t.amount[0]) {
 		int64_t v;
 		if (pay_amount_parse(t.amount, strlen(t.amount), exponent, &v, err, sizeof err) < 0) {

@@ -89,6 +89,7 @@ static void raw(const char *sql)
 	sqlite3_close(c);
 }
 
+static long long count(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static long long count(const char *fmt, ...)
 {
 	char sql[512];
