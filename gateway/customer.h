@@ -3,7 +3,9 @@
  * checks with lock-out, unlock, suspend/reactivate/close, PIN change and
  * re-issued codes, all on the customer table (data/schema.sql). Every
  * change commits with its audit row (entity "customer", entity_id the
- * customer id) in one transaction. docs/customers.md.
+ * customer id) in one transaction; what the customer does on the phone
+ * is audited with the phone number as actor and role "system" (the audit
+ * table has no customer role). docs/customers.md.
  *
  * Secrets. The activation code (8 random digits from libsodium) is shown
  * once, to the caller of cust_enroll() or cust_new_code(), and stored

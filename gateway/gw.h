@@ -22,6 +22,7 @@ struct kyb_tiers;
 struct kyb_mcc;
 struct outbox;
 struct mpin;
+struct cust;
 struct ussd_sess_tbl;
 struct ussd_smpp;
 
@@ -35,6 +36,7 @@ struct gw {
 	struct kyb_mcc *mcc;      /* owned: the built-in MCC table */
 	struct outbox *outbox;    /* owned: SMS and other outgoing work on db */
 	struct mpin *mpin;        /* owned: merchants' USSD PINs on db ([ussd] pin_*) */
+	struct cust *cust;        /* owned: customers (payers) on db (gateway/customer.h) */
 	struct ussd_sess_tbl *ussd; /* owned: the USSD dialogues (ussd/ussd_sess.h) */
 	struct ussd_smpp *smpp;     /* owned: the SMPP link, its USSD glue and the SMS
 				     * drain (gateway/ussd_smpp.h); NULL unless [smpp] enabled */
