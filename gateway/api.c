@@ -1548,7 +1548,7 @@ static void key_create_h(struct http_req *r, struct gw *gw, const struct auth_ac
 	int role = rs ? merchant_role_parse(rs) : -1;
 	if (role < 0 || role == ROLE_HUB_ADMIN) {
 		json_decref(b);
-		reply_invalid(r, "role", "one of dfsp-admin, maker, checker, auditor");
+		reply_invalid(r, "role", "one of dfsp-admin, maker, checker, auditor, payments");
 		return;
 	}
 	if (uv && !json_is_null(uv) && !json_is_string(uv)) {
