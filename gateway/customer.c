@@ -16,10 +16,8 @@
 #include "gateway/log.h"
 #include "kyb/kyb_check.h"
 
-/* The audit role of what a customer does on the phone. The audit table's
- * roles (schema version 5) have no "customer"; "system" with the phone
- * number as actor tells such rows apart from the DFSP's. */
-#define CUST_AUDIT_ROLE "system"
+/* The audit role of what a customer does on the phone (schema version 6). */
+#define CUST_AUDIT_ROLE "customer"
 
 #define NOW "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 
@@ -480,6 +478,8 @@ int cust_enroll(struct cust *c, const struct merchant_actor *actor, const struct
 int cust_get(struct cust *c, const struct merchant_actor *actor, int64_t id, struct cust_info *out)
 {
 	int hub = actor->role == ROLE_HUB_ADMIN;
+	if (actor->role == ROLE_PAYMENTS)
+		return -EACCES; /* a payments key makes payments, nothing else */
 	if (!hub && !actor->dfsp)
 		return -ENOENT;
 	return get_by_id(c, actor->dfsp, hub, id, out);
@@ -531,6 +531,8 @@ int cust_list(struct cust *c, const struct merchant_actor *actor, const struct c
 			err_add(errs, "msisdn", "%s",
 				strlen(msisdn) >= CUST_MSISDN_MAX ? "msisdn: too long" : bad.msg);
 	}
+	if (actor->role == ROLE_PAYMENTS)
+		return -EACCES;
 	if (errs->n)
 		return -EINVAL;
 	if (!hub && !actor->dfsp)

@@ -4,8 +4,8 @@
  * re-issued codes, all on the customer table (data/schema.sql). Every
  * change commits with its audit row (entity "customer", entity_id the
  * customer id) in one transaction; what the customer does on the phone
- * is audited with the phone number as actor and role "system" (the audit
- * table has no customer role). docs/customers.md.
+ * is audited with the phone number as actor and role "customer".
+ * docs/customers.md.
  *
  * Secrets. The activation code (8 random digits from libsodium) is shown
  * once, to the caller of cust_enroll() or cust_new_code(), and stored
@@ -149,8 +149,8 @@ int cust_validate(const struct cust *c, const struct cust_in *in, struct merchan
 int cust_enroll(struct cust *c, const struct merchant_actor *actor, const struct cust_in *in,
 		char code[CUST_CODE_SIZE], struct cust_info *info, struct merchant_errs *errs);
 
-/* Reads customer id of actor->dfsp (any role; a hub-admin any DFSP's).
- * Returns 0; -ENOENT; -EIO. */
+/* Reads customer id of actor->dfsp (any role but payments; a hub-admin
+ * any DFSP's). Returns 0; -EACCES a payments key; -ENOENT; -EIO. */
 int cust_get(struct cust *c, const struct merchant_actor *actor, int64_t id, struct cust_info *out);
 
 /* The customer as the API shows it: {"id", "dfsp", "msisdn" ("+..."),
@@ -169,8 +169,9 @@ struct cust_filter {
 
 /* A page of actor->dfsp's customers by id ascending (a hub-admin: all).
  * *items gets a new JSON array (owned); next (CUST_CURSOR_MAX bytes) the
- * cursor of the next page or "" at the end. Returns 0; -EINVAL a bad
- * filter (field and message in errs); -EIO; -ENOMEM. */
+ * cursor of the next page or "" at the end. Roles as cust_get().
+ * Returns 0; -EINVAL a bad filter (field and message in errs); -EACCES;
+ * -EIO; -ENOMEM. */
 int cust_list(struct cust *c, const struct merchant_actor *actor, const struct cust_filter *f,
 	      json_t **items, char next[CUST_CURSOR_MAX], struct merchant_errs *errs);
 

@@ -24,6 +24,7 @@
 #include "gateway/gw.h"
 #include "gateway/http.h"
 #include "gateway/log.h"
+#include "gateway/pay.h"
 #include "gateway/outbox.h"
 #include "gateway/ussd_http.h"
 #include "gateway/ussd_smpp.h"
@@ -274,6 +275,11 @@ static int start(struct gw *gw, struct auth_boot *boot)
 		LOGE(LC_MAIN, "cannot open the outbox", "error=\"%s\"", err);
 		return -1;
 	}
+	struct pay_opts pyo = { .reg = gw->reg, .outbox = gw->outbox, .tiers = gw->tiers };
+	if ((rc = pay_new(&gw->pay, gw->db, &pyo, err, sizeof err)) < 0) {
+		LOGE(LC_MAIN, "cannot open the payments", "error=\"%s\"", err);
+		return -1;
+	}
 	struct mpin_opts po = {
 		.cost = { .ops = (unsigned long long)gw->cfg.ussd_pin_opslimit,
 			  .mem_kib = (size_t)gw->cfg.ussd_pin_memlimit_kib },
@@ -355,6 +361,7 @@ static void stop(struct gw *gw)
 	outbox_free(gw->outbox);
 	mpin_free(gw->mpin);
 	cust_free(gw->cust);
+	pay_free(gw->pay);
 	kyb_tiers_free(gw->tiers);
 	kyb_mcc_free(gw->mcc);
 	db_close(gw->db);

@@ -259,7 +259,7 @@ static void test_activate(void **state)
 	assert_string_equal(ci.activation_expires, "");
 	assert_int_equal(count("SELECT activation_sha256 IS NULL FROM customer"), 1);
 	assert_int_equal(count("SELECT count(*) FROM audit WHERE action = 'activate' AND "
-			       "actor = '255712345678' AND role = 'system'"), 1);
+			       "actor = '255712345678' AND role = 'customer'"), 1);
 	assert_int_equal(count("SELECT count(*) FROM audit WHERE after_json LIKE '%argon%'"), 0);
 	/* Once only. */
 	assert_int_equal(cust_activate(cu, "dfspa", "255712345678", code, "9731"), -EPERM);
@@ -324,7 +324,7 @@ static void test_lockout(void **state)
 	assert_int_equal(ci.failures, 3);
 	assert_int_equal(strlen(ci.locked_until), 24);
 	assert_int_equal(count("SELECT count(*) FROM audit WHERE action = 'pin_locked' AND actor = "
-			       "'255712345678' AND role = 'system'"), 1);
+			       "'255712345678' AND role = 'customer'"), 1);
 	assert_int_equal(count("SELECT round((julianday(locked_until) - julianday(updated)) * 86400) "
 			       "FROM customer"), 1800);
 	/* Locked: the right PIN is refused and nothing is counted. */
