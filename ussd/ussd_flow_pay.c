@@ -380,7 +380,9 @@ static int confirm_input(struct ussd_ctx *c, const char *in)
 
 static const struct ussd_state pay_states[PAY__COUNT] = {
 	[PAY_TILL] = { "pay.till", 0, till_render, till_input },
-	[PAY_AMOUNT] = { "pay.amount", 0, amount_render, amount_input },
+	/* RAW: "0", "00" and "98" are amounts here, not navigation (0 is
+	 * refused as an amount; 98 is TZS 98). */
+	[PAY_AMOUNT] = { "pay.amount", USSD_ST_RAW, amount_render, amount_input },
 	[PAY_PICK] = { "pay.pick", USSD_ST_LIST, pick_render, pick_input },
 	[PAY_CONFIRM] = { "pay.confirm", USSD_ST_SECRET, confirm_render, confirm_input },
 };
