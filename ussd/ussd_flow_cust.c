@@ -72,12 +72,19 @@ static int code_render(struct ussd_ctx *c)
 static int refused_end(struct ussd_ctx *c, int rc)
 {
 	struct act_scratch *s = ussd_ctx_scratch(c);
-	char name[129];
+	struct cust_info all[CUST_MATCH_MAX];
+	char name[129], until[CUST_TS_SIZE] = "";
 	dfsp_name(c, s->dfsp, name, sizeof name);
-	struct ussd_var v[] = { { "dfsp", name } };
+	int n = cust_by_msisdn(ussd_ctx_gw(c)->cust, ussd_ctx_msisdn(c), all, CUST_MATCH_MAX);
+	for (int i = 0; i < n; i++)
+		if (!strcmp(all[i].dfsp, s->dfsp))
+			snprintf(until, sizeof until, "%.16s", all[i].locked_until);
+	for (char *t = strchr(until, 'T'); t; t = NULL)
+		*t = ' '; /* "2026-11-28 10:45": date and minute, as My business shows */
+	struct ussd_var v[] = { { "dfsp", name }, { "until", until } };
 	switch (rc) {
 	case -EAGAIN:
-		return ussd_end(c, "cust.locked", v, 1);
+		return ussd_end(c, "cust.locked", v, 2);
 	case -ETIME:
 		return ussd_end(c, "cust.code_expired", v, 1);
 	case -EPERM:

@@ -31,6 +31,7 @@
 #include "kyb/kyb_check.h"
 #include "kyb/kyb_limit.h"
 #include "qr/qr_emv.h"
+#include "ussd/ussd_flow.h"
 #include "ussd/ussd_menu.h"
 
 enum {
@@ -73,16 +74,14 @@ static void fmt_amount(struct ussd_ctx *c, int64_t amount, char out[KYB_AMOUNT_M
 		snprintf(out, KYB_AMOUNT_MAX, "%s %lld", ccy, (long long)amount);
 }
 
-/* Reads an amount as a customer types it, in major units ("5000",
- * "5000.50", "5,000"), into minor units with exponent decimals. Returns
- * 0, or the locale key of the reason: "pay.amount_form" (not a number),
- * "pay.amount_decimals" (too many decimals), "pay.amount_zero" (0),
- * "pay.amount_big" (over 10^15 minor units). */
-static const char *amount_parse(const char *in, int exponent, int64_t *out)
+const char *ussd_flow_amount(const char *in, int exponent, int64_t *out, int *pos)
 {
 	int64_t v = 0;
-	int digits = 0, decimals = -1, grouped = 0;
+	int digits = 0, decimals = -1;
+	const char *comma = NULL;
+	*pos = -1;
 	for (const char *p = in; *p; p++) {
+		*pos = (int)(p - in);
 		if (*p >= '0' && *p <= '9') {
 			if (decimals >= 0 && ++decimals > exponent)
 				return "pay.amount_decimals";
@@ -90,28 +89,34 @@ static const char *amount_parse(const char *in, int exponent, int64_t *out)
 				return "pay.amount_big";
 			v = v * 10 + (*p - '0');
 			digits++;
-		} else if (*p == '.' && decimals < 0 && digits) {
+		} else if (*p == '.' && decimals < 0 && digits && exponent > 0) {
 			decimals = 0;
-		} else if (*p == ',' && decimals < 0 && digits && !grouped++) {
-			/* a thousands separator: only "5,000" style, checked below */
+		} else if (*p == ',' && decimals < 0 && digits && !comma && digits <= 3) {
+			comma = p; /* thousands: "5,000" or "12,500.50", three digits after it */
 		} else {
 			return "pay.amount_form";
 		}
 	}
+	*pos = (int)strlen(in);
 	if (!digits || decimals == 0)
 		return "pay.amount_form";
-	if (grouped) {
-		/* "5,000" and "12,500.50": exactly one comma, three digits after it */
-		const char *comma = strchr(in, ',');
-		size_t after = strcspn(comma + 1, ".");
-		if (after != 3 || strchr(comma + 1, ','))
+	if (comma) {
+		const char *dot = strchr(comma, '.');
+		size_t group = dot ? (size_t)(dot - comma - 1) : strlen(comma + 1);
+		if (group != 3) {
+			*pos = (int)(comma - in);
 			return "pay.amount_form";
+		}
 	}
-	for (int i = decimals < 0 ? 0 : decimals; i < exponent; i++)
+	*pos = -1;
+	for (int i = decimals < 0 ? 0 : decimals; i < exponent; i++) {
+		if (v > USSD_AMOUNT_MAX / 10)
+			return "pay.amount_big"; /* before the product could overflow */
 		v *= 10;
+	}
 	if (v == 0)
 		return "pay.amount_zero";
-	if (v > 1000000000000000LL)
+	if (v > USSD_AMOUNT_MAX)
 		return "pay.amount_big";
 	*out = v;
 	return NULL;
@@ -212,9 +217,14 @@ static int amount_input(struct ussd_ctx *c, const char *in)
 	struct pay_scratch *s = ussd_ctx_scratch(c);
 	struct cust_info p[CUST_MATCH_MAX];
 	int others;
-	const char *why = amount_parse(in, exponent_of(ussd_ctx_gw(c)->cfg.gateway_currency), &s->amount);
-	if (why)
+	int pos;
+	const char *why = ussd_flow_amount(in, exponent_of(ussd_ctx_gw(c)->cfg.gateway_currency),
+					   &s->amount, &pos);
+	if (why) {
+		LOGD(LC_USSD, "amount refused", "msisdn=%s field=amount position=%d reason=%s",
+		     ussd_ctx_msisdn(c), pos + 1, why);
 		return ussd_retry(c, why);
+	}
 	int n = payers(c, p, CUST_MATCH_MAX, &others);
 	if (n < 0)
 		return n;
@@ -323,8 +333,12 @@ static int confirm_input(struct ussd_ctx *c, const char *in)
 	if (rc == -EACCES)
 		return ussd_retry(c, "pay.bad_pin");
 	if (rc == -EAGAIN) {
+		char until[CUST_TS_SIZE];
+		snprintf(until, sizeof until, "%.16s", ci.locked_until);
+		for (char *t = strchr(until, 'T'); t; t = NULL)
+			*t = ' '; /* "2026-11-28 10:45", as My business shows */
 		dfsp_name(c, s->dfsp, name, sizeof name);
-		struct ussd_var v[] = { { "dfsp", name }, { "until", ci.locked_until } };
+		struct ussd_var v[] = { { "dfsp", name }, { "until", until } };
 		LOGI(LC_USSD, "customer locked out", "msisdn=%s dfsp=%s", ussd_ctx_msisdn(c), s->dfsp);
 		return ussd_end(c, "pay.locked", v, 2);
 	}
