@@ -161,7 +161,7 @@ screen "a wrong PIN" '^CON Wrong PIN\.'
 ans 2222
 screen "a second wrong PIN" '^CON Wrong PIN\.'
 ans 3333
-screen "the third locks" '^END Too many wrong PINs\. Paying is locked until 20[0-9-]{8}T'
+screen "the third locks" '^END Too many wrong PINs\. Paying is locked until 20[0-9-]{8} [0-9]{2}:[0-9]{2} UTC\. Demo DFSP can unlock it\.$'
 dial k2 "$C" "*384*$TILL*100#"
 ans 5927
 screen "locked: even the right PIN is refused" '^END Too many wrong PINs'

@@ -423,7 +423,7 @@ static void test_actions(void **state)
 static void test_list_and_phone(void **state)
 {
 	json_t *items;
-	char next[CUST_CURSOR_MAX], err[128], ph[20];
+	char next[CUST_CURSOR_MAX], err[128], ph[32];
 	struct merchant_errs errs;
 	(void)state;
 	for (int i = 0; i < 5; i++) {
