@@ -432,4 +432,4 @@ CREATE INDEX payment_due ON payment (state, next_at, created);
 -- Lists and takings, newest first, for either party's DFSP.
 CREATE INDEX payment_payee ON payment (payee_dfsp, merchant_id, created);
 CREATE INDEX payment_payer ON payment (payer_dfsp, payer_msisdn, created);
-CREATE INDEX payment_created ON payment (created, id);
+CREATE INDEX payment_created ON payment (created);

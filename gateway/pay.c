@@ -192,15 +192,15 @@ static const char *const pay_sql[P__COUNT] = {
 		      "FROM payment WHERE payee_dfsp = :dfsp AND merchant_id = :merchant_id "
 		      "AND created >= :from AND created < :to",
 	[P_LAST] = "SELECT " COLS "WHERE p.payee_dfsp = :dfsp AND p.merchant_id = :merchant_id "
-		   "ORDER BY p.created DESC, p.id DESC LIMIT :n",
+		   "ORDER BY p.created DESC, p.rowid DESC LIMIT :n",
 	[P_LIST] = "SELECT " COLS "WHERE (:dfsp IS NULL OR p.payer_dfsp = :dfsp OR p.payee_dfsp = :dfsp) "
 		   "AND (:state IS NULL OR p.state = :state) "
 		   "AND (:merchant_id IS NULL OR p.merchant_id = :merchant_id) "
 		   "AND (:msisdn IS NULL OR p.payer_msisdn = :msisdn) "
 		   "AND (:from IS NULL OR p.created >= :from) AND (:to IS NULL OR p.created < :to) "
-		   "AND (:cursor IS NULL OR (p.created, p.id) < "
-		   "(SELECT c.created, c.id FROM payment c WHERE c.id = :cursor)) "
-		   "ORDER BY p.created DESC, p.id DESC LIMIT :limit",
+		   "AND (:cursor IS NULL OR (p.created, p.rowid) < "
+		   "(SELECT c.created, c.rowid FROM payment c WHERE c.id = :cursor)) "
+		   "ORDER BY p.created DESC, p.rowid DESC LIMIT :limit",
 	[P_COUNT_STATE] = "SELECT state, count(*) FROM payment GROUP BY state",
 	[P_OLDEST] = "SELECT CAST(strftime('%s', min(created)) AS INTEGER) FROM payment "
 		     "WHERE state = 'QUEUED'",
@@ -360,15 +360,14 @@ static void fmt_amount(const struct pay *p, int64_t amount, const char *ccy, cha
 void pay_mask_msisdn(const char *msisdn, char out[PAY_MSISDN_MAX])
 {
 	size_t n = msisdn ? strlen(msisdn) : 0;
-	if (n >= PAY_MSISDN_MAX)
-		n = PAY_MSISDN_MAX - 1;
-	size_t head = 4, tail = 3;
-	if (n < head + tail + 1) {
-		head = n / 3;
-		tail = n / 3;
+	if (n >= 8) {
+		/* First 4 and last 3 digits around four stars, whatever the
+		 * length: "2557****678". */
+		snprintf(out, PAY_MSISDN_MAX, "%.4s****%s", msisdn, msisdn + n - 3);
+		return;
 	}
 	for (size_t i = 0; i < n; i++)
-		out[i] = i < head || i >= n - tail ? msisdn[i] : '*';
+		out[i] = i < n / 3 || i >= n - n / 3 ? msisdn[i] : '*';
 	out[n] = 0;
 }
 
@@ -1055,4 +1054,68 @@ int pay_queue_stats(struct pay *p, int64_t now, struct pay_queue_stats *q)
 		db_reset(s);
 	}
 	return 0;
+}
+
+int pay_amount_parse(const char *s, size_t len, int exponent, int64_t *out, char *err, size_t errlen)
+{
+	char dummy[4];
+	if (!err || !errlen) {
+		err = dummy;
+		errlen = sizeof dummy;
+	}
+	err[0] = 0;
+	if (exponent < 0 || exponent > 4) {
+		snprintf(err, errlen, "exponent %d: 0 to 4", exponent);
+		return -1;
+	}
+	if (len == 0) {
+		snprintf(err, errlen, "empty at position 0");
+		return -1;
+	}
+	if (len > 32) {
+		snprintf(err, errlen, "longer than 32 characters at position 32");
+		return -1;
+	}
+	int64_t v = 0;
+	size_t i = 0;
+	int digits = 0, decimals = -1;
+	for (; i < len; i++) {
+		char c = s[i];
+		if (c == '.' && decimals < 0 && digits > 0) {
+			if (exponent == 0) {
+				snprintf(err, errlen, "'.' at position %zu: the currency has no decimals", i);
+				return -1;
+			}
+			decimals = 0;
+			continue;
+		}
+		if (c < '0' || c > '9') {
+			snprintf(err, errlen, "not a digit at position %zu", i);
+			return -1;
+		}
+		if (decimals >= 0 && ++decimals > exponent) {
+			snprintf(err, errlen, "more than %d decimals at position %zu", exponent, i);
+			return -1;
+		}
+		if (decimals < 0)
+			digits++;
+		v = v * 10 + (c - '0');
+		if (v > 1000000000000000LL) {
+			snprintf(err, errlen, "too large at position %zu", i);
+			return -1;
+		}
+	}
+	if (decimals == 0) {
+		snprintf(err, errlen, "no digit after '.' at position %zu", len);
+		return -1;
+	}
+	for (int k = decimals < 0 ? 0 : decimals; k < exponent; k++) {
+		v *= 10;
+		if (v > 1000000000000000LL) {
+			snprintf(err, errlen, "too large at position %zu", len);
+			return -1;
+		}
+	}
+	*out = v;
+	return (int)len;
 }

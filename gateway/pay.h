@@ -284,8 +284,19 @@ struct pay_queue_stats {
 };
 int pay_queue_stats(struct pay *p, int64_t now, struct pay_queue_stats *s);
 
-/* "2557****678": the msisdn with its middle masked (first 4 and last 3
- * kept; shorter numbers keep less) into out (PAY_MSISDN_MAX bytes). */
+/* "2557****678": the msisdn's first 4 and last 3 digits around four
+ * stars, whatever its length (numbers under 8 digits keep a third at
+ * each end, the rest starred), into out (PAY_MSISDN_MAX bytes). */
 void pay_mask_msisdn(const char *msisdn, char out[PAY_MSISDN_MAX]);
+
+/* Parses a decimal amount as written in EMVCo tag 54 or typed by a
+ * person ("5000", "5000.5", "5000.00") into minor units of a currency
+ * with exponent decimals (0-4): digits, then optionally '.' and 1 to
+ * exponent digits (none when exponent is 0). len bytes of s (not NUL
+ * terminated). Returns len with *out set, or -1 with a message naming the
+ * character position in err (errlen bytes, may be 0): empty, a character
+ * that is not a digit, more decimals than the currency has, or a value
+ * over 10^15 minor units. */
+int pay_amount_parse(const char *s, size_t len, int exponent, int64_t *out, char *err, size_t errlen);
 
 #endif /* GW_PAY_H */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 
@@ -24,8 +25,8 @@
 #include "gateway/gw.h"
 #include "gateway/http.h"
 #include "gateway/log.h"
-#include "gateway/pay.h"
 #include "gateway/outbox.h"
+#include "gateway/pay.h"
 #include "gateway/ussd_http.h"
 #include "gateway/ussd_smpp.h"
 #include "kyb/kyb_mcc.h"
@@ -100,6 +101,22 @@ static void stop_poll(struct ev *ev, uint64_t id, void *arg)
 		return;
 	}
 	gw->stop_timer = ev_timer_add(ev, STOP_POLL_MS, stop_poll, gw);
+}
+
+/* How often queued payments past their offline maximum age are expired. */
+#define PAY_SWEEP_MS 60000
+
+/* The expiry sweep (pay_expire_due()), now and every PAY_SWEEP_MS. */
+static void pay_sweep(struct ev *ev, uint64_t id, void *arg)
+{
+	struct gw *gw = arg;
+	(void)id;
+	if (gw->stopping)
+		return;
+	int n = pay_expire_due(gw->pay, (int64_t)time(NULL));
+	if (n > 0)
+		LOGN(LC_PAY, "queued payments expired", "count=%d", n);
+	ev_timer_add(ev, PAY_SWEEP_MS, pay_sweep, gw);
 }
 
 static void on_stop_signal(struct ev *ev, int signo, void *arg)
@@ -275,8 +292,8 @@ static int start(struct gw *gw, struct auth_boot *boot)
 		LOGE(LC_MAIN, "cannot open the outbox", "error=\"%s\"", err);
 		return -1;
 	}
-	struct pay_opts pyo = { .reg = gw->reg, .outbox = gw->outbox, .tiers = gw->tiers };
-	if ((rc = pay_new(&gw->pay, gw->db, &pyo, err, sizeof err)) < 0) {
+	struct pay_opts payo = { .reg = gw->reg, .outbox = gw->outbox, .tiers = gw->tiers };
+	if ((rc = pay_new(&gw->pay, gw->db, &payo, err, sizeof err)) < 0) {
 		LOGE(LC_MAIN, "cannot open the payments", "error=\"%s\"", err);
 		return -1;
 	}
@@ -343,6 +360,10 @@ static int start(struct gw *gw, struct auth_boot *boot)
 		LOGE(LC_MAIN, "cannot watch signals", "error=\"%s\"", strerror(-rc));
 		return -1;
 	}
+	if (!ev_timer_add(gw->ev, 0, pay_sweep, gw)) {
+		LOGE(LC_MAIN, "out of memory", NULL);
+		return -1;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	gw->started_ms = ev_now_ms();
 	return 0;
@@ -358,10 +379,10 @@ static void stop(struct gw *gw)
 	ev_free(gw->ev);
 	free(gw->routes);
 	merchant_reg_free(gw->reg);
+	pay_free(gw->pay);
 	outbox_free(gw->outbox);
 	mpin_free(gw->mpin);
 	cust_free(gw->cust);
-	pay_free(gw->pay);
 	kyb_tiers_free(gw->tiers);
 	kyb_mcc_free(gw->mcc);
 	db_close(gw->db);

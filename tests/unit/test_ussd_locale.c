@@ -79,6 +79,14 @@ static const struct ussd_var samples[] = {
 	{ "what", "offline per-payment" },
 	{ "limit", "TZS 1,000,000.00" },
 	{ "reason", "the receiving bank refused the payment (insufficient liquidity)" },
+	/* My business takings and last payments (gateway/pay.h) */
+	{ "count", "1234" },
+	{ "total", "TZS 12,345,678.50" },
+	{ "qcount", "50" },
+	{ "qtotal", "TZS 2,000,000" },
+	{ "time", "23:59" },
+	{ "state", "en attente" },
+	{ "payer", "2557****678" },
 	/* at most 120 characters, then ", ..." (ussd_flow_biz.c NEEDS_MAX) */
 	{ "needs", "address, trading permit number, payout account, ID check, copy of your ID, "
 		   "trading permit, registration number, ..." },
