@@ -13,6 +13,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "gateway/api_customer.h"
 #include "gateway/api_pin.h"
 #include "gateway/auth.h"
 #include "gateway/db.h"
@@ -295,11 +296,15 @@ static int idem_store(struct http_req *r, struct gw *gw, const struct auth_actor
 	if (http_captured(r, &status, &ctype, &body, &len) < 0 || status >= 500)
 		return 0;
 	char *copy = NULL;
-	if (status == 201 && strstr(http_path(r), "/api-keys")) {
-		/* Never keep a key's secret: the replay shows the key id only. */
+	if ((status == 201 && strstr(http_path(r), "/api-keys")) ||
+	    ((status == 200 || status == 201) && !strncmp(http_path(r), "/v1/customers", 13))) {
+		/* Never keep a key's secret or a customer's activation code:
+		 * the replay shows null in their place. */
 		json_t *j = json_loads(body, 0, NULL);
 		if (j && json_object_get(j, "key"))
 			json_object_set_new(j, "key", json_null());
+		if (j && json_object_get(j, "activation_code"))
+			json_object_set_new(j, "activation_code", json_null());
 		copy = j ? json_dumps(j, JSON_COMPACT) : NULL;
 		json_decref(j);
 		if (!copy)
@@ -2023,6 +2028,10 @@ IDEM(tier_review_h)
 AUTH(audit_h)
 AUTH(kyb_h)
 IDEM(api_pin_unlock)
+IDEM(api_cust_create)
+AUTH(api_cust_list)
+AUTH(api_cust_get)
+IDEM(api_cust_act)
 IDEM(dfsp_create_h)
 AUTH(dfsp_list_h)
 IDEM(key_create_h)
@@ -2059,6 +2068,10 @@ static const struct http_route routes[] = {
 	{ "POST", "/v1/merchants/{id}/pin/unlock", api_pin_unlock_r },
 	{ "POST", "/v1/merchants/{id}/{action}", merchant_act_h_r },
 	{ "GET", "/v1/tills/{till}/qr", till_qr_h_r },
+	{ "POST", "/v1/customers", api_cust_create_r },
+	{ "GET", "/v1/customers", api_cust_list_r },
+	{ "GET", "/v1/customers/{id}", api_cust_get_r },
+	{ "POST", "/v1/customers/{id}/{action}", api_cust_act_r },
 	{ "POST", "/v1/dfsps", dfsp_create_h_r },
 	{ "GET", "/v1/dfsps", dfsp_list_h_r },
 	{ "POST", "/v1/dfsps/{fsp}/api-keys", key_create_h_r },

@@ -19,6 +19,7 @@
 #include "gateway/auth.h"
 #include "gateway/cfg.h"
 #include "gateway/cmd.h"
+#include "gateway/customer.h"
 #include "gateway/db.h"
 #include "gateway/ev.h"
 #include "gateway/gw.h"
@@ -306,6 +307,17 @@ static int start(struct gw *gw, struct auth_boot *boot)
 		LOGE(LC_MAIN, "cannot open the merchant PINs", "error=\"%s\"", err);
 		return -1;
 	}
+	struct cust_opts co = {
+		.tiers = gw->tiers,
+		.cost = po.cost,
+		.max_tries = (int)gw->cfg.customer_pin_max_tries,
+		.lock_s = (int)gw->cfg.customer_pin_lock_s,
+		.activation_ttl_s = (int)gw->cfg.customer_activation_ttl_s,
+	};
+	if ((rc = cust_new(&gw->cust, gw->db, &co, err, sizeof err)) < 0) {
+		LOGE(LC_MAIN, "cannot open the customers", "error=\"%s\"", err);
+		return -1;
+	}
 	gw->ev = ev_new(err, sizeof err);
 	if (!gw->ev) {
 		LOGE(LC_MAIN, "cannot create the event loop", "error=\"%s\"", err);
@@ -370,6 +382,7 @@ static void stop(struct gw *gw)
 	pay_free(gw->pay);
 	outbox_free(gw->outbox);
 	mpin_free(gw->mpin);
+	cust_free(gw->cust);
 	kyb_tiers_free(gw->tiers);
 	kyb_mcc_free(gw->mcc);
 	db_close(gw->db);

@@ -1,7 +1,8 @@
 # payments.sh -- black-box test of payments (docs/payments.md) with the
 # real daemon on a free loopback port, curl as a DFSP's app, sqlite3 on
 # the database file, the queue command and POST /ussd:
-#  - a merchant registers by USSD (demo-dfsp) and gets a till;
+#  - a merchant registers by USSD (demo-dfsp) and gets a till; a customer
+#    of each DFSP is enrolled over the API and activated by USSD;
 #  - payments keys: demo-dfsp's over the API, bank-b's with
 #    'tillgate apikey create'; a payments key reaches /v1/payments only;
 #  - on-us payments by till and by the payload of the till's own dynamic
@@ -62,13 +63,21 @@ code "a payments key cannot read merchants" 403
 req "$PA" POST /v1/dfsps/demo-dfsp/api-keys '{"role":"maker"}' -H 'Idempotency-Key: k0'
 code "... nor make keys" 403
 
-# ---- customers ----
-# The customers module (POST /v1/customers, activation by USSD) is on
-# another branch not merged here yet: the rows are written as its
-# enrolment and activation leave them.
-sql "INSERT INTO customer (dfsp, msisdn, name, account_ref, tier, status, created_by) VALUES
-	('demo-dfsp', '255700000001', 'Asha', 'A-1', 'C0', 'ACTIVE', 'test'),
-	('bank-b', '255700000002', 'Baraka', 'B-1', 'C0', 'ACTIVE', 'test')"
+# ---- customers: enrolled by their DFSP, activated by USSD ----
+req "$HUB" POST /v1/dfsps/bank-b/api-keys '{"role":"dfsp-admin","user":"b-admin"}' -H 'Idempotency-Key: kb'
+code "bank-b gets a dfsp-admin key" 201
+BADMIN=$(jfield key)
+# customer KEY MSISDN SID: enrols MSISDN (tier C0) and activates it (PIN 5927).
+customer() {
+	req "$1" POST /v1/customers "{\"msisdn\":\"+$2\",\"name\":\"Customer $2\",\"account_ref\":\"ACC-$2\",\"tier\":\"C0\"}" \
+		-H "Idempotency-Key: enrol-$2"
+	code "the DFSP enrols $2" 201
+	_code8=$(jfield activation_code)
+	dial "$3" "+$2"; ans 1; ans "$_code8"; ans 5927; ans 5927
+	screen "... who activates by USSD" '^END Your account is active'
+}
+customer "$ADMIN" 255700000001 c1
+customer "$BADMIN" 255700000002 c2
 
 # ---- on-us by till ----
 pay "$PA" k1 "{\"payer_msisdn\":\"+255700000001\",\"till\":\"$TILL\",\"amount\":500000}"
