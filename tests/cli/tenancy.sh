@@ -164,12 +164,18 @@ code "A reads its till's QR code" 200
 req "$A_MAKER" GET "/v1/merchants?q=TENANCY%20DUKA"
 has "A finds its merchant with ?q= (control)" "$OUT" "\"merchant_id\":\"$MID\""
 # A payment of A's customer to A's merchant (on us), made with A's
-# payments key. The customers module is another branch's, not merged
-# here yet: the customer row is written as its enrolment leaves it.
+# payments key; the customer enrolled over the API and activated by USSD.
 A_PAY=$(key "$A_ADMIN" $A payments a-app)
-sqlite3 -cmd '.timeout 5000' "$D/tillgate.db" "INSERT INTO customer (dfsp, msisdn, name, \
-	account_ref, tier, status, created_by) VALUES ('$A', '255700000001', 'Asha', 'A-1', 'C0', \
-	'ACTIVE', 'test')"
+req "$A_ADMIN" POST /v1/customers '{"msisdn":"+255700000001","name":"Asha","account_ref":"A-1","tier":"C0"}' \
+	-H 'Idempotency-Key: tenancy-customer'
+code "A enrols a customer" 201
+_t=1*$(jfield activation_code)*5927*5927
+for _n in 0 1 2 3 4; do _txt=; [ $_n = 0 ] || _txt=$(printf %s "$_t" | cut -d'*' -f1-$_n)
+	curl -s -o "$OUT" -X POST "$U/ussd" --data-urlencode sessionId=tenancy-act \
+		--data-urlencode 'serviceCode=*384#' --data-urlencode phoneNumber=+255700000001 \
+		--data-urlencode "text=$_txt"
+done
+has "A's customer activates by USSD" "$OUT" '^END Your account is active'
 req "$A_PAY" POST /v1/payments "{\"payer_msisdn\":\"255700000001\",\"till\":\"$TILL\",\"amount\":100}" \
 	-H 'Idempotency-Key: tenancy-pay'
 code "A's app pays A's merchant" 201

@@ -136,8 +136,8 @@ static int setup(void **state)
 		return -1;
 	}
 	raw("INSERT INTO dfsp (fsp_id, name) VALUES ('dfspa', 'DFSP A'), ('dfspb', 'DFSP B')");
-	/* The customers module is another branch's: its rows are written here
-	 * as its enrolment and activation leave them. */
+	/* Customer rows as enrolment and activation leave them (written
+	 * directly: the customers module has its own tests). */
 	raw("INSERT INTO customer (dfsp, msisdn, name, account_ref, tier, status, created_by) VALUES "
 	    "('dfspa', '" CA0 "', 'Asha', 'A-1', 'C0', 'ACTIVE', 'test'),"
 	    "('dfspa', '" CA2 "', 'Baraka', 'A-2', 'C2', 'ACTIVE', 'test'),"

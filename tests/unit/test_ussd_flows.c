@@ -394,9 +394,9 @@ static void biz_pin_gate(void **state)
 }
 
 /* Today's takings (committed apart from queued) and the last payments,
- * from payments made with gateway/pay.h. The customers module is another
- * branch's: its rows are written here as enrolment and activation leave
- * them. */
+ * from payments made with gateway/pay.h. The customer rows are written
+ * as enrolment and activation leave them (the customers module has its
+ * own tests). */
 static void biz_takings_and_last(void **state)
 {
 	char mid[MERCHANT_ID_MAX], till[MERCHANT_ID_MAX];
