@@ -51,7 +51,7 @@ CREATE TABLE api_key (
 		CHECK (length(secret_sha256) = 64 AND secret_sha256 NOT GLOB '*[^0-9a-f]*'),
 	dfsp TEXT REFERENCES dfsp (fsp_id),
 	role TEXT NOT NULL
-		CHECK (role IN ('hub-admin', 'dfsp-admin', 'maker', 'checker', 'auditor')),
+		CHECK (role IN ('hub-admin', 'dfsp-admin', 'maker', 'checker', 'auditor', 'payments')),
 	user_name TEXT NOT NULL CHECK (length(user_name) BETWEEN 1 AND 64),
 	created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
 	revoked TEXT,
@@ -243,7 +243,8 @@ CREATE TABLE audit (
 	ts TEXT NOT NULL CHECK (length(ts) = 24),
 	actor TEXT NOT NULL CHECK (length(actor) BETWEEN 1 AND 64),
 	role TEXT NOT NULL CHECK (role IN
-		('hub-admin', 'dfsp-admin', 'maker', 'checker', 'auditor', 'merchant', 'system')),
+		('hub-admin', 'dfsp-admin', 'maker', 'checker', 'auditor', 'payments', 'merchant',
+		 'customer', 'system')),
 	dfsp TEXT REFERENCES dfsp (fsp_id),
 	action TEXT NOT NULL CHECK (length(action) BETWEEN 1 AND 32),
 	entity TEXT NOT NULL CHECK (length(entity) BETWEEN 1 AND 32),
@@ -380,3 +381,55 @@ CREATE TABLE customer (
 ) STRICT;
 CREATE INDEX customer_msisdn ON customer (msisdn);
 CREATE INDEX customer_status ON customer (dfsp, status, id);
+
+-- Payments (version 6): customers paying merchants.
+-- Payments (docs/payments.md). id is "P" and 24 hex digits of SHA-256 over
+-- the idempotency scope (API key id, or "ussd") and key, so a retry finds
+-- the same row; req_sha256 fingerprints payer, till, amount and currency
+-- to refuse a key reused for another payment. The payer is a customer of
+-- payer_dfsp (customer_id when known), the payee a merchant's till.
+-- amount is INTEGER minor units of currency. state follows gateway/pay.h;
+-- fail_code and fail_reason are set exactly when FAILED. on_us: payer and
+-- payee at the same DFSP, completed inside the gateway. transaction_id,
+-- quote_id and transfer_id are the switch forwarder's FSPIOP ids. next_at
+-- and expires_at are Unix seconds (expires_at 0: never). version counts
+-- changes.
+CREATE TABLE payment (
+	id TEXT PRIMARY KEY NOT NULL
+		CHECK (length(id) = 25 AND id GLOB 'P*' AND substr(id, 2) NOT GLOB '*[^0-9a-f]*'),
+	req_sha256 TEXT NOT NULL
+		CHECK (length(req_sha256) = 64 AND req_sha256 NOT GLOB '*[^0-9a-f]*'),
+	channel TEXT NOT NULL CHECK (channel IN ('ussd', 'api')),
+	payer_dfsp TEXT NOT NULL REFERENCES dfsp (fsp_id),
+	payer_msisdn TEXT NOT NULL
+		CHECK (length(payer_msisdn) BETWEEN 6 AND 15 AND payer_msisdn NOT GLOB '*[^0-9]*'),
+	customer_id INTEGER REFERENCES customer (id),
+	payee_dfsp TEXT NOT NULL REFERENCES dfsp (fsp_id),
+	merchant_id TEXT NOT NULL,
+	till_number TEXT NOT NULL REFERENCES till (till_number),
+	amount INTEGER NOT NULL CHECK (amount > 0),
+	currency TEXT NOT NULL CHECK (length(currency) = 3 AND currency NOT GLOB '*[^A-Z]*'),
+	state TEXT NOT NULL CHECK (state IN
+		('ACCEPTED', 'QUEUED', 'SENDING', 'COMMITTED', 'FAILED', 'EXPIRED', 'RECONCILING')),
+	fail_code TEXT CHECK (fail_code IS NULL OR
+		(length(fail_code) BETWEEN 1 AND 31 AND fail_code NOT GLOB '*[^a-z0-9_]*')),
+	fail_reason TEXT CHECK (fail_reason IS NULL OR length(fail_reason) <= 255),
+	on_us INTEGER NOT NULL CHECK (on_us IN (0, 1)),
+	transaction_id TEXT CHECK (transaction_id IS NULL OR length(transaction_id) = 36),
+	quote_id TEXT CHECK (quote_id IS NULL OR length(quote_id) = 36),
+	transfer_id TEXT CHECK (transfer_id IS NULL OR length(transfer_id) = 36),
+	attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+	next_at INTEGER NOT NULL DEFAULT 0,
+	expires_at INTEGER NOT NULL DEFAULT 0,
+	created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+	updated TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+	version INTEGER NOT NULL DEFAULT 1 CHECK (version >= 1),
+	CHECK ((state = 'FAILED') = (fail_code IS NOT NULL)),
+	FOREIGN KEY (payee_dfsp, merchant_id) REFERENCES merchant (dfsp, merchant_id)
+) STRICT;
+-- The forwarder's and the sweep's work, oldest first.
+CREATE INDEX payment_due ON payment (state, next_at, created);
+-- Lists and takings, newest first, for either party's DFSP.
+CREATE INDEX payment_payee ON payment (payee_dfsp, merchant_id, created);
+CREATE INDEX payment_payer ON payment (payer_dfsp, payer_msisdn, created);
+CREATE INDEX payment_created ON payment (created);

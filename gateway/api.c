@@ -8,16 +8,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "gateway/api_customer.h"
 #include "gateway/api_pin.h"
 #include "gateway/auth.h"
 #include "gateway/db.h"
 #include "gateway/gw.h"
 #include "gateway/log.h"
 #include "gateway/switch.h"
+#include "gateway/pay.h"
 #include "gateway/ussd_smpp.h"
 #include "merchant/merchant.h"
 #include "qr/qr_emv.h"
@@ -267,6 +270,10 @@ static int idem_replay(struct http_req *r, struct gw *gw, const struct auth_acto
 		if (status == 201 && mid && strcmp(http_path(r), "/v1/merchants") == 0 &&
 		    snprintf(loc, sizeof loc, "/v1/merchants/%s", mid) < (int)sizeof loc)
 			http_add_header(r, "Location", loc);
+		const char *pid = json_string_value(json_object_get(j, "id"));
+		if (status == 201 && pid && strcmp(http_path(r), "/v1/payments") == 0 &&
+		    snprintf(loc, sizeof loc, "/v1/payments/%s", pid) < (int)sizeof loc)
+			http_add_header(r, "Location", loc);
 		if (mid && json_is_integer(ver)) {
 			snprintf(etag, sizeof etag, "\"v%lld\"", (long long)json_integer_value(ver));
 			http_add_header(r, "ETag", etag);
@@ -290,11 +297,15 @@ static int idem_store(struct http_req *r, struct gw *gw, const struct auth_actor
 	if (http_captured(r, &status, &ctype, &body, &len) < 0 || status >= 500)
 		return 0;
 	char *copy = NULL;
-	if (status == 201 && strstr(http_path(r), "/api-keys")) {
-		/* Never keep a key's secret: the replay shows the key id only. */
+	if ((status == 201 && strstr(http_path(r), "/api-keys")) ||
+	    ((status == 200 || status == 201) && !strncmp(http_path(r), "/v1/customers", 13))) {
+		/* Never keep a key's secret or a customer's activation code:
+		 * the replay shows null in their place. */
 		json_t *j = json_loads(body, 0, NULL);
 		if (j && json_object_get(j, "key"))
 			json_object_set_new(j, "key", json_null());
+		if (j && json_object_get(j, "activation_code"))
+			json_object_set_new(j, "activation_code", json_null());
 		copy = j ? json_dumps(j, JSON_COMPACT) : NULL;
 		json_decref(j);
 		if (!copy)
@@ -336,6 +347,11 @@ static void run(struct http_req *r, void *arg, api_fn fn, int idem)
 	}
 	if (rc < 0) {
 		reply_rc(r, rc, NULL);
+		return;
+	}
+	/* A payments key (a DFSP's own app) reaches the payments only. */
+	if (a.role == ROLE_PAYMENTS && strncmp(http_path(r), "/v1/payments", 12) != 0) {
+		http_problem(r, 403, "forbidden", NULL, "a payments key reaches /v1/payments only");
 		return;
 	}
 	const char *key = idem ? http_header(r, "Idempotency-Key") : NULL;
@@ -1544,7 +1560,7 @@ static void key_create_h(struct http_req *r, struct gw *gw, const struct auth_ac
 	int role = rs ? merchant_role_parse(rs) : -1;
 	if (role < 0 || role == ROLE_HUB_ADMIN) {
 		json_decref(b);
-		reply_invalid(r, "role", "one of dfsp-admin, maker, checker, auditor");
+		reply_invalid(r, "role", "one of dfsp-admin, maker, checker, auditor, payments");
 		return;
 	}
 	if (uv && !json_is_null(uv) && !json_is_string(uv)) {
@@ -1608,6 +1624,306 @@ static void key_revoke_h(struct http_req *r, struct gw *gw, const struct auth_ac
 		http_reply_json(r, 200, json_pack("{s:s,s:b}", "key_id", kid, "revoked", 1));
 }
 
+/* ---- payments (docs/payments.md) ---- */
+
+/* Who sees a payment: a hub-admin any, other keys those where their DFSP
+ * is the payer's or the payee's. */
+static const char *pay_scope(const struct auth_actor *a)
+{
+	return a->role == ROLE_HUB_ADMIN || !a->dfsp[0] ? NULL : a->dfsp;
+}
+
+/* The refusal of pay_accept() as a problem: 404 unknown till or
+ * customer, 422 otherwise; the code is the refusal's ("unknown_till",
+ * "offline_payment_limit", ...), the errors name the field and, for a
+ * limit, the party and the limit in minor units. */
+static void reply_refusal(struct http_req *r, int rc, const struct pay_refusal *why)
+{
+	if (!why->code[0]) {
+		reply_rc(r, rc, NULL);
+		return;
+	}
+	json_t *e = json_pack("{s:s,s:s}", "field", why->field, "message", why->msg);
+	if (e && why->party[0]) {
+		json_object_set_new(e, "party", json_string(why->party));
+		json_object_set_new(e, "limit", json_integer(why->limit));
+	}
+	unsigned status = rc == -ENOENT ? 404 : rc == -EEXIST ? 409 : 422;
+	http_problem(r, status, why->code, e ? json_pack("[o]", e) : NULL, "%s", why->msg);
+}
+
+/* The till and the amount of a scanned code: 0, or -1 after answering. */
+static int pay_from_qr(struct http_req *r, struct gw *gw, const char *payload, char till[20],
+		       int64_t *amount, int exponent)
+{
+	struct qr_emv *q = malloc(sizeof *q);
+	struct qr_emv_diag d;
+	struct qr_emv_target t;
+	char err[160];
+	if (!q) {
+		http_problem(r, 500, "internal", NULL, "out of memory");
+		return -1;
+	}
+	memset(&d, 0, sizeof d);
+	if (qr_emv_parse(q, payload, strlen(payload), 0, &d) < 0) {
+		char m[QR_EMV_MSG_MAX + 64];
+		snprintf(m, sizeof m, "not a valid EMVCo code: %s (character %d)", d.err.msg, d.err.offset);
+		free(q);
+		reply_invalid(r, "qr_payload", m);
+		return -1;
+	}
+	struct qr_emv_profile prof = { .account_tag = (unsigned)gw->cfg.qr_account_tag,
+				       .gui = gw->cfg.qr_gui };
+	int rc = qr_emv_target(q, &prof, &t, err, sizeof err);
+	free(q);
+	if (rc < 0 || strcmp(t.scheme, "tillgate") != 0) {
+		reply_invalid(r, "qr_payload", rc < 0 ? err : "not a Tillgate merchant code");
+		return -1;
+	}
+	if (strlen(t.party_id) >= 20) {
+		reply_invalid(r, "qr_payload", "the code's till number is too long");
+		return -1;
+	}
+	const char *num = qr_emv_ccy_num(gw->cfg.gateway_currency);
+	if (!num || strcmp(t.currency, num) != 0) {
+		char m[96];
+		snprintf(m, sizeof m, "the code is in currency %s, payments are in %s (%s)", t.currency,
+			 gw->cfg.gateway_currency, num ? num : "?");
+		reply_invalid(r, "qr_payload", m);
+		return -1;
+	}
+	memcpy(till, t.party_id, strlen(t.party_id) + 1); /* under 20 bytes: checked above */
+	if (t.amount[0]) {
+		int64_t v;
+		if (pay_amount_parse(t.amount, strlen(t.amount), exponent, &v, err, sizeof err) < 0) {
+			char m[sizeof err + 32];
+			snprintf(m, sizeof m, "the code's amount (tag 54): %s", err);
+			reply_invalid(r, "qr_payload", m);
+			return -1;
+		}
+		if (*amount && *amount != v) {
+			char m[128];
+			snprintf(m, sizeof m, "%lld does not match the code's amount %s (%lld minor units)",
+				 (long long)*amount, t.amount, (long long)v);
+			reply_invalid(r, "amount", m);
+			return -1;
+		}
+		*amount = v;
+	}
+	return 0;
+}
+
+/* POST /v1/payments: a key of role payments pays for one of its DFSP's
+ * customers. Until the switch forwarder runs, a payment to another DFSP's
+ * merchant is taken in offline mode (QUEUED within the offline limits). */
+static void payment_create_h(struct http_req *r, struct gw *gw, const struct auth_actor *a)
+{
+	if (a->role != ROLE_PAYMENTS) {
+		http_problem(r, 403, "forbidden", NULL, "only a payments key makes payments");
+		return;
+	}
+	const char *idem = http_header(r, "Idempotency-Key");
+	if (!idem) {
+		http_problem(r, 400, "idempotency_key_required",
+			     json_pack("[{s:s,s:s}]", "field", "Idempotency-Key", "message", "required"),
+			     "a payment needs an Idempotency-Key header");
+		return;
+	}
+	static const char *const known[] = { "payer_msisdn", "till", "qr_payload", "amount",
+					     "currency", NULL };
+	json_t *b = json_in(r, gw);
+	if (!b || only_known(r, b, known) < 0)
+		return;
+	json_t *errs = json_array();
+	const char *msisdn = jstr(b, "", "payer_msisdn", errs);
+	const char *till_in = jstr(b, "", "till", errs);
+	const char *qr = jstr(b, "", "qr_payload", errs);
+	const char *ccy = jstr(b, "", "currency", errs);
+	json_t *av = json_object_get(b, "amount");
+	int64_t amount = 0;
+	if (av && !json_is_null(av)) {
+		if (!json_is_integer(av) || json_integer_value(av) <= 0)
+			json_array_append_new(errs, json_pack("{s:s,s:s}", "field", "amount", "message",
+							      "must be an integer number of minor units, > 0"));
+		else
+			amount = json_integer_value(av);
+	}
+	if (!msisdn)
+		json_array_append_new(errs, json_pack("{s:s,s:s}", "field", "payer_msisdn", "message",
+						      "required"));
+	if (!till_in == !qr)
+		json_array_append_new(errs, json_pack("{s:s,s:s}", "field", "till", "message",
+						      "give either till or qr_payload"));
+	if (json_array_size(errs)) {
+		json_decref(b);
+		http_problem(r, 422, "validation_failed", errs, "the payment has %zu invalid field%s",
+			     json_array_size(errs), json_array_size(errs) == 1 ? "" : "s");
+		return;
+	}
+	json_decref(errs);
+	const char *num = qr_emv_ccy_num(gw->cfg.gateway_currency);
+	int exponent = num ? qr_emv_ccy_exponent(num) : 2;
+	char till[20];
+	if (qr) {
+		if (pay_from_qr(r, gw, qr, till, &amount, exponent) < 0) {
+			json_decref(b);
+			return;
+		}
+	} else {
+		snprintf(till, sizeof till, "%s", till_in);
+	}
+	if (!amount) {
+		json_decref(b);
+		reply_invalid(r, "amount", qr ? "required: the code has no amount (a static code)"
+					       : "required");
+		return;
+	}
+	struct pay_in in = {
+		.idem_scope = a->key_id,
+		.idem_key = idem,
+		.payer_dfsp = a->dfsp,
+		.payer_msisdn = msisdn[0] == '+' ? msisdn + 1 : msisdn,
+		.till = till,
+		.amount = amount,
+		.currency = ccy,
+		.channel = PAY_CH_API,
+		.mode = PAY_MODE_OFFLINE,
+		.actor = a->user,
+		.role = "payments",
+	};
+	struct pay_rec rec;
+	struct pay_refusal why;
+	int rc = pay_accept(gw->pay, &in, &rec, &why);
+	json_decref(b);
+	if (rc < 0) {
+		reply_refusal(r, rc, &why);
+		return;
+	}
+	char loc[64];
+	snprintf(loc, sizeof loc, "/v1/payments/%s", rec.id);
+	http_add_header(r, "Location", loc);
+	http_reply_json(r, rc == 1 ? 200 : 201, pay_rec_json(&rec));
+}
+
+static void payment_get_h(struct http_req *r, struct gw *gw, const struct auth_actor *a)
+{
+	struct pay_rec rec;
+	int rc = pay_get(gw->pay, pay_scope(a), http_param(r, "id"), &rec);
+	if (rc < 0) {
+		reply_rc(r, rc, "no such payment");
+		return;
+	}
+	http_reply_json(r, 200, pay_rec_json(&rec));
+}
+
+/* One CSV field, RFC 4180: quoted when it holds a comma, a quote, CR or
+ * LF, with quotes doubled. */
+static void csv_field(FILE *f, const char *s, int last)
+{
+	if (strpbrk(s, ",\"\r\n")) {
+		fputc('"', f);
+		for (; *s; s++) {
+			if (*s == '"')
+				fputc('"', f);
+			fputc(*s, f);
+		}
+		fputc('"', f);
+	} else {
+		fputs(s, f);
+	}
+	fputs(last ? "\r\n" : ",", f);
+}
+
+static void payments_csv(struct http_req *r, const struct pay_rec *items, size_t n, const char *next)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f) {
+		http_problem(r, 500, "internal", NULL, "out of memory");
+		return;
+	}
+	static const char *const head[] = { "id", "created", "updated", "state", "fail_code",
+					    "channel", "payer_dfsp", "payer_msisdn", "payee_dfsp",
+					    "merchant_id", "till", "trading_name", "amount",
+					    "currency", "on_us", "transfer_id" };
+	size_t nh = sizeof head / sizeof head[0];
+	for (size_t i = 0; i < nh; i++)
+		csv_field(f, head[i], i + 1 == nh);
+	for (size_t i = 0; i < n; i++) {
+		const struct pay_rec *p = &items[i];
+		char amt[24];
+		snprintf(amt, sizeof amt, "%lld", (long long)p->amount);
+		const char *v[] = { p->id, p->created, p->updated, pay_state_name(p->state),
+				    p->fail_code, pay_channel_name(p->channel), p->payer_dfsp,
+				    p->payer_msisdn, p->payee_dfsp, p->merchant_id, p->till,
+				    p->trading_name, amt, p->currency, p->on_us ? "1" : "0",
+				    p->transfer_id };
+		for (size_t k = 0; k < nh; k++)
+			csv_field(f, v[k], k + 1 == nh);
+	}
+	fclose(f);
+	if (next[0])
+		http_add_header(r, "X-Next-Cursor", next);
+	http_reply(r, 200, "text/csv; charset=utf-8; header=present", buf, len);
+	free(buf);
+}
+
+static void payment_list_h(struct http_req *r, struct gw *gw, const struct auth_actor *a)
+{
+	struct pay_filter f = {
+		.dfsp = pay_scope(a),
+		.state = -1,
+		.merchant_id = http_query(r, "merchant_id"),
+		.msisdn = http_query(r, "msisdn"),
+		.from = http_query(r, "from"),
+		.to = http_query(r, "to"),
+		.cursor = http_query(r, "cursor"),
+	};
+	const char *st = http_query(r, "state"), *lim = http_query(r, "limit");
+	if (st && (f.state = pay_state_parse(st)) < 0) {
+		reply_invalid(r, "state", "one of ACCEPTED, QUEUED, SENDING, COMMITTED, FAILED, "
+			      "EXPIRED, RECONCILING");
+		return;
+	}
+	if (lim && *lim) {
+		char *end;
+		long n = strtol(lim, &end, 10);
+		if (*end || n < 1 || n > PAY_LIST_MAX) {
+			reply_invalid(r, "limit", "must be 1 to 500");
+			return;
+		}
+		f.limit = (int)n;
+	}
+	if (f.msisdn && f.msisdn[0] == '+')
+		f.msisdn++;
+	struct pay_rec *items;
+	size_t n;
+	char next[PAY_CURSOR_MAX], err[160];
+	int rc = pay_list(gw->pay, &f, &items, &n, next, err, sizeof err);
+	if (rc == -EINVAL) {
+		char field[16];
+		snprintf(field, sizeof field, "%.*s", (int)strcspn(err, ":"), err);
+		reply_invalid(r, field, err);
+		return;
+	}
+	if (rc < 0) {
+		reply_rc(r, rc, NULL);
+		return;
+	}
+	const char *accept = http_header(r, "Accept");
+	if (accept && strstr(accept, "text/csv")) {
+		payments_csv(r, items, n, next);
+	} else {
+		json_t *arr = json_array();
+		for (size_t i = 0; arr && i < n; i++)
+			json_array_append_new(arr, pay_rec_json(&items[i]));
+		http_reply_json(r, 200, json_pack("{s:o,s:o}", "items", arr, "next_cursor",
+						   next[0] ? json_string(next) : json_null()));
+	}
+	free(items);
+}
+
 /* ---- metrics (aggregate counts only) ---- */
 
 /* GET /metrics: a hub-admin or auditor key, or none with [http]
@@ -1662,6 +1978,18 @@ static void metrics_h(struct http_req *r, void *arg)
 	for (int s = 0; s < MS__COUNT; s++)
 		fprintf(f, "tillgate_merchants{status=\"%s\"} %lld\n",
 			merchant_status_name((enum merchant_status)s), count[s]);
+	struct pay_queue_stats q;
+	if (rc >= 0 && (rc = pay_queue_stats(gw->pay, (int64_t)time(NULL), &q)) == 0) {
+		fprintf(f, "# HELP tillgate_payments Payments, by state.\n"
+			   "# TYPE tillgate_payments gauge\n");
+		for (int s = 0; s < PAY__STATE_COUNT; s++)
+			fprintf(f, "tillgate_payments{state=\"%s\"} %lld\n",
+				pay_state_name((enum pay_state)s), (long long)q.count[s]);
+		fprintf(f, "# HELP tillgate_queue_oldest_age_seconds Age of the oldest QUEUED payment "
+			   "(0 if none).\n"
+			   "# TYPE tillgate_queue_oldest_age_seconds gauge\n"
+			   "tillgate_queue_oldest_age_seconds %lld\n", (long long)q.oldest_queued_age);
+	}
 	ussd_smpp_metrics(gw->smpp, f);
 	switch_metrics(gw->sw, f);
 	fclose(f);
@@ -1702,11 +2030,18 @@ IDEM(tier_review_h)
 AUTH(audit_h)
 AUTH(kyb_h)
 IDEM(api_pin_unlock)
+IDEM(api_cust_create)
+AUTH(api_cust_list)
+AUTH(api_cust_get)
+IDEM(api_cust_act)
 IDEM(dfsp_create_h)
 AUTH(dfsp_list_h)
 IDEM(key_create_h)
 AUTH(key_list_h)
 AUTH(key_revoke_h)
+IDEM(payment_create_h)
+AUTH(payment_list_h)
+AUTH(payment_get_h)
 
 /* Order matters where patterns overlap: the literal segments first, then
  * /v1/merchants/{id}/{action}. */
@@ -1735,11 +2070,18 @@ static const struct http_route routes[] = {
 	{ "POST", "/v1/merchants/{id}/pin/unlock", api_pin_unlock_r },
 	{ "POST", "/v1/merchants/{id}/{action}", merchant_act_h_r },
 	{ "GET", "/v1/tills/{till}/qr", till_qr_h_r },
+	{ "POST", "/v1/customers", api_cust_create_r },
+	{ "GET", "/v1/customers", api_cust_list_r },
+	{ "GET", "/v1/customers/{id}", api_cust_get_r },
+	{ "POST", "/v1/customers/{id}/{action}", api_cust_act_r },
 	{ "POST", "/v1/dfsps", dfsp_create_h_r },
 	{ "GET", "/v1/dfsps", dfsp_list_h_r },
 	{ "POST", "/v1/dfsps/{fsp}/api-keys", key_create_h_r },
 	{ "GET", "/v1/dfsps/{fsp}/api-keys", key_list_h_r },
 	{ "DELETE", "/v1/api-keys/{key}", key_revoke_h_r },
+	{ "POST", "/v1/payments", payment_create_h_r },
+	{ "GET", "/v1/payments", payment_list_h_r },
+	{ "GET", "/v1/payments/{id}", payment_get_h_r },
 };
 
 struct http_route *api_routes(const struct http_route *extra, size_t n, size_t *count)

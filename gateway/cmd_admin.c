@@ -55,7 +55,7 @@ static void apikey_usage(FILE *f)
 		"          'revoked' and when\n"
 		"  revoke KEYID\n"
 		"          the key authenticates no more\n\n"
-		"ROLE: hub-admin (no DFSP), dfsp-admin, maker, checker, auditor.\n"
+		"ROLE: hub-admin (no DFSP), dfsp-admin, maker, checker, auditor, payments.\n"
 		"NAME: the key's user name (1 to 64 characters), by default the key id.\n"
 		"The database is DATA_DIR/" DB_FILE_NAME " ([gateway] data_dir, default ./var),\n"
 		"created or upgraded if needed.\n\n"
@@ -306,7 +306,7 @@ static int apikey_run(const char *sub, int argc, char **argv)
 			status = EXIT_USAGE;
 		} else if (merchant_role_parse(role) < 0) {
 			fprintf(stderr, "tillgate %s: unknown role '%s' (hub-admin, dfsp-admin, "
-					"maker, checker, auditor)\n", cmd, role);
+					"maker, checker, auditor, payments)\n", cmd, role);
 			status = EXIT_USAGE;
 		} else if ((merchant_role_parse(role) == ROLE_HUB_ADMIN) != !dfsp) {
 			fprintf(stderr, "tillgate %s: %s\n", cmd,

@@ -22,6 +22,8 @@ struct kyb_tiers;
 struct kyb_mcc;
 struct outbox;
 struct mpin;
+struct cust;
+struct pay;
 struct ussd_sess_tbl;
 struct ussd_smpp;
 struct switch_conn;
@@ -35,7 +37,9 @@ struct gw {
 	struct kyb_tiers *tiers;  /* owned: KYB tiers ([kyb] tiers_file or built-in) */
 	struct kyb_mcc *mcc;      /* owned: the built-in MCC table */
 	struct outbox *outbox;    /* owned: SMS and other outgoing work on db */
+	struct pay *pay;          /* owned: payments on db (gateway/pay.h) */
 	struct mpin *mpin;        /* owned: merchants' USSD PINs on db ([ussd] pin_*) */
+	struct cust *cust;        /* owned: customers (payers) on db (gateway/customer.h) */
 	struct ussd_sess_tbl *ussd; /* owned: the USSD dialogues (ussd/ussd_sess.h) */
 	struct ussd_smpp *smpp;     /* owned: the SMPP link, its USSD glue and the SMS
 				     * drain (gateway/ussd_smpp.h); NULL unless [smpp] enabled */

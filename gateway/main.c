@@ -25,6 +25,7 @@ static const struct command commands[] = {
 	{ "dfsp", cmd_dfsp, "the DFSPs (tenants): create, list" },
 	{ "apikey", cmd_apikey, "API keys of a DFSP or of the hub: create, list, revoke" },
 	{ "phone", cmd_phone, "a feature phone on the USSD HTTP transport (POST /ussd)" },
+	{ "queue", cmd_queue, "the payments queue: status, list, cancel, retry" },
 	{ "routes", cmd_routes, NULL }, /* the route table: docs/api.md */
 	{ "help", cmd_help, "show this help, or a command's help (tillgate help CMD)" },
 	{ "version", cmd_version, "print the version" },

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 
@@ -18,6 +19,7 @@
 #include "gateway/auth.h"
 #include "gateway/cfg.h"
 #include "gateway/cmd.h"
+#include "gateway/customer.h"
 #include "gateway/db.h"
 #include "gateway/ev.h"
 #include "gateway/gw.h"
@@ -25,6 +27,7 @@
 #include "gateway/log.h"
 #include "gateway/outbox.h"
 #include "gateway/switch.h"
+#include "gateway/pay.h"
 #include "gateway/ussd_http.h"
 #include "gateway/ussd_smpp.h"
 #include "kyb/kyb_mcc.h"
@@ -127,6 +130,22 @@ static void stop_poll(struct ev *ev, uint64_t id, void *arg)
 		return;
 	}
 	gw->stop_timer = ev_timer_add(ev, STOP_POLL_MS, stop_poll, gw);
+}
+
+/* How often queued payments past their offline maximum age are expired. */
+#define PAY_SWEEP_MS 60000
+
+/* The expiry sweep (pay_expire_due()), now and every PAY_SWEEP_MS. */
+static void pay_sweep(struct ev *ev, uint64_t id, void *arg)
+{
+	struct gw *gw = arg;
+	(void)id;
+	if (gw->stopping)
+		return;
+	int n = pay_expire_due(gw->pay, (int64_t)time(NULL));
+	if (n > 0)
+		LOGN(LC_PAY, "queued payments expired", "count=%d", n);
+	ev_timer_add(ev, PAY_SWEEP_MS, pay_sweep, gw);
 }
 
 static void on_stop_signal(struct ev *ev, int signo, void *arg)
@@ -302,6 +321,11 @@ static int start(struct gw *gw, struct auth_boot *boot)
 		LOGE(LC_MAIN, "cannot open the outbox", "error=\"%s\"", err);
 		return -1;
 	}
+	struct pay_opts payo = { .reg = gw->reg, .outbox = gw->outbox, .tiers = gw->tiers };
+	if ((rc = pay_new(&gw->pay, gw->db, &payo, err, sizeof err)) < 0) {
+		LOGE(LC_MAIN, "cannot open the payments", "error=\"%s\"", err);
+		return -1;
+	}
 	struct mpin_opts po = {
 		.cost = { .ops = (unsigned long long)gw->cfg.ussd_pin_opslimit,
 			  .mem_kib = (size_t)gw->cfg.ussd_pin_memlimit_kib },
@@ -310,6 +334,17 @@ static int start(struct gw *gw, struct auth_boot *boot)
 	};
 	if ((rc = mpin_new(&gw->mpin, gw->db, &po, err, sizeof err)) < 0) {
 		LOGE(LC_MAIN, "cannot open the merchant PINs", "error=\"%s\"", err);
+		return -1;
+	}
+	struct cust_opts co = {
+		.tiers = gw->tiers,
+		.cost = po.cost,
+		.max_tries = (int)gw->cfg.customer_pin_max_tries,
+		.lock_s = (int)gw->cfg.customer_pin_lock_s,
+		.activation_ttl_s = (int)gw->cfg.customer_activation_ttl_s,
+	};
+	if ((rc = cust_new(&gw->cust, gw->db, &co, err, sizeof err)) < 0) {
+		LOGE(LC_MAIN, "cannot open the customers", "error=\"%s\"", err);
 		return -1;
 	}
 	gw->ev = ev_new(err, sizeof err);
@@ -358,6 +393,10 @@ static int start(struct gw *gw, struct auth_boot *boot)
 		LOGE(LC_MAIN, "cannot watch signals", "error=\"%s\"", strerror(-rc));
 		return -1;
 	}
+	if (!ev_timer_add(gw->ev, 0, pay_sweep, gw)) {
+		LOGE(LC_MAIN, "out of memory", NULL);
+		return -1;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	gw->started_ms = ev_now_ms();
 	return 0;
@@ -374,8 +413,10 @@ static void stop(struct gw *gw)
 	ev_free(gw->ev);
 	free(gw->routes);
 	merchant_reg_free(gw->reg);
+	pay_free(gw->pay);
 	outbox_free(gw->outbox);
 	mpin_free(gw->mpin);
+	cust_free(gw->cust);
 	kyb_tiers_free(gw->tiers);
 	kyb_mcc_free(gw->mcc);
 	db_close(gw->db);

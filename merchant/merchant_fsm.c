@@ -40,7 +40,7 @@ static const char *const action_names[MA__COUNT] = {
 	"submit", "approve", "reject", "revert", "suspend", "reinstate", "close",
 };
 static const char *const role_names[ROLE__COUNT] = {
-	"hub-admin", "dfsp-admin", "maker", "checker", "auditor",
+	"hub-admin", "dfsp-admin", "maker", "checker", "auditor", "payments",
 };
 
 const char *merchant_status_name(enum merchant_status s)

@@ -42,6 +42,7 @@ enum merchant_role {
 	ROLE_MAKER,       /* creates, edits and submits */
 	ROLE_CHECKER,     /* approves, rejects, reverts, suspends */
 	ROLE_AUDITOR,     /* reads only */
+	ROLE_PAYMENTS,    /* a DFSP's own app: makes and reads its payments, nothing else */
 	ROLE__COUNT
 };
 

@@ -1,13 +1,15 @@
 /* ussd_flow.h -- what the merchant flows ("Register business",
  * ussd/ussd_flow_reg.c, and "My business", ussd/ussd_flow_biz.c) share:
  * the new-PIN rules as screens see them, the merchant's tills, and the
- * SMS that carries the till number. For the flows' handlers only, on the
+ * SMS that carries the till number; and the amount reader of "Pay
+ * merchant" (ussd/ussd_flow_pay.c). For the flows' handlers only, on the
  * menu engine's context (ussd/ussd_menu.h).
  */
 #ifndef USSD_FLOW_H
 #define USSD_FLOW_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "merchant/merchant.h"
 
@@ -34,5 +36,19 @@ int ussd_flow_tills(struct ussd_ctx *c, const char *dfsp, const char *merchant_i
  * auth_dfsp_get()'s codes, -ENOENT for a missing text. */
 int ussd_flow_sms(struct ussd_ctx *c, const char *key, const char *dfsp, const char *merchant_id,
 		  const char *name, const char *tills);
+
+/* Largest amount "Pay merchant" takes, in minor units (10^15). */
+#define USSD_AMOUNT_MAX 1000000000000000LL
+
+/* Reads an amount as a customer types it on the "Pay merchant" amount
+ * screen (ussd/ussd_flow_pay.c): major units, optionally one thousands
+ * comma ("5,000") and a '.' with up to exponent decimals ("5000.50"), into
+ * minor units in *out. in is NUL-terminated. Returns NULL if it is
+ * valid, else the locale key of the reason: "pay.amount_form" (not a
+ * number as above), "pay.amount_decimals" (more than exponent decimals),
+ * "pay.amount_zero", "pay.amount_big" (over USSD_AMOUNT_MAX); *pos gets
+ * the 0-based offset of the offending character (the length when one is
+ * missing at the end), or -1 when no one character is at fault. */
+const char *ussd_flow_amount(const char *in, int exponent, int64_t *out, int *pos);
 
 #endif /* USSD_FLOW_H */

@@ -5,13 +5,15 @@
  *          2 ask for a tier upgrade (recorded; says what the DFSP needs)
  *          3 change PIN: old PIN -> new PIN -> new PIN again
  *          4 language (the engine's flow)
+ *          5 today's takings: committed payments apart from queued ones
+ *          6 last payments (the last 5: time, amount, state, masked payer)
  *
  * Wrong PINs count in a row, here and at "old PIN" alike
  * (merchant/merchant_pin.h): at [ussd] pin_max_tries the merchant is
  * locked out for pin_lock_s seconds, and GET /v1/merchants/{id} shows it
- * to the DFSP, which can lift it. "Today's takings" and "Last 5 payments"
- * wait for the payments table: they are not in the menu yet. See
- * docs/ussd.md "Flows".
+ * to the DFSP, which can lift it. Takings and payments are read from the
+ * payments module (gateway/pay.h); a day is a UTC day. See docs/ussd.md
+ * "Flows" and docs/payments.md.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,11 +22,14 @@
 #include "gateway/db.h"
 #include "gateway/gw.h"
 #include "gateway/log.h"
+#include "gateway/pay.h"
 #include "gateway/pin.h"
+#include "kyb/kyb_limit.h"
 #include "kyb/kyb_req.h"
 #include "kyb/kyb_tier.h"
 #include "merchant/merchant.h"
 #include "merchant/merchant_pin.h"
+#include "qr/qr_emv.h"
 #include "ussd/ussd_flow.h"
 #include "ussd/ussd_menu.h"
 
@@ -34,6 +39,7 @@ enum {
 	BIZ_OLD,
 	BIZ_NEW,
 	BIZ_NEW2,
+	BIZ_LAST,
 	BIZ__COUNT
 };
 
@@ -101,7 +107,8 @@ static int pin_input(struct ussd_ctx *c, const char *in)
 static int menu_render(struct ussd_ctx *c)
 {
 	static const char *const keys[] = { "biz.title", "biz.menu_till", "biz.menu_tier",
-					    "biz.menu_pin", "biz.menu_lang" };
+					    "biz.menu_pin", "biz.menu_lang", "biz.menu_takings",
+					    "biz.menu_last" };
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < sizeof keys / sizeof keys[0]; i++)
 		rc = ussd_say(c, keys[i], NULL, 0);
@@ -227,6 +234,87 @@ static int ask_upgrade(struct ussd_ctx *c)
 	return ussd_end(c, "biz.tier_sent", v, 2);
 }
 
+/* ---- takings and last payments ---- */
+
+/* amount (minor units of the gateway currency) for a screen: "5,000"
+ * when whole, "5,000.50" otherwise; no currency (the title has it). */
+static void screen_amount(struct ussd_ctx *c, int64_t amount, char *out, size_t cap)
+{
+	const char *num = qr_emv_ccy_num(ussd_ctx_gw(c)->cfg.gateway_currency);
+	int exp = num ? qr_emv_ccy_exponent(num) : 0;
+	int64_t scale = 1;
+	for (int i = 0; i < exp; i++)
+		scale *= 10;
+	char buf[KYB_AMOUNT_MAX];
+	if (exp < 0 || amount % scale == 0) {
+		kyb_limit_format(buf, sizeof buf, exp < 0 ? amount : amount / scale, NULL, 0);
+	} else {
+		kyb_limit_format(buf, sizeof buf, amount, NULL, exp);
+	}
+	snprintf(out, cap, "%s", buf);
+}
+
+static int takings(struct ussd_ctx *c)
+{
+	struct gw *gw = ussd_ctx_gw(c);
+	struct pay_takings t;
+	int rc = pay_takings(gw->pay, ussd_ctx_dfsp(c), ussd_ctx_merchant(c), NULL, &t);
+	if (rc < 0)
+		return rc;
+	char n[24], total[KYB_AMOUNT_MAX + 8], qn[24], qtotal[KYB_AMOUNT_MAX + 8];
+	char a[KYB_AMOUNT_MAX], b[KYB_AMOUNT_MAX];
+	screen_amount(c, t.committed_total, a, sizeof a);
+	screen_amount(c, t.queued_total, b, sizeof b);
+	snprintf(n, sizeof n, "%lld", (long long)t.committed_count);
+	snprintf(qn, sizeof qn, "%lld", (long long)t.queued_count);
+	snprintf(total, sizeof total, "%s %s", gw->cfg.gateway_currency, a);
+	snprintf(qtotal, sizeof qtotal, "%s %s", gw->cfg.gateway_currency, b);
+	struct ussd_var v[] = { { "count", n }, { "total", total }, { "qcount", qn },
+				{ "qtotal", qtotal } };
+	LOGI(LC_USSD, "takings shown", "msisdn=%s merchant=%s", ussd_ctx_msisdn(c), ussd_ctx_merchant(c));
+	return ussd_end(c, "biz.takings", v, 4);
+}
+
+#define BIZ_LAST_N 5
+
+/* The last BIZ_LAST_N payments, newest first, one line each; as many as
+ * fit the screen. Any answer goes back to the menu. */
+static int last_render(struct ussd_ctx *c)
+{
+	struct gw *gw = ussd_ctx_gw(c);
+	struct pay_rec r[BIZ_LAST_N];
+	int n = pay_last(gw->pay, ussd_ctx_dfsp(c), ussd_ctx_merchant(c), r, BIZ_LAST_N);
+	if (n < 0)
+		return n;
+	if (n == 0)
+		return ussd_say(c, "biz.last_none", NULL, 0);
+	struct ussd_var tv[] = { { "currency", gw->cfg.gateway_currency } };
+	int rc = ussd_say(c, "biz.last_title", tv, 1);
+	for (int i = 0; rc == 0 && i < n; i++) {
+		char amt[KYB_AMOUNT_MAX], payer[PAY_MSISDN_MAX], when[6], st[32], line[128];
+		screen_amount(c, r[i].amount, amt, sizeof amt);
+		pay_mask_msisdn(r[i].payer_msisdn, payer);
+		snprintf(when, sizeof when, "%.5s", strlen(r[i].created) >= 16 ? r[i].created + 11 : "");
+		const char *sk = r[i].state == PAY_COMMITTED ? "biz.st_paid"
+				 : r[i].state == PAY_FAILED ? "biz.st_failed"
+				 : r[i].state == PAY_EXPIRED ? "biz.st_expired" : "biz.st_queued";
+		if (ussd_format(c, sk, NULL, 0, st, sizeof st) < 0)
+			snprintf(st, sizeof st, "%s", pay_state_name(r[i].state));
+		struct ussd_var v[] = { { "time", when }, { "amount", amt }, { "state", st },
+					{ "payer", payer } };
+		if (ussd_format(c, "biz.last_line", v, 4, line, sizeof line) < 0)
+			break;
+		rc = ussd_text(c, line);
+	}
+	return rc == -ENOSPC ? 0 : rc; /* fewer lines when the screen is full */
+}
+
+static int last_input(struct ussd_ctx *c, const char *in)
+{
+	(void)in;
+	return ussd_back(c);
+}
+
 static int menu_input(struct ussd_ctx *c, const char *in)
 {
 	if (strcmp(in, "1") == 0)
@@ -237,6 +325,13 @@ static int menu_input(struct ussd_ctx *c, const char *in)
 		return ussd_go(c, BIZ_OLD);
 	if (strcmp(in, "4") == 0)
 		return ussd_go_flow(c, &ussd_flow_lang, ussd_flow_lang.first);
+	if (strcmp(in, "5") == 0)
+		return takings(c);
+	if (strcmp(in, "6") == 0) {
+		LOGI(LC_USSD, "last payments shown", "msisdn=%s merchant=%s", ussd_ctx_msisdn(c),
+		     ussd_ctx_merchant(c));
+		return ussd_go(c, BIZ_LAST);
+	}
 	return ussd_retry(c, "err.choice");
 }
 
@@ -295,6 +390,7 @@ static const struct ussd_state biz_states[BIZ__COUNT] = {
 	[BIZ_OLD] = { "biz.old_pin", USSD_ST_SECRET, old_render, old_input },
 	[BIZ_NEW] = { "biz.new_pin", USSD_ST_SECRET, new_render, new_input },
 	[BIZ_NEW2] = { "biz.new_pin2", USSD_ST_SECRET, new2_render, new2_input },
+	[BIZ_LAST] = { "biz.last", USSD_ST_RAW, last_render, last_input },
 };
 
 const struct ussd_flow ussd_flow_biz = {

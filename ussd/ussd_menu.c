@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gateway/customer.h"
 #include "gateway/db.h"
 #include "gateway/gw.h"
 #include "gateway/log.h"
@@ -38,6 +39,7 @@ struct ussd_ctx {
 	char dfsp[DFSP_MAX];
 	char merchant[MERCHANT_ID_MAX];
 	uint8_t owned;       /* merchants the caller owns (capped at USSD_LIST_MAX) */
+	uint8_t who;         /* enum ussd_who bits of the caller */
 	uint8_t tries;       /* invalid answers in a row on this screen */
 	uint8_t nitems;      /* items of the list on screen */
 	uint8_t depth;       /* entries of stack */
@@ -497,7 +499,28 @@ static void step(struct ussd_ctx *c, const char *in, int *secret)
 
 static int main_visible(const struct ussd_ctx *c, const struct ussd_flow *f)
 {
-	return (f->who & (c->owned ? USSD_WHO_OWNER : USSD_WHO_UNKNOWN)) != 0;
+	return (f->who & c->who) != 0;
+}
+
+/* The caller's enum ussd_who bits: owner, customer (ACTIVE or
+ * SUSPENDED somewhere), pending (enrolled, not activated), or unknown
+ * when none of them. Returns them, or a negative errno. */
+static int caller_who(struct ussd_ctx *c)
+{
+	struct gw *gw = c->m->gw;
+	struct cust_info ci[CUST_MATCH_MAX];
+	unsigned who = c->owned ? USSD_WHO_OWNER : 0;
+	int n = gw->cust ? cust_by_msisdn(gw->cust, c->msisdn, ci, CUST_MATCH_MAX) : 0;
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++)
+		who |= ci[i].status == CS_PENDING ? USSD_WHO_PENDING : USSD_WHO_CUSTOMER;
+	return who ? (int)who : USSD_WHO_UNKNOWN;
+}
+
+unsigned ussd_ctx_who(const struct ussd_ctx *c)
+{
+	return c->who;
 }
 
 static int main_render(struct ussd_ctx *c)
@@ -800,8 +823,25 @@ int ussd_menu_begin(struct ussd_menu *m, struct ussd_ctx *c, const char *msisdn,
 		return 0;
 	}
 	c->owned = (uint8_t)(rc > USSD_LIST_MAX ? USSD_LIST_MAX : rc);
+	if ((rc = caller_who(c)) < 0) {
+		LOGE(LC_USSD, "cannot look up the caller", "msisdn=%s error=\"%s\"", msisdn, strerror(-rc));
+		final_text(c, "err.internal", NULL, 0);
+		*end = 1;
+		return 0;
+	}
+	c->who = (uint8_t)rc;
 	c->dfsp[0] = c->merchant[0] = '\0';
-	show(c);
+	/* A direct string whose first part is no menu number (3 digits or
+	 * more) belongs to the direct flow ("*384*TILL*AMOUNT#"): its parts
+	 * answer that flow's screens instead of the main menu's. */
+	size_t first = strcspn(parts, "*");
+	if (ussd_direct_flow && main_visible(c, ussd_direct_flow) && first >= 3 &&
+	    strspn(parts, "0123456789") >= first) {
+		LOGI(LC_USSD, "direct string", "msisdn=%s flow=%s", msisdn, ussd_direct_flow->name);
+		apply(c, enter_flow(c, ussd_direct_flow));
+	} else {
+		show(c);
+	}
 	/* A direct string: each part answers the screen before it. */
 	for (char *p = parts, *next; !m->end && *parts; p = next + 1) {
 		next = strchr(p, '*');

@@ -98,12 +98,17 @@ struct ussd_state {
 
 /* Who sees a flow's main-menu entry (bits). */
 enum ussd_who {
-	USSD_WHO_UNKNOWN = 1u << 0, /* callers whose number owns no merchant */
+	USSD_WHO_UNKNOWN = 1u << 0, /* callers whose number owns no merchant and
+				     * is no customer (of any status but CLOSED) */
 	USSD_WHO_OWNER = 1u << 1,   /* callers whose number is a merchant owner's
 				     * (owner.phone): the engine makes one who owns
 				     * several pick a merchant first, so that
 				     * ussd_ctx_merchant() is set in the flow */
-	USSD_WHO_ALL = USSD_WHO_UNKNOWN | USSD_WHO_OWNER,
+	USSD_WHO_CUSTOMER = 1u << 2, /* callers who are an ACTIVE or SUSPENDED
+				      * customer of some DFSP (gateway/customer.h) */
+	USSD_WHO_PENDING = 1u << 3,  /* callers enrolled by some DFSP who have not
+				      * activated yet */
+	USSD_WHO_ALL = USSD_WHO_UNKNOWN | USSD_WHO_OWNER | USSD_WHO_CUSTOMER | USSD_WHO_PENDING,
 };
 
 struct ussd_flow {
@@ -119,10 +124,18 @@ struct ussd_flow {
  * ussd/ussd_flows.c. A caller sees the entries whose who matches. */
 extern const struct ussd_flow *const ussd_main_flows[];
 
+/* The flow a direct string whose first part is not a menu number (3 or
+ * more digits: "*384*TILL*AMOUNT#") opens, with the parts as its answers,
+ * if the caller may see it; NULL for none (the parts then answer the main
+ * menu as usual). Defined in ussd/ussd_flows.c. */
+extern const struct ussd_flow *const ussd_direct_flow;
+
 /* The flows themselves. */
 extern const struct ussd_flow ussd_flow_lang; /* "Language": ussd_menu.c */
 extern const struct ussd_flow ussd_flow_reg;  /* "Register business": ussd_flow_reg.c */
 extern const struct ussd_flow ussd_flow_biz;  /* "My business": ussd_flow_biz.c */
+extern const struct ussd_flow ussd_flow_cust; /* "Activate": ussd_flow_cust.c */
+extern const struct ussd_flow ussd_flow_pay;  /* "Pay merchant": ussd_flow_pay.c */
 
 /* ---- what handlers read ---- */
 
@@ -138,6 +151,8 @@ const char *ussd_ctx_merchant(const struct ussd_ctx *c);
  * registration_dfsp, or the first DFSP when that is empty); "" if the
  * database has no DFSP. Borrowed from the engine. */
 const char *ussd_ctx_reg_dfsp(const struct ussd_ctx *c);
+/* The caller's enum ussd_who bits, found when the dialogue began. */
+unsigned ussd_ctx_who(const struct ussd_ctx *c);
 /* The flow's scratch space: USSD_SCRATCH_MAX bytes, aligned for any
  * type, owned by the session. */
 void *ussd_ctx_scratch(struct ussd_ctx *c);

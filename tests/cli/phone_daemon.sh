@@ -15,19 +15,22 @@ status "a dialogue that ends with END after the last input" 0
 same "every screen and answer" "$(cat "$OUT")" "--- screen 1 (CON) ---
 Tillgate
 1 Register business
-2 Language
+2 Pay merchant
+3 Language
 > 7
 --- screen 2 (CON) ---
 Invalid choice.
 Tillgate
 1 Register business
-2 Language
+2 Pay merchant
+3 Language
 > x
 --- screen 3 (CON) ---
 Invalid choice.
 Tillgate
 1 Register business
-2 Language
+2 Pay merchant
+3 Language
 > 9
 --- screen 4 (END) ---
 Too many tries. Invalid choice."
@@ -38,21 +41,21 @@ status "END before the last input" 1
 has "names the input left over" "$ERR" '^tillgate phone: the session ended \(END\) before input 4 \("2"\) was sent$'
 
 # choosing a language: the menu still asks after the last input
-tg $P --msisdn +255700000023 --verbose --input 2 --input 2
+tg $P --msisdn +255700000023 --verbose --input 3 --input 2
 status "the menu still asks after the last input" 1
 has "says so" "$ERR" '^tillgate phone: the menu still asks for input after the last --input$'
 has "the language was chosen" "$OUT" '^Lugha: Kiswahili$'
 has "a screen with ç is UCS-2, and fits" "$OUT" '^\[60 characters, UCS-2: 60 units of 80: fits\]$'
-has "a GSM screen in septets" "$OUT" '^\[39 characters, 39 septets of 182: fits\]$'
+has "a GSM screen in septets" "$OUT" '^\[54 characters, 54 septets of 182: fits\]$'
 hasnt "no screen is too long" "$ERR" 'warning'
 # the choice was stored: the next dialogue is in Swahili
 tg $P --msisdn 255700000023 --input 7 --input 7 --input 7
 status "the next dialogue, number without +" 0
-has "is in Swahili" "$OUT" '^2 Lugha$'
+has "is in Swahili" "$OUT" '^3 Lugha$'
 
 # direct strings, answers on standard input
 tgin "3
-" $P --msisdn +255700000024 --dial '*384*2#'
+" $P --msisdn +255700000024 --dial '*384*3#'
 status "a direct string, then an answer from standard input" 1
 has "the direct string opened the language list" "$OUT" '^3 Français$'
 has "the answer from standard input chose French" "$OUT" '^Langue : Français$'
@@ -72,11 +75,11 @@ hasnt "the token is never printed" "$OUT" "$TOK"
 hasnt "nor in errors" "$ERR" "$TOK"
 
 # --json
-tg $P --msisdn +255700000026 --json --input 2
+tg $P --msisdn +255700000026 --json --input 3
 status "--json" 1
 same "one object per screen" "$(wc -l <"$OUT" | tr -d ' ')" 2
 has "screen 1 with its answer" "$OUT" \
-	'^\{"screen":1,"type":"CON","text":"Tillgate\\n1 Register business\\n2 Language","characters":39,"encoding":"gsm","units":39,"fits":true,"input":"2"\}$'
+	'^\{"screen":1,"type":"CON","text":"Tillgate\\n1 Register business\\n2 Pay merchant\\n3 Language","characters":54,"encoding":"gsm","units":54,"fits":true,"input":"3"\}$'
 has "screen 2 without one" "$OUT" '^\{"screen":2,"type":"CON","text":"Choose your language.*"encoding":"ucs2","units":60,"fits":true,"input":null\}$'
 
 # the daemon logged the dialogues under the session ids the phone made

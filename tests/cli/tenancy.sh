@@ -163,6 +163,23 @@ req "$A_MAKER" GET "/v1/tills/$TILL/qr?format=txt"
 code "A reads its till's QR code" 200
 req "$A_MAKER" GET "/v1/merchants?q=TENANCY%20DUKA"
 has "A finds its merchant with ?q= (control)" "$OUT" "\"merchant_id\":\"$MID\""
+# A payment of A's customer to A's merchant (on us), made with A's
+# payments key; the customer enrolled over the API and activated by USSD.
+A_PAY=$(key "$A_ADMIN" $A payments a-app)
+req "$A_ADMIN" POST /v1/customers '{"msisdn":"+255700000001","name":"Asha","account_ref":"A-1","tier":"C0"}' \
+	-H 'Idempotency-Key: tenancy-customer'
+code "A enrols a customer" 201
+_t=1*$(jfield activation_code)*5927*5927
+for _n in 0 1 2 3 4; do _txt=; [ $_n = 0 ] || _txt=$(printf %s "$_t" | cut -d'*' -f1-$_n)
+	curl -s -o "$OUT" -X POST "$U/ussd" --data-urlencode sessionId=tenancy-act \
+		--data-urlencode 'serviceCode=*384#' --data-urlencode phoneNumber=+255700000001 \
+		--data-urlencode "text=$_txt"
+done
+has "A's customer activates by USSD" "$OUT" '^END Your account is active'
+req "$A_PAY" POST /v1/payments "{\"payer_msisdn\":\"255700000001\",\"till\":\"$TILL\",\"amount\":100}" \
+	-H 'Idempotency-Key: tenancy-pay'
+code "A's app pays A's merchant" 201
+PAYID=$(jfield id)
 
 # Controls: ids of the same shapes that name nothing (Luhn-valid merchant
 # and till numbers), to compare B's answers with what a stranger gets.
@@ -178,17 +195,28 @@ NOMID=$(luhn $((${MID%?} + 4321)))
 NOTILL=$(luhn $((${TILL%?} + 4321)))
 NOKEY=tg_0000000000000000
 NOFSP=no-such-dfsp
+NOPAY=Pffffffffffffffffffffffff
+# A's customer, enrolled by A's maker; the control is an id never used.
+req "$A_MAKER" POST /v1/customers '{"msisdn":"+255712000999","name":"Tenancy Payer","account_ref":"TEN-1","tier":"C0"}'
+code "A's maker enrols a customer" 201
+CID=$(jnum id)
+NOCID=987654321
 # control PATH: PATH with A's ids replaced by the controls.
 control() {
 	printf '%s\n' "$1" | sed -e "s|/merchants/$MID|/merchants/$NOMID|" \
 		-e "s|/tills/$TILL/|/tills/$NOTILL/|" -e "s|/tills/$TILL2/|/tills/$NOTILL/|" \
-		-e "s|/dfsps/$A/|/dfsps/$NOFSP/|" -e "s|/api-keys/tg_.*|/api-keys/$NOKEY|"
+		-e "s|/dfsps/$A/|/dfsps/$NOFSP/|" -e "s|/api-keys/tg_.*|/api-keys/$NOKEY|" \
+		-e "s|/payments/$PAYID|/payments/$NOPAY|" \
+		-e "s|^/v1/customers/$CID\(/\|\$\)|/v1/customers/$NOCID\1|"
 }
 # norm FILE: the body with every real or control id as a placeholder.
 norm() {
 	sed -e "s/$MID/<merchant>/g" -e "s/$NOMID/<merchant>/g" -e "s/$TILL2/<till>/g" \
 		-e "s/$TILL/<till>/g" -e "s/$NOTILL/<till>/g" -e "s/$A_SPARE_ID/<key>/g" \
-		-e "s/$A_MAKER_ID/<key>/g" -e "s/$NOKEY/<key>/g" -e "s/$A/<fsp>/g" -e "s/$NOFSP/<fsp>/g" "$1"
+		-e "s/$A_MAKER_ID/<key>/g" -e "s/$NOKEY/<key>/g" -e "s/$PAYID/<payment>/g" \
+		-e "s/$NOPAY/<payment>/g" -e "s/$A/<fsp>/g" -e "s/$NOFSP/<fsp>/g" \
+		-e "s|/customers/$CID\([^0-9]\)|/customers/<customer>\1|g" \
+		-e "s|/customers/$NOCID|/customers/<customer>|g" "$1"
 }
 
 # ---- the table: every parameterised route and its calls on A's things ----
@@ -234,7 +262,13 @@ GET /v1/tills/{till}/qr|/v1/tills/$TILL2/qr?format=svg&amount=1500|-
 POST /v1/dfsps/{fsp}/api-keys|/v1/dfsps/$A/api-keys|{"role":"maker","user":"b-intruder"}
 GET /v1/dfsps/{fsp}/api-keys|/v1/dfsps/$A/api-keys|-
 DELETE /v1/api-keys/{key}|/v1/api-keys/$A_SPARE_ID|-
+GET /v1/payments/{id}|/v1/payments/$PAYID|-
 DELETE /v1/api-keys/{key}|/v1/api-keys/$A_MAKER_ID|-
+GET /v1/customers/{id}|/v1/customers/$CID|-
+POST /v1/customers/{id}/{action}|/v1/customers/$CID/unlock|-
+POST /v1/customers/{id}/{action}|/v1/customers/$CID/suspend|{"reason":"PWNED"}
+POST /v1/customers/{id}/{action}|/v1/customers/$CID/activation-code|-
+POST /v1/customers/{id}/{action}|/v1/customers/$CID/close|{"reason":"PWNED"}
 EOF
 
 # ---- the table covers every parameterised route the server serves ----
@@ -336,6 +370,23 @@ for role in dfsp-admin maker checker auditor; do
 	req "$_key" GET /v1/dfsps
 	hasnt "B's $role: GET /v1/dfsps omits DFSP A" "$OUT" "\"$A\""
 done
+
+# ---- B's customer lists do not show A's customer ----
+for _key in "$B_ADMIN" "$B_MAKER" "$B_CHECKER" "$B_AUDITOR"; do
+	for q in "" "?msisdn=%2B255712000999" "?status=PENDING"; do
+		req "$_key" GET "/v1/customers$q"
+		if [ "$CODE" = 200 ] && ! grep -q 'Tenancy Payer\|255712000999' "$OUT"; then
+			pass "B's key: GET /v1/customers$q omits A's customer"
+		else
+			fail "B's key: GET /v1/customers$q omits A's customer" "HTTP $CODE"
+		fi
+	done
+done
+req "$A_AUDITOR" GET "/v1/customers/$CID"
+code "A's auditor reads A's customer" 200
+has "A's customer is still PENDING (B suspended and closed nothing)" "$OUT" '"status":"PENDING"'
+req "$HUB" GET "/v1/customers?msisdn=%2B255712000999"
+has "the hub-admin lists A's customer" "$OUT" 'Tenancy Payer'
 
 # ---- nothing of A changed ----
 req "$A_MAKER" GET "/v1/merchants/$MID"

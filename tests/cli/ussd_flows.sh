@@ -119,7 +119,8 @@ ans 1
 screen "My business asks the PIN first" '^CON Enter your PIN:$'
 ans 4817
 screen "the right PIN opens the menu" '^1 Send my till number by SMS$'
-hasnt "no takings or payments yet (no payments table)" "$OUT" 'akings|ayments'
+screen "with payments, My business shows today's takings" '^5 Today'"'"'s takings$'
+screen "... and the last payments" '^6 Last payments$'
 ans 1
 screen "the till number goes by SMS" "^END Your till number $TILL is on its way by SMS"
 same "a second SMS with the till is queued" \

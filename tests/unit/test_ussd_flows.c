@@ -23,6 +23,7 @@
 #include "gateway/gw.h"
 #include "gateway/log.h"
 #include "gateway/outbox.h"
+#include "gateway/pay.h"
 #include "kyb/kyb_mcc.h"
 #include "kyb/kyb_tier.h"
 #include "merchant/merchant.h"
@@ -78,7 +79,10 @@ static int setup(void **state)
 	ro.mcc = gw.mcc;
 	if (merchant_reg_new(&gw.reg, gw.db, &ro, err, sizeof err) < 0 ||
 	    outbox_new(&gw.outbox, gw.db, err, sizeof err) < 0 ||
-	    mpin_new(&gw.mpin, gw.db, &po, err, sizeof err) < 0 ||
+	    mpin_new(&gw.mpin, gw.db, &po, err, sizeof err) < 0)
+		goto bad;
+	struct pay_opts pyo = { .reg = gw.reg, .outbox = gw.outbox, .tiers = gw.tiers };
+	if (pay_new(&gw.pay, gw.db, &pyo, err, sizeof err) < 0 ||
 	    ussd_sess_new(&gw.ussd, &gw, err, sizeof err) < 0)
 		goto bad;
 	if (sqlite3_open(dbpath, &raw) != SQLITE_OK)
@@ -97,6 +101,7 @@ static int teardown(void **state)
 	sqlite3_close(raw);
 	ussd_sess_free(gw.ussd);
 	mpin_free(gw.mpin);
+	pay_free(gw.pay);
 	outbox_free(gw.outbox);
 	merchant_reg_free(gw.reg);
 	kyb_tiers_free(gw.tiers);
@@ -352,7 +357,7 @@ static void registered(char mid[MERCHANT_ID_MAX])
 	sqlite3_finalize(st);
 }
 
-#define MENU "CON My business\n1 Send my till number by SMS\n2 Ask for a higher tier\n3 Change PIN\n4 Language"
+#define MENU "CON My business\n1 Send my till number by SMS\n2 Ask for a higher tier\n3 Change PIN\n4 Language\n5 Today's takings\n6 Last payments"
 
 static void biz_pin_gate(void **state)
 {
@@ -363,7 +368,7 @@ static void biz_pin_gate(void **state)
 	starts(say("b", "1"), "CON Enter your PIN:");
 	starts(say("b", "1111"), "CON Wrong PIN.\nEnter your PIN:");
 	starts(say("b", "4817"), MENU);
-	starts(say("b", "5"), "CON Invalid choice");
+	starts(say("b", "7"), "CON Invalid choice");
 	/* a success reset the count: two more wrong ones do not lock */
 	dial("b", CALLER);
 	say("b", "1");
@@ -386,6 +391,68 @@ static void biz_pin_gate(void **state)
 	dial("b", CALLER);
 	say("b", "1");
 	starts(say("b", "4817"), "END No PIN is set for this business.");
+}
+
+/* Today's takings (committed apart from queued) and the last payments,
+ * from payments made with gateway/pay.h. The customer rows are written
+ * as enrolment and activation leave them (the customers module has its
+ * own tests). */
+static void biz_takings_and_last(void **state)
+{
+	char mid[MERCHANT_ID_MAX], till[MERCHANT_ID_MAX];
+	(void)state;
+	registered(mid);
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(raw, "SELECT till_number FROM till", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	snprintf(till, sizeof till, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+
+	/* Nothing yet. */
+	dial("t", CALLER);
+	say("t", "1");
+	say("t", "4817");
+	starts(say("t", "5"), "END Today (UTC): 0 paid, TZS 0. Queued, not paid yet: 0, TZS 0.");
+	dial("t", CALLER);
+	say("t", "1");
+	say("t", "4817");
+	starts(say("t", "6"), "CON No payments yet.");
+
+	sql("INSERT INTO dfsp (fsp_id, name) VALUES ('dfspb', 'Bank B')");
+	sql("INSERT INTO customer (dfsp, msisdn, name, account_ref, tier, status, created_by) VALUES "
+	    "('dfspa', '255700000001', 'Asha', 'A-1', 'C1', 'ACTIVE', 'test'), "
+	    "('dfspb', '255700000002', 'Chausiku', 'B-1', 'C1', 'ACTIVE', 'test')");
+	struct pay_in in = { .idem_scope = "t", .payer_dfsp = "dfspa", .payer_msisdn = "255700000001",
+			     .till = till, .channel = PAY_CH_USSD, .mode = PAY_MODE_OFFLINE,
+			     .actor = "255700000001", .role = "customer" };
+	static const int64_t amounts[] = { 500000, 2000050, 150 };
+	static const char *const keys[] = { "p1", "p2", "p3" };
+	for (int i = 0; i < 3; i++) {
+		in.idem_key = keys[i];
+		in.amount = amounts[i];
+		if (i == 2) { /* another DFSP's customer, offline: queued */
+			in.payer_dfsp = "dfspb";
+			in.payer_msisdn = "255700000002";
+		}
+		assert_int_equal(pay_accept(gw.pay, &in, NULL, NULL), 0);
+	}
+	dial("t", CALLER);
+	say("t", "1");
+	say("t", "4817");
+	starts(say("t", "5"), "END Today (UTC): 2 paid, TZS 25,000.50. Queued, not paid yet: 1, TZS 1.50.");
+	dial("t", CALLER);
+	say("t", "1");
+	say("t", "4817");
+	const char *s = say("t", "6");
+	starts(s, "CON Last payments (TZS):\n");
+	holds(s, " 1.50 queued 2557****002\n");
+	holds(s, " 20,000.50 paid 2557****001\n");
+	holds(s, " 5,000 paid 2557****001");
+	/* newest first */
+	assert_true(strstr(s, "1.50 queued") < strstr(s, "20,000.50 paid"));
+	assert_true(strstr(s, "20,000.50 paid") < strstr(s, " 5,000 paid"));
+	/* any answer goes back to the menu */
+	starts(say("t", "1"), MENU);
 }
 
 static void biz_till_sms(void **state)
@@ -507,6 +574,14 @@ static void every_language_fits(void **state)
 		sql("DELETE FROM tier_request");
 		dial(key, CALLER);
 		say(key, "1");
+		say(key, "4817");
+		starts(say(key, "5"), "END "); /* takings */
+		dial(key, CALLER);
+		say(key, "1");
+		say(key, "4817");
+		starts(say(key, "6"), "CON "); /* last payments (none) */
+		dial(key, CALLER);
+		say(key, "1");
 		say(key, "1111");
 		say(key, "2222");
 		starts(say(key, "3333"), "END "); /* the lock-out */
@@ -534,6 +609,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(reg_confirm, setup, teardown),
 		cmocka_unit_test_setup_teardown(reg_all_or_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(biz_pin_gate, setup, teardown),
+		cmocka_unit_test_setup_teardown(biz_takings_and_last, setup, teardown),
 		cmocka_unit_test_setup_teardown(biz_till_sms, setup, teardown),
 		cmocka_unit_test_setup_teardown(biz_tier, setup, teardown),
 		cmocka_unit_test_setup_teardown(biz_change_pin, setup, teardown),

@@ -22,7 +22,7 @@
 static char dir[256];
 
 /* Messages reported by the calls under test, one per line. */
-static char msgs[8192];
+static char msgs[16384];
 
 static void collect(void *arg, const char *msg)
 {
@@ -72,6 +72,21 @@ static const struct ussd_var samples[] = {
 	{ "dfsp", "Demo DFSP" },
 	{ "until", "2026-11-28 10:45" },
 	{ "tier", "T1" },
+	/* the customer flows' (ussd/ussd_flow_cust.c, ussd_flow_pay.c) */
+	{ "ccy", "TZS" },
+	{ "code", "*150*384#" },
+	{ "ref", "P0123456789abcdef01234567" },
+	{ "what", "offline per-payment" },
+	{ "limit", "TZS 1,000,000.00" },
+	{ "reason", "the receiving bank refused the payment (insufficient liquidity)" },
+	/* My business takings and last payments (gateway/pay.h) */
+	{ "count", "1234" },
+	{ "total", "TZS 12,345,678.50" },
+	{ "qcount", "50" },
+	{ "qtotal", "TZS 2,000,000" },
+	{ "time", "23:59" },
+	{ "state", "en attente" },
+	{ "payer", "2557****678" },
 	/* at most 120 characters, then ", ..." (ussd_flow_biz.c NEEDS_MAX) */
 	{ "needs", "address, trading permit number, payout account, ID check, copy of your ID, "
 		   "trading permit, registration number, ..." },
