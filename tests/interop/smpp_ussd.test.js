@@ -135,7 +135,14 @@ async function main() {
 		eq(r.sub.ussd_service_op, 16, 'unknown code after op 0 (PSSD): final screen op 16');
 		ok(r.sub.its_session_info === undefined, 'no its_session_info when none came');
 
-		// a link drop mid-dialogue: the session survives the reconnect
+		ok(!/"1234"|text="3"/.test(d.log()), 'subscriber answers are not in the traces');
+	});
+
+	// a link drop mid-dialogue: the session survives the reconnect. Its own
+	// daemon, with the default idle timeout: the reconnect takes a second
+	// or more, longer than the 1 s idle timeout of the daemon above.
+	await withDaemon(sim, 'drop', [], async (d) => {
+		let r;
 		r = await step(sim, { source_addr: '255712345003', short_message: '*384#', ussd_service_op: 1,
 			its_session_info: Buffer.from([0x31, 0x00]) });
 		const lg = text(r.sub).match(/(\d+)\.? *Language/);
@@ -147,7 +154,7 @@ async function main() {
 			ussd_service_op: 18, its_session_info: Buffer.from([0x31, 0x02]) });
 		eq(r.sub.ussd_service_op, 2, 'after the reconnect the dialogue goes on (op 2)');
 		ok(/English/.test(text(r.sub)), 'at the language menu', () => text(r.sub));
-		ok(!/"1234"|text="3"/.test(d.log()), 'subscriber answers are not in the traces');
+		ok(!/"1234"|text="3"/.test(d.log()), 'drop: subscriber answers are not in the traces');
 	});
 
 	// user_message_reference mode
