@@ -82,6 +82,21 @@ has "screen 1 with its answer" "$OUT" \
 	'^\{"screen":1,"type":"CON","text":"Tillgate\\n1 Register business\\n2 Pay merchant\\n3 Language","characters":54,"encoding":"gsm","units":54,"fits":true,"input":"3"\}$'
 has "screen 2 without one" "$OUT" '^\{"screen":2,"type":"CON","text":"Choose your language.*"encoding":"ucs2","units":60,"fits":true,"input":null\}$'
 
+# the merchant flows through the phone, as a merchant would use them:
+# Register business, then My business behind the new PIN
+tg $P --msisdn +255712000333 --input 1 --input "DUKA LA SIMU" --input 5 --input 1 \
+	--input 19900101123450000112 --input MOSHI --input 4817 --input 4817 --input 1
+status "Register business end to end through the phone" 0
+has "the summary was shown" "$OUT" '^Register DUKA LA SIMU$'
+has "the last screen gives the till number" "$OUT" '^DUKA LA SIMU is registered\. Your till number is [0-9]{7}\.'
+tg $P --msisdn +255712000333 --input 1 --input 4817 --input 5
+status "My business through the phone" 0
+has "the owner sees My business" "$OUT" '^1 My business$'
+has "the PIN opens it" "$OUT" '^[0-9] Today.s takings$'
+has "today's takings: none yet" "$OUT" '^Today \(UTC\): 0 paid, TZS 0\. Queued, not paid yet: 0, TZS 0\.$'
+grep -v '^> ' "$OUT" >"$OUT.screens"
+hasnt "no screen of the daemon shows the PIN" "$OUT.screens" '4817'
+
 # the daemon logged the dialogues under the session ids the phone made
 has "the daemon saw phone-HEX session ids" "$LOG" 'key=http:phone-[0-9a-f]{16} '
 finish
