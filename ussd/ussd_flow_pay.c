@@ -24,6 +24,7 @@
 #include "gateway/auth.h"
 #include "gateway/customer.h"
 #include "gateway/db.h"
+#include "gateway/fwd.h"
 #include "gateway/gw.h"
 #include "gateway/log.h"
 #include "gateway/pay.h"
@@ -359,10 +360,10 @@ static int confirm_input(struct ussd_ctx *c, const char *in)
 		.amount = s->amount,
 		.currency = gw->cfg.gateway_currency,
 		.channel = PAY_CH_USSD,
-		/* FIXME(issue 5): ask the switch connector whether the switch
-		 * is reachable; until it exists, a payment to another DFSP is
-		 * queued within the offline limits (on-us ones commit here). */
-		.mode = PAY_MODE_OFFLINE,
+		/* Online (ACCEPTED, forwarded at once) while the switch link is
+		 * up, else queued within the offline limits; on-us payments
+		 * commit here. */
+		.mode = fwd_mode(gw),
 		.actor = ussd_ctx_msisdn(c),
 		.role = "customer",
 	};
@@ -376,6 +377,8 @@ static int confirm_input(struct ussd_ctx *c, const char *in)
 	}
 	if (rc < 0)
 		return refused(c, rc, &why);
+	if (rc == 0 && rec.state == PAY_ACCEPTED)
+		fwd_kick(gw, rec.id);
 	fmt_amount(c, rec.amount, amount);
 	struct ussd_var v[] = { { "ref", rec.id }, { "amount", amount }, { "name", s->name },
 				{ "reason", rec.fail_reason } };
