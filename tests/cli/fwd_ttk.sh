@@ -112,7 +112,7 @@ same "/metrics: the queue depth" "$(metric 'tillgate_payments{state="QUEUED"}')"
 same "no SMS yet" "$(sql "SELECT count(*) FROM outbox WHERE ref LIKE 'P%'")" 0
 
 # ---- the switch comes back; SIGKILL ten times while draining ----
-TTK_API_PORT=$API TTK_ADMIN_PORT=$TTK_ADM TTK_CALLBACK_URL=http://127.0.0.1:$CB \
+TTK_API_PORT=$API TTK_ADMIN_PORT=$TTK_ADM TTK_CALLBACK_URL=http://127.0.0.1:$CB TTK_KEEP_TRANSFERS=1 \
 	TTK_RUN_DIR=$T_DIR/ttk TTK_TIMEOUT_S=150 node tests/ttk/start.js >"$T_DIR/ttk.log" 2>&1 &
 TTK_PID=$!
 ready=
