@@ -377,8 +377,12 @@ static int confirm_input(struct ussd_ctx *c, const char *in)
 	}
 	if (rc < 0)
 		return refused(c, rc, &why);
-	if (rc == 0 && rec.state == PAY_ACCEPTED)
+	if (rc == 0 && rec.state == PAY_ACCEPTED) {
 		fwd_kick(gw, rec.id);
+		struct pay_rec now;
+		if (pay_get(gw->pay, NULL, rec.id, &now) == 0)
+			rec = now;
+	}
 	fmt_amount(c, rec.amount, amount);
 	struct ussd_var v[] = { { "ref", rec.id }, { "amount", amount }, { "name", s->name },
 				{ "reason", rec.fail_reason } };
@@ -390,8 +394,10 @@ static int confirm_input(struct ussd_ctx *c, const char *in)
 	case PAY_FAILED:
 	case PAY_EXPIRED:
 		return ussd_end(c, "pay.failed", v, 4);
-	default:
+	case PAY_QUEUED:
 		return ussd_end(c, "pay.accepted", v, 4);
+	default: /* online: on its way to the switch; the SMS tells the outcome */
+		return ussd_end(c, "pay.sending", v, 4);
 	}
 }
 

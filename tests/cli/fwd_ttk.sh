@@ -161,7 +161,7 @@ done
 same "... COMMITTED when polled" "$st" COMMITTED
 same "... with one SMS each" "$(sql "SELECT count(*) FROM outbox WHERE ref = '$OID'")" 2
 dial u2 +255700000011 "*384*$TILL*9#"; ans 5927
-screen "online by USSD: accepted" '^END .*ref P[0-9a-f]{24}'
+screen "online by USSD: sent, the SMS tells the result" '^END Sent, ref P[0-9a-f]{24}: you will get an SMS with the result\.$'
 UID_=$(sed -n 's/.*ref \(P[0-9a-f]*\).*/\1/p' "$OUT")
 for _ in $(seq 100); do
 	[ "$(sql "SELECT state FROM payment WHERE id = '$UID_'")" = COMMITTED ] && break
