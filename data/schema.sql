@@ -433,3 +433,15 @@ CREATE INDEX payment_due ON payment (state, next_at, created);
 CREATE INDEX payment_payee ON payment (payee_dfsp, merchant_id, created);
 CREATE INDEX payment_payer ON payment (payer_dfsp, payer_msisdn, created);
 CREATE INDEX payment_created ON payment (created);
+
+-- The forwarder's write-ahead record of each transfer before it is sent
+-- (version 7, gateway/fwd.c).
+CREATE TABLE payment_transfer (
+	transfer_id TEXT PRIMARY KEY NOT NULL CHECK (length(transfer_id) = 36),
+	payment_id TEXT NOT NULL REFERENCES payment (id),
+	payee_fsp TEXT NOT NULL CHECK (length(payee_fsp) BETWEEN 1 AND 32),
+	condition TEXT NOT NULL CHECK (length(condition) = 43),
+	expiration_ms INTEGER NOT NULL CHECK (expiration_ms > 0),
+	created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+) STRICT;
+CREATE INDEX payment_transfer_payment ON payment_transfer (payment_id);

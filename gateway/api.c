@@ -17,6 +17,7 @@
 #include "gateway/api_pin.h"
 #include "gateway/auth.h"
 #include "gateway/db.h"
+#include "gateway/fwd.h"
 #include "gateway/gw.h"
 #include "gateway/log.h"
 #include "gateway/switch.h"
@@ -1714,8 +1715,11 @@ static int pay_from_qr(struct http_req *r, struct gw *gw, const char *payload, c
 }
 
 /* POST /v1/payments: a key of role payments pays for one of its DFSP's
- * customers. Until the switch forwarder runs, a payment to another DFSP's
- * merchant is taken in offline mode (QUEUED within the offline limits). */
+ * customers. A payment to another DFSP's merchant is taken online
+ * (ACCEPTED, and the forwarder starts it at once) when the switch link is
+ * up, offline (QUEUED within the offline limits) otherwise, and answered
+ * 202 with its state now: the client polls the Location. On-us payments
+ * are final at once (201). */
 static void payment_create_h(struct http_req *r, struct gw *gw, const struct auth_actor *a)
 {
 	if (a->role != ROLE_PAYMENTS) {
@@ -1787,7 +1791,7 @@ static void payment_create_h(struct http_req *r, struct gw *gw, const struct aut
 		.amount = amount,
 		.currency = ccy,
 		.channel = PAY_CH_API,
-		.mode = PAY_MODE_OFFLINE,
+		.mode = fwd_mode(gw),
 		.actor = a->user,
 		.role = "payments",
 	};
@@ -1799,10 +1803,17 @@ static void payment_create_h(struct http_req *r, struct gw *gw, const struct aut
 		reply_refusal(r, rc, &why);
 		return;
 	}
+	if (rc == 0 && rec.state == PAY_ACCEPTED) {
+		fwd_kick(gw, rec.id);
+		struct pay_rec now;
+		if (pay_get(gw->pay, NULL, rec.id, &now) == 0)
+			rec = now;
+	}
 	char loc[64];
 	snprintf(loc, sizeof loc, "/v1/payments/%s", rec.id);
 	http_add_header(r, "Location", loc);
-	http_reply_json(r, rc == 1 ? 200 : 201, pay_rec_json(&rec));
+	http_reply_json(r, pay_state_final(rec.state) ? (rc == 1 ? 200 : 201) : 202,
+			pay_rec_json(&rec));
 }
 
 static void payment_get_h(struct http_req *r, struct gw *gw, const struct auth_actor *a)
@@ -1992,6 +2003,7 @@ static void metrics_h(struct http_req *r, void *arg)
 	}
 	ussd_smpp_metrics(gw->smpp, f);
 	switch_metrics(gw->sw, f);
+	fwd_metrics(gw->fwd, f);
 	fclose(f);
 	if (rc < 0)
 		reply_rc(r, rc, NULL);

@@ -22,6 +22,7 @@
 #include "gateway/customer.h"
 #include "gateway/db.h"
 #include "gateway/ev.h"
+#include "gateway/fwd.h"
 #include "gateway/gw.h"
 #include "gateway/http.h"
 #include "gateway/log.h"
@@ -393,6 +394,10 @@ static int start(struct gw *gw, struct auth_boot *boot)
 		LOGE(LC_MAIN, "cannot watch signals", "error=\"%s\"", strerror(-rc));
 		return -1;
 	}
+	if ((rc = fwd_new(&gw->fwd, gw, err, sizeof err)) < 0) {
+		LOGE(LC_MAIN, "cannot start the forwarder", "error=\"%s\"", err);
+		return -1;
+	}
 	if (!ev_timer_add(gw->ev, 0, pay_sweep, gw)) {
 		LOGE(LC_MAIN, "out of memory", NULL);
 		return -1;
@@ -408,6 +413,8 @@ static void stop(struct gw *gw)
 	if (gw->stop_timer)
 		ev_timer_del(gw->ev, gw->stop_timer);
 	ussd_smpp_free(gw->smpp); /* before the sessions and the outbox it uses */
+	fwd_free(gw->fwd);
+	gw->fwd = NULL;
 	switch_free(gw->sw);
 	ussd_sess_free(gw->ussd);
 	ev_free(gw->ev);

@@ -24,6 +24,7 @@
 #include "gateway/auth.h"
 #include "gateway/customer.h"
 #include "gateway/db.h"
+#include "gateway/fwd.h"
 #include "gateway/gw.h"
 #include "gateway/log.h"
 #include "gateway/pay.h"
@@ -359,10 +360,10 @@ static int confirm_input(struct ussd_ctx *c, const char *in)
 		.amount = s->amount,
 		.currency = gw->cfg.gateway_currency,
 		.channel = PAY_CH_USSD,
-		/* FIXME(issue 5): ask the switch connector whether the switch
-		 * is reachable; until it exists, a payment to another DFSP is
-		 * queued within the offline limits (on-us ones commit here). */
-		.mode = PAY_MODE_OFFLINE,
+		/* Online (ACCEPTED, forwarded at once) while the switch link is
+		 * up, else queued within the offline limits; on-us payments
+		 * commit here. */
+		.mode = fwd_mode(gw),
 		.actor = ussd_ctx_msisdn(c),
 		.role = "customer",
 	};
@@ -376,6 +377,12 @@ static int confirm_input(struct ussd_ctx *c, const char *in)
 	}
 	if (rc < 0)
 		return refused(c, rc, &why);
+	if (rc == 0 && rec.state == PAY_ACCEPTED) {
+		fwd_kick(gw, rec.id);
+		struct pay_rec now;
+		if (pay_get(gw->pay, NULL, rec.id, &now) == 0)
+			rec = now;
+	}
 	fmt_amount(c, rec.amount, amount);
 	struct ussd_var v[] = { { "ref", rec.id }, { "amount", amount }, { "name", s->name },
 				{ "reason", rec.fail_reason } };
@@ -387,8 +394,10 @@ static int confirm_input(struct ussd_ctx *c, const char *in)
 	case PAY_FAILED:
 	case PAY_EXPIRED:
 		return ussd_end(c, "pay.failed", v, 4);
-	default:
+	case PAY_QUEUED:
 		return ussd_end(c, "pay.accepted", v, 4);
+	default: /* online: on its way to the switch; the SMS tells the outcome */
+		return ussd_end(c, "pay.sending", v, 4);
 	}
 }
 

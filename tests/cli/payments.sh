@@ -139,7 +139,7 @@ has "... unknown_customer" "$OUT" '"code":"unknown_customer"'
 
 # ---- not on us, no switch: offline ----
 pay "$PB" b1 "{\"payer_msisdn\":\"255700000002\",\"till\":\"$TILL\",\"amount\":150}"
-code "bank-b's customer pays demo-dfsp's merchant" 201
+code "bank-b's customer pays demo-dfsp's merchant: 202, not final yet" 202
 P3=$(jfield id)
 has "... QUEUED (no switch: offline)" "$OUT" '"state":"QUEUED"'
 has "... not on us" "$OUT" '"on_us":false'

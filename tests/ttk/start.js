@@ -2,7 +2,7 @@
 // start.js -- the Mojaloop Testing Toolkit as the FSPIOP switch of a test.
 //
 //   TTK_API_PORT=P TTK_ADMIN_PORT=A TTK_CALLBACK_URL=http://127.0.0.1:C \
-//   TTK_RUN_DIR=DIR [TTK_TIMEOUT_S=300] node tests/ttk/start.js
+//   TTK_RUN_DIR=DIR [TTK_TIMEOUT_S=300] [TTK_KEEP_TRANSFERS=1] node tests/ttk/start.js
 //
 // Copies the package's spec_files/ (TTK reads them relative to its working
 // directory) into DIR, puts Tillgate's deterministic rules
@@ -33,6 +33,32 @@ const timeoutS = Number(process.env.TTK_TIMEOUT_S || 300);
 require('./loopback'); // before TTK creates any server
 
 const pkg = path.dirname(require.resolve('ml-testing-toolkit/package.json', { paths: [__dirname] }));
+
+// A real switch answers every GET /transfers/{id} of a committed transfer
+// with its fulfilment, and a GET of a transfer it never received with
+// error 3208. The Toolkit forgets a transfer after its first GET and
+// answers COMMITTED without a fulfilment for one it does not know.
+// TTK_KEEP_TRANSFERS=1 makes it answer as a switch does, for
+// tests/cli/fwd_ttk.sh, whose daemon may be killed while the callback of
+// a GET is on its way (it asks again), or after recording a transfer but
+// before its prepare left (it asks for one the Toolkit never saw).
+if (process.env.TTK_KEEP_TRANSFERS) {
+	const store = require(path.join(pkg, 'src', 'lib', 'objectStore'));
+	const del = store.deleteObject;
+	store.deleteObject = (key, ...rest) => (key === 'storedTransfers' ? undefined : del(key, ...rest));
+	const ilp = require(path.join(pkg, 'src', 'lib', 'mocking', 'middleware-functions', 'ilpModel'));
+	const handle = ilp.handleTransferIlp;
+	ilp.handleTransferIlp = (context, response) => {
+		const m = /\/transfers\/([^/]+)$/.exec(response.path || '');
+		if (context.request.method === 'get' && response.method === 'put' && m &&
+		    !store.get('storedTransfers', m[1])) {
+			response.path += '/error';
+			response.body = { errorInformation: { errorCode: '3208', errorDescription: 'Transfer ID not found' } };
+			return null;
+		}
+		return handle(context, response);
+	};
+}
 
 fs.mkdirSync(runDir, { recursive: true });
 fs.cpSync(path.join(pkg, 'spec_files'), path.join(runDir, 'spec_files'), { recursive: true });
