@@ -27,6 +27,7 @@ struct pay;
 struct ussd_sess_tbl;
 struct ussd_smpp;
 struct switch_conn;
+struct payee;
 
 struct gw {
 	struct cfg cfg;        /* owned: the configuration in force */
@@ -45,6 +46,7 @@ struct gw {
 				     * drain (gateway/ussd_smpp.h); NULL unless [smpp] enabled */
 	struct switch_conn *sw;     /* owned: the FSPIOP connector (gateway/switch.h);
 				     * NULL unless [switch] endpoint is set */
+	struct payee *payee;        /* owned: the payee side of FSPIOP (gateway/payee.h) */
 	struct http_route *routes;/* owned: the API's routes and /healthz */
 	size_t nroutes;
 	uint64_t started_ms;   /* ev_now_ms() at start */

@@ -1,0 +1,508 @@
+/* payee.c -- the payee side of FSPIOP: party lookups answered for the
+ * hosted DFSPs' merchants, and the ILP v1 packet, fulfilment and
+ * condition. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
+
+#include "gateway/db.h"
+#include "gateway/fspiop.h"
+#include "gateway/gw.h"
+#include "gateway/http.h"
+#include "gateway/log.h"
+#include "gateway/payee.h"
+#include "gateway/switch.h"
+
+enum {
+	S_TILL,
+	S_MERCHANT,
+	S_DFSP,
+	S_FIRST_DFSP,
+	S__COUNT,
+};
+
+/* Columns of S_TILL and S_MERCHANT: dfsp, merchant_id, merchant status,
+ * till status, trading_name, mcc, dfsp status. */
+static const char *const payee_sql[S__COUNT] = {
+	[S_TILL] = "SELECT m.dfsp, m.merchant_id, m.status, t.status, m.trading_name, m.mcc, "
+		   "d.status FROM till t JOIN merchant m ON m.dfsp = t.dfsp AND "
+		   "m.merchant_id = t.merchant_id JOIN dfsp d ON d.fsp_id = m.dfsp "
+		   "WHERE t.till_number = :id",
+	[S_MERCHANT] = "SELECT m.dfsp, m.merchant_id, m.status, 'ACTIVE', m.trading_name, m.mcc, "
+		       "d.status FROM merchant m JOIN dfsp d ON d.fsp_id = m.dfsp "
+		       "WHERE m.merchant_id = :id",
+	[S_DFSP] = "SELECT status FROM dfsp WHERE fsp_id = :fsp",
+	[S_FIRST_DFSP] = "SELECT fsp_id FROM dfsp WHERE status = 'ACTIVE' ORDER BY fsp_id LIMIT 1",
+};
+
+struct payee {
+	struct gw *gw;
+	sqlite3_stmt **st;
+	struct payee_stats stats;
+};
+
+int payee_new(struct payee **out, struct gw *gw, char *err, size_t errlen)
+{
+	*out = NULL;
+	struct payee *p = calloc(1, sizeof *p);
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	p->gw = gw;
+	int rc = db_prepare_table(gw->db, payee_sql, S__COUNT, &p->st, err, errlen);
+	if (rc < 0) {
+		free(p);
+		return rc;
+	}
+	*out = p;
+	return 0;
+}
+
+void payee_free(struct payee *p)
+{
+	if (!p)
+		return;
+	free(p); /* the statement table belongs to the db */
+}
+
+const struct payee_stats *payee_stats(const struct payee *p)
+{
+	return &p->stats;
+}
+
+/* ---- ILP v1 ---- */
+
+static int ilp_char_ok(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '.' || c == '_' || c == '~' || c == '-';
+}
+
+/* OER length prefix of n into b; returns its size (1..9). */
+static size_t oer_len(size_t n, unsigned char *b)
+{
+	if (n < 128) {
+		b[0] = (unsigned char)n;
+		return 1;
+	}
+	unsigned char tmp[8];
+	size_t k = 0;
+	while (n) {
+		tmp[k++] = (unsigned char)(n & 0xff);
+		n >>= 8;
+	}
+	b[0] = (unsigned char)(0x80 | k);
+	for (size_t i = 0; i < k; i++)
+		b[1 + i] = tmp[k - 1 - i];
+	return 1 + k;
+}
+
+char *payee_ilp_packet(int64_t amount, const char *account, const unsigned char *data,
+		       size_t dlen)
+{
+	size_t al = account ? strlen(account) : 0;
+	if (amount < 0 || al < 1 || al > 1023 || dlen > 32768) {
+		errno = EINVAL;
+		return NULL;
+	}
+	for (size_t i = 0; i < al; i++)
+		if (!ilp_char_ok(account[i])) {
+			errno = EINVAL;
+			return NULL;
+		}
+	unsigned char pre[10];
+	size_t inner = 8 + oer_len(al, pre) + al + oer_len(dlen, pre) + dlen + 1;
+	size_t total = 1 + oer_len(inner, pre) + inner;
+	unsigned char *b = malloc(total);
+	char *out = malloc(total * 4 / 3 + 4);
+	if (!b || !out) {
+		free(b);
+		free(out);
+		errno = ENOMEM;
+		return NULL;
+	}
+	size_t k = 0;
+	b[k++] = 1; /* type: ILP payment */
+	k += oer_len(inner, b + k);
+	for (int i = 7; i >= 0; i--)
+		b[k++] = (unsigned char)((uint64_t)amount >> (i * 8));
+	k += oer_len(al, b + k);
+	memcpy(b + k, account, al);
+	k += al;
+	k += oer_len(dlen, b + k);
+	if (dlen)
+		memcpy(b + k, data, dlen);
+	k += dlen;
+	b[k++] = 0; /* no extensions */
+	size_t ol = fspiop_b64url(b, k, out);
+	out[ol] = '\0';
+	free(b);
+	return out;
+}
+
+static int b64url_val(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '-')
+		return 62;
+	if (c == '_')
+		return 63;
+	return -1;
+}
+
+/* Decodes base64url text s (no padding) into out (at least 3*len/4+3
+ * bytes). Returns the byte count, or -1 with *bad the position of the
+ * first bad character. */
+static long b64url_decode(const char *s, size_t len, unsigned char *out, size_t *bad)
+{
+	size_t k = 0;
+	uint32_t acc = 0;
+	int bits = 0;
+	if (len % 4 == 1) {
+		*bad = len - 1;
+		return -1;
+	}
+	for (size_t i = 0; i < len; i++) {
+		int v = b64url_val(s[i]);
+		if (v < 0) {
+			*bad = i;
+			return -1;
+		}
+		acc = (acc << 6) | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[k++] = (unsigned char)(acc >> bits);
+		}
+	}
+	return (long)k;
+}
+
+/* Reads an OER length at b[*k] (n bytes in all). Returns 0 or -1. */
+static int oer_read_len(const unsigned char *b, size_t n, size_t *k, size_t *len)
+{
+	if (*k >= n)
+		return -1;
+	unsigned char c = b[(*k)++];
+	if (c < 128) {
+		*len = c;
+		return 0;
+	}
+	size_t m = c & 0x7f;
+	if (m == 0 || m > 4 || *k + m > n)
+		return -1;
+	*len = 0;
+	for (size_t i = 0; i < m; i++)
+		*len = (*len << 8) | b[(*k)++];
+	return 0;
+}
+
+int payee_ilp_decode(const char *packet, int64_t *amount, char *account, size_t acc_n,
+		     size_t *dlen, char *err, size_t n)
+{
+	size_t pl = packet ? strlen(packet) : 0, bad = 0;
+	if (pl == 0 || pl > 32768) {
+		snprintf(err, n, "ilpPacket: 1-32768 base64url characters expected (position 0)");
+		return -1;
+	}
+	unsigned char *b = malloc(pl * 3 / 4 + 3);
+	if (!b) {
+		snprintf(err, n, "ilpPacket: out of memory (position 0)");
+		return -1;
+	}
+	long bl = b64url_decode(packet, pl, b, &bad);
+	if (bl < 0) {
+		snprintf(err, n, "ilpPacket: not base64url (position %zu)", bad);
+		free(b);
+		return -1;
+	}
+	size_t k = 0, len = 0, end;
+	const char *why = NULL;
+	if ((size_t)bl < 1 || b[0] != 1) {
+		why = "not an ILP payment (type 1)";
+	} else {
+		k = 1;
+		if (oer_read_len(b, (size_t)bl, &k, &len) < 0 || k + len != (size_t)bl) {
+			why = "envelope length does not match";
+		} else if (k + 8 > (size_t)bl) {
+			why = "amount cut short";
+		} else {
+			end = (size_t)bl;
+			uint64_t a = 0;
+			for (int i = 0; i < 8; i++)
+				a = (a << 8) | b[k++];
+			size_t al = 0;
+			if (a > INT64_MAX)
+				why = "amount out of range";
+			else if (oer_read_len(b, end, &k, &al) < 0 || k + al > end || al < 1 ||
+				 al >= acc_n)
+				why = "account length";
+			else {
+				for (size_t i = 0; i < al && !why; i++)
+					if (!ilp_char_ok((char)b[k + i]))
+						why = "account: not an ILP address";
+				if (!why) {
+					memcpy(account, b + k, al);
+					account[al] = '\0';
+					k += al;
+					if (oer_read_len(b, end, &k, dlen) < 0 || k + *dlen >= end)
+						why = "data length";
+					else if ((k += *dlen, b[k] != 0) || k + 1 != end)
+						why = "extensions";
+					else
+						*amount = (int64_t)a;
+				}
+			}
+		}
+	}
+	free(b);
+	if (why) {
+		/* the character of the packet text holding byte k */
+		snprintf(err, n, "ilpPacket: %s (position %zu)", why, k * 4 / 3);
+		return -1;
+	}
+	return 0;
+}
+
+int payee_ilp_fulfil(const unsigned char *secret, size_t slen, const char *packet,
+		     char fulfilment[44], char condition[44])
+{
+	if (!secret || slen < 16 || !packet || !*packet)
+		return -EINVAL;
+	unsigned char f[EVP_MAX_MD_SIZE], c[SHA256_DIGEST_LENGTH];
+	unsigned int fl = 0;
+	if (!HMAC(EVP_sha256(), secret, (int)slen, (const unsigned char *)packet, strlen(packet),
+		  f, &fl) ||
+	    fl != 32)
+		return -EIO;
+	SHA256(f, 32, c);
+	fulfilment[fspiop_b64url(f, 32, fulfilment)] = '\0';
+	condition[fspiop_b64url(c, 32, condition)] = '\0';
+	OPENSSL_cleanse(f, sizeof f);
+	return 0;
+}
+
+/* ---- incoming requests ---- */
+
+/* Answers an incoming request with the API's error form. */
+static void req_error(struct http_req *r, enum fspiop_res res, unsigned status, int code,
+		      const char *desc)
+{
+	char ct[96];
+	fspiop_content_type(res, ct, sizeof ct);
+	json_t *b = fspiop_error_body(code, desc);
+	char *s = b ? json_dumps(b, JSON_COMPACT) : NULL;
+	json_decref(b);
+	http_reply(r, status, ct, s ? s : "", s ? strlen(s) : 0);
+	free(s);
+}
+
+/* Checks the headers of a request from the switch: Content-Type and
+ * Accept of res, Date, FSPIOP-Source, and FSPIOP-Destination (when
+ * present) one of our active DFSPs. Answers and returns -1 when bad;
+ * src and dst ("" when absent) get the two FSP ids. */
+static int req_headers(struct payee *p, struct http_req *r, enum fspiop_res res, char src[33],
+		       char dst[33])
+{
+	char err[200];
+	int rc = fspiop_check_content_type(http_header(r, "Content-Type"), res, err, sizeof err);
+	if (rc < 0) {
+		req_error(r, res, rc == -2 ? 406 : 400, rc == -2 ? 3001 : 3101, err);
+		return -1;
+	}
+	const char *acc = http_header(r, "Accept");
+	if (!acc) {
+		req_error(r, res, 400, 3102, "Accept: missing");
+		return -1;
+	}
+	rc = fspiop_check_content_type(acc, res, err, sizeof err);
+	if (rc < 0) {
+		char msg[220];
+		snprintf(msg, sizeof msg, "Accept: %s",
+			 strncmp(err, "Content-Type: ", 14) == 0 ? err + 14 : err);
+		req_error(r, res, rc == -2 ? 406 : 400, rc == -2 ? 3001 : 3101, msg);
+		return -1;
+	}
+	const char *d = http_header(r, "Date");
+	time_t t;
+	if (!d) {
+		req_error(r, res, 400, 3102, "Date: missing");
+		return -1;
+	}
+	if (fspiop_date_parse(d, &t, err, sizeof err) < 0) {
+		req_error(r, res, 400, 3101, err);
+		return -1;
+	}
+	const char *s = http_header(r, "FSPIOP-Source");
+	if (!s) {
+		req_error(r, res, 400, 3102, "FSPIOP-Source: missing");
+		return -1;
+	}
+	if (!fspiop_fsp_id_ok(s)) {
+		req_error(r, res, 400, 3101, "FSPIOP-Source: 1-32 printable characters expected");
+		return -1;
+	}
+	snprintf(src, 33, "%s", s);
+	dst[0] = '\0';
+	const char *ds = http_header(r, "FSPIOP-Destination");
+	if (ds) {
+		if (!fspiop_fsp_id_ok(ds)) {
+			req_error(r, res, 400, 3101,
+				  "FSPIOP-Destination: 1-32 printable characters expected");
+			return -1;
+		}
+		sqlite3_stmt *st = p->st[S_DFSP];
+		int ok = 0;
+		if (db_bind_text(st, ":fsp", ds) == 0 && db_step(st) == 1) {
+			ok = strcmp((const char *)sqlite3_column_text(st, 0), "ACTIVE") == 0;
+			db_reset(st);
+		}
+		if (!ok) {
+			req_error(r, res, 400, 3201,
+				  "FSPIOP-Destination: not a DFSP hosted here");
+			return -1;
+		}
+		snprintf(dst, 33, "%s", ds);
+	}
+	return 0;
+}
+
+/* The connector's report on a callback we sent. */
+static void on_sent(void *arg, const struct switch_result *r)
+{
+	struct payee *p = arg;
+	if (r->status != SWITCH_OK) {
+		p->stats.send_failed++;
+		char d[300];
+		LOGW(LC_SWITCH, "payee callback not delivered", "path=%s status=%s detail=%s",
+		     r->id, switch_status_name(r->status), log_q(d, sizeof d, r->detail));
+	}
+}
+
+/* Sends body (a new reference, stolen) to path from src to dst. */
+static void send_put(struct payee *p, enum fspiop_res res, const char *path, const char *src,
+		     const char *dst, json_t *body)
+{
+	char *s = body ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(body);
+	char err[200] = "out of memory";
+	int rc = s ? switch_callback_put(p->gw->sw, res, path, src, dst, s, on_sent, p, err,
+					 sizeof err)
+		   : -ENOMEM;
+	free(s);
+	if (rc < 0) {
+		p->stats.send_failed++;
+		char q[300];
+		LOGE(LC_SWITCH, "payee callback not sent", "path=%s error=%s", path,
+		     log_q(q, sizeof q, err));
+	}
+}
+
+/* GET /parties/{Type}/{ID} */
+static void h_get_party(struct http_req *r, void *arg)
+{
+	struct gw *gw = arg;
+	struct payee *p = gw->payee;
+	if (!gw->sw || !p) {
+		req_error(r, FSPIOP_PARTIES, 503, 2003, "no switch configured");
+		return;
+	}
+	char src[33], dst[33];
+	if (req_headers(p, r, FSPIOP_PARTIES, src, dst) < 0) {
+		p->stats.rejected++;
+		return;
+	}
+	const char *type = http_param(r, "Type"), *id = http_param(r, "ID");
+	if (!fspiop_party_type_ok(type)) {
+		p->stats.rejected++;
+		req_error(r, FSPIOP_PARTIES, 400, 3101, "Type: not a PartyIdType (position 9)");
+		return;
+	}
+	if (!fspiop_party_id_ok(id)) {
+		p->stats.rejected++;
+		req_error(r, FSPIOP_PARTIES, 400, 3101,
+			  "ID: 1-128 characters, no '/' or '?' expected");
+		return;
+	}
+	http_reply(r, 202, NULL, "", 0);
+	p->stats.lookups++;
+
+	/* the party, or the reason there is none */
+	sqlite3_stmt *st = NULL;
+	if (strcmp(type, switch_party_type(gw->sw)) == 0)
+		st = p->st[S_TILL];
+	else if (strcmp(type, "BUSINESS") == 0)
+		st = p->st[S_MERCHANT];
+	char fsp[33] = "", mid[24] = "", name[64] = "", mcc[8] = "";
+	const char *why = "unsupported party type";
+	int rc = 0;
+	if (st && (rc = db_bind_text(st, ":id", id)) == 0 && (rc = db_step(st)) == 1) {
+		const char *ms = (const char *)sqlite3_column_text(st, 2);
+		const char *ts = (const char *)sqlite3_column_text(st, 3);
+		const char *ds = (const char *)sqlite3_column_text(st, 6);
+		snprintf(fsp, sizeof fsp, "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(mid, sizeof mid, "%s", (const char *)sqlite3_column_text(st, 1));
+		snprintf(name, sizeof name, "%s", (const char *)sqlite3_column_text(st, 4));
+		snprintf(mcc, sizeof mcc, "%s", (const char *)sqlite3_column_text(st, 5));
+		why = strcmp(ds, "ACTIVE") ? "DFSP not active"
+		      : strcmp(ms, "APPROVED") ? "merchant not approved"
+		      : strcmp(ts, "ACTIVE")   ? "till not active"
+		      : dst[0] && strcmp(dst, fsp) ? "another DFSP's merchant"
+						 : NULL;
+		db_reset(st);
+	} else if (st) {
+		why = rc < 0 ? "database error" : "no such merchant";
+	}
+	char path[500];
+	char *esc = curl_easy_escape(NULL, id, 0);
+	snprintf(path, sizeof path, "/parties/%s/%s%s", type, esc ? esc : id, why ? "/error" : "");
+	curl_free(esc);
+	if (!why) {
+		json_t *b = json_pack("{s:{s:{s:s,s:s,s:s},s:s,s:s}}", "party", "partyIdInfo",
+				      "partyIdType", type, "partyIdentifier", id, "fspId", fsp,
+				      "merchantClassificationCode", mcc, "name", name);
+		p->stats.found++;
+		LOGI(LC_SWITCH, "party found", "type=%s id=%s dfsp=%s merchant=%s requester=%s",
+		     type, id, fsp, mid, src);
+		send_put(p, FSPIOP_PARTIES, path, fsp, src, b);
+		return;
+	}
+	/* the error comes from the DFSP asked, or the first we host */
+	if (!dst[0] && rc >= 0) {
+		sqlite3_stmt *f = p->st[S_FIRST_DFSP];
+		if (db_step(f) == 1) {
+			snprintf(dst, 33, "%s", (const char *)sqlite3_column_text(f, 0));
+			db_reset(f);
+		}
+	}
+	p->stats.not_found++;
+	char q[100];
+	LOGI(LC_SWITCH, "party not found", "type=%s id=%s reason=%s requester=%s", type, id,
+	     log_q(q, sizeof q, why), src);
+	if (!dst[0]) {
+		p->stats.send_failed++;
+		LOGE(LC_SWITCH, "payee callback not sent", "path=%s error=\"no DFSP hosted here\"",
+		     path);
+		return;
+	}
+	send_put(p, FSPIOP_PARTIES, path, dst, src,
+		 fspiop_error_body(rc < 0 ? 2001 : 3204,
+				   rc < 0 ? "Internal server error" : "Party not found"));
+}
+
+const struct http_route payee_routes[PAYEE_ROUTES] = {
+	{ "GET", "/parties/{Type}/{ID}", h_get_party },
+};
