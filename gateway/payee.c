@@ -2,6 +2,8 @@
  * hosted DFSPs' merchants, and the ILP v1 packet, fulfilment and
  * condition. */
 #include <errno.h>
+#include <stdarg.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,9 +12,12 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/rand.h>
 #include <openssl/sha.h>
 
 #include "gateway/db.h"
+#include "kyb/kyb_limit.h"
+#include "kyb/kyb_tier.h"
 #include "gateway/fspiop.h"
 #include "gateway/gw.h"
 #include "gateway/http.h"
@@ -25,21 +30,38 @@ enum {
 	S_MERCHANT,
 	S_DFSP,
 	S_FIRST_DFSP,
+	S_KEYS_GET,
+	S_KEYS_ADD,
+	S_USAGE,
+	S_QUOTE_GET,
+	S_QUOTE_ADD,
 	S__COUNT,
 };
 
 /* Columns of S_TILL and S_MERCHANT: dfsp, merchant_id, merchant status,
- * till status, trading_name, mcc, dfsp status. */
+ * till status, trading_name, mcc, dfsp status, tier. */
 static const char *const payee_sql[S__COUNT] = {
 	[S_TILL] = "SELECT m.dfsp, m.merchant_id, m.status, t.status, m.trading_name, m.mcc, "
-		   "d.status FROM till t JOIN merchant m ON m.dfsp = t.dfsp AND "
+		   "d.status, m.tier FROM till t JOIN merchant m ON m.dfsp = t.dfsp AND "
 		   "m.merchant_id = t.merchant_id JOIN dfsp d ON d.fsp_id = m.dfsp "
 		   "WHERE t.till_number = :id",
 	[S_MERCHANT] = "SELECT m.dfsp, m.merchant_id, m.status, 'ACTIVE', m.trading_name, m.mcc, "
-		       "d.status FROM merchant m JOIN dfsp d ON d.fsp_id = m.dfsp "
+		       "d.status, m.tier FROM merchant m JOIN dfsp d ON d.fsp_id = m.dfsp "
 		       "WHERE m.merchant_id = :id",
 	[S_DFSP] = "SELECT status FROM dfsp WHERE fsp_id = :fsp",
 	[S_FIRST_DFSP] = "SELECT fsp_id FROM dfsp WHERE status = 'ACTIVE' ORDER BY fsp_id LIMIT 1",
+	[S_KEYS_GET] = "SELECT ilp_secret, fee FROM payee_dfsp WHERE dfsp = :dfsp",
+	[S_KEYS_ADD] = "INSERT OR IGNORE INTO payee_dfsp (dfsp, ilp_secret) VALUES (:dfsp, :secret)",
+	/* the merchant's usage as the payments module counts it (gateway/pay.c) */
+	[S_USAGE] = "SELECT coalesce(sum(amount) FILTER (WHERE created >= :day), 0), "
+		    "coalesce(sum(amount), 0) FROM payment WHERE payee_dfsp = :dfsp AND "
+		    "merchant_id = :who AND state NOT IN ('FAILED', 'EXPIRED') AND "
+		    "(created >= :month OR state = 'QUEUED')",
+	[S_QUOTE_GET] = "SELECT body_sha256, code, answer, dfsp FROM payee_quote WHERE quote_id = :id",
+	[S_QUOTE_ADD] = "INSERT INTO payee_quote (quote_id, dfsp, payer_fsp, merchant_id, "
+			"body_sha256, code, answer, transfer_amount, currency, ilp_packet, "
+			"condition, expiration) VALUES (:id, :dfsp, :payer, :merchant, :hash, :code, "
+			":answer, :amount, :currency, :packet, :condition, :expiration)",
 };
 
 struct payee {
@@ -503,6 +525,344 @@ static void h_get_party(struct http_req *r, void *arg)
 				   rc < 0 ? "Internal server error" : "Party not found"));
 }
 
+/* ---- POST /quotes ---- */
+
+/* The DFSP's ILP secret and payee fee, made on first use. */
+static int dfsp_keys(struct payee *p, const char *dfsp, unsigned char secret[32], int64_t *fee)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		sqlite3_stmt *st = p->st[S_KEYS_GET];
+		int rc;
+		if ((rc = db_bind_text(st, ":dfsp", dfsp)) < 0)
+			return rc;
+		rc = db_step(st);
+		if (rc < 0)
+			return rc;
+		if (rc == 1) {
+			int ok = sqlite3_column_bytes(st, 0) == 32;
+			if (ok)
+				memcpy(secret, sqlite3_column_blob(st, 0), 32);
+			*fee = sqlite3_column_int64(st, 1);
+			db_reset(st);
+			return ok ? 0 : -EIO;
+		}
+		if (pass)
+			break;
+		unsigned char s[32];
+		if (RAND_bytes(s, sizeof s) != 1)
+			return -EIO;
+		st = p->st[S_KEYS_ADD];
+		if ((rc = db_bind_text(st, ":dfsp", dfsp)) < 0 ||
+		    (rc = db_bind_blob(st, ":secret", s, sizeof s)) < 0)
+			return rc;
+		OPENSSL_cleanse(s, sizeof s);
+		if ((rc = db_run(st)) < 0)
+			return rc;
+	}
+	return -EIO;
+}
+
+/* Usage of the merchant's limits, as the payments module counts it. */
+static int payee_usage(struct payee *p, const char *dfsp, const char *mid,
+		       struct kyb_limit_usage *u)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	char day[16], month[16];
+	strftime(day, sizeof day, "%Y-%m-%d", &tm);
+	strftime(month, sizeof month, "%Y-%m", &tm);
+	sqlite3_stmt *s = p->st[S_USAGE];
+	int rc;
+	if ((rc = db_bind_text(s, ":dfsp", dfsp)) < 0 || (rc = db_bind_text(s, ":who", mid)) < 0 ||
+	    (rc = db_bind_text(s, ":day", day)) < 0 || (rc = db_bind_text(s, ":month", month)) < 0)
+		return rc;
+	if ((rc = db_step(s)) <= 0)
+		return rc < 0 ? rc : -EIO;
+	memset(u, 0, sizeof *u);
+	u->day = sqlite3_column_int64(s, 0);
+	u->month = sqlite3_column_int64(s, 1);
+	db_reset(s);
+	return 0;
+}
+
+static void sha256_hex(const char *s, size_t len, char out[65])
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	SHA256((const unsigned char *)s, len, md);
+	for (int i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+static json_t *money(const char *ccy, int64_t minor)
+{
+	char a[40];
+	if (fspiop_amount_format(minor, fspiop_currency_exponent(ccy), a, sizeof a) < 0)
+		return NULL;
+	return json_pack("{s:s,s:s}", "currency", ccy, "amount", a);
+}
+
+/* What a new quote gets: the answer's body (a new reference) and *code
+ * (0 for a quote, else the error code); merchant (may stay "") and the
+ * fields to keep are filled as far as known. */
+struct qans {
+	int code;
+	char merchant_id[24];
+	char dfsp[33];
+	int64_t transfer_amount;
+	char packet_cond[44];
+	char expiration[32];
+	char *packet; /* owned */
+	json_t *body;
+};
+
+static int quote_error(struct qans *a, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int quote_error(struct qans *a, int code, const char *fmt, ...)
+{
+	char d[129];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(d, sizeof d, fmt, ap);
+	va_end(ap);
+	a->code = code;
+	a->body = fspiop_error_body(code, d);
+	return code;
+}
+
+/* Returns a->code. */
+static int quote_answer(struct payee *p, const struct fspiop_quote_in *q, const char *dst,
+			 struct qans *a)
+{
+	struct gw *gw = p->gw;
+	/* the payee: one of our merchants, at the destination DFSP */
+	sqlite3_stmt *st = NULL;
+	if (strcmp(q->payee.type, switch_party_type(gw->sw)) == 0)
+		st = p->st[S_TILL];
+	else if (strcmp(q->payee.type, "BUSINESS") == 0)
+		st = p->st[S_MERCHANT];
+	char tier[8] = "";
+	int rc = 0, found = 0;
+	if (st && (rc = db_bind_text(st, ":id", q->payee.id)) == 0 && (rc = db_step(st)) == 1) {
+		found = strcmp((const char *)sqlite3_column_text(st, 6), "ACTIVE") == 0 &&
+			strcmp((const char *)sqlite3_column_text(st, 2), "APPROVED") == 0 &&
+			strcmp((const char *)sqlite3_column_text(st, 3), "ACTIVE") == 0 &&
+			strcmp((const char *)sqlite3_column_text(st, 0), dst) == 0;
+		snprintf(a->merchant_id, sizeof a->merchant_id, "%s",
+			 (const char *)sqlite3_column_text(st, 1));
+		snprintf(tier, sizeof tier, "%s", (const char *)sqlite3_column_text(st, 7));
+		db_reset(st);
+	}
+	if (rc < 0)
+		return quote_error(a, 2001, "Internal server error");
+	if (!found) {
+		a->merchant_id[0] = '\0';
+		return quote_error(a, 3204, "Party not found: no payable merchant %s/%s at %s",
+				   q->payee.type, q->payee.id, dst);
+	}
+	if (strcmp(q->amount.currency, gw->cfg.gateway_currency) != 0)
+		return quote_error(a, 5106, "Unsupported currency %s: %s only",
+				   q->amount.currency, gw->cfg.gateway_currency);
+	if (strcmp(q->scenario, "PAYMENT") && strcmp(q->scenario, "TRANSFER"))
+		return quote_error(a, 5102, "Unsupported transaction type %s", q->scenario);
+	unsigned char secret[32];
+	int64_t fee = 0;
+	if ((rc = dfsp_keys(p, dst, secret, &fee)) < 0)
+		return quote_error(a, 2001, "Internal server error");
+	int64_t transfer, receive;
+	if (strcmp(q->amount_type, "SEND") == 0) {
+		transfer = q->amount.amount;
+		receive = transfer - fee;
+	} else {
+		receive = q->amount.amount;
+		transfer = receive > INT64_MAX - fee ? -1 : receive + fee;
+	}
+	if (receive <= 0 || transfer <= 0) {
+		OPENSSL_cleanse(secret, sizeof secret);
+		return quote_error(a, 5103, "Amount does not cover the payee fee");
+	}
+	/* the merchant's tier limits, on what it receives */
+	const struct kyb_tier *t = kyb_tiers_find(gw->tiers, KYB_PARTY_MERCHANT, tier);
+	struct kyb_limit_usage u;
+	struct kyb_limit_verdict v;
+	if (!t || payee_usage(p, dst, a->merchant_id, &u) < 0) {
+		OPENSSL_cleanse(secret, sizeof secret);
+		return quote_error(a, 2001, "Internal server error");
+	}
+	if (kyb_limit_check(t, receive, &u, KYB_LIMIT_ONLINE, q->amount.currency,
+			    fspiop_currency_exponent(q->amount.currency), &v) != KYB_LIMIT_OK) {
+		OPENSSL_cleanse(secret, sizeof secret);
+		return quote_error(a, 5200, "Payee limit error: %s", v.msg);
+	}
+	/* expiration: ours, or the payer's when sooner */
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	int64_t exp_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 +
+			 gw->cfg.switch_transfer_expiry_s * 1000;
+	fspiop_datetime(exp_ms, a->expiration, sizeof a->expiration);
+	if (q->expiration[0] && strcmp(q->expiration, a->expiration) < 0 &&
+	    strlen(q->expiration) == strlen(a->expiration))
+		snprintf(a->expiration, sizeof a->expiration, "%s", q->expiration);
+	/* the ILP packet: the transaction, to the merchant's ILP address */
+	json_t *tx = json_pack("{s:s,s:s,s:{s:{s:s,s:s,s:s}},s:{s:{s:s,s:s,s:s}},s:o,s:{s:s,s:s,s:s}}",
+			       "transactionId", q->transaction_id, "quoteId", q->quote_id,
+			       "payee", "partyIdInfo", "partyIdType", q->payee.type,
+			       "partyIdentifier", q->payee.id, "fspId", dst,
+			       "payer", "partyIdInfo", "partyIdType", q->payer.type,
+			       "partyIdentifier", q->payer.id, "fspId",
+			       q->payer.fsp_id[0] ? q->payer.fsp_id : "unknown",
+			       "amount", money(q->amount.currency, transfer),
+			       "transactionType", "scenario", q->scenario, "initiator",
+			       q->initiator, "initiatorType", q->initiator_type);
+	char *txs = tx ? json_dumps(tx, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(tx);
+	char *data = txs ? malloc(strlen(txs) * 4 / 3 + 4) : NULL;
+	char account[200];
+	snprintf(account, sizeof account, "g.%s.%s.%s", dst, q->payee.type, q->payee.id);
+	for (char *c = account; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+		else if (!ilp_char_ok(*c))
+			*c = '_';
+	if (data)
+		data[fspiop_b64url((const unsigned char *)txs, strlen(txs), data)] = '\0';
+	a->packet = data ? payee_ilp_packet(transfer, account, (const unsigned char *)data,
+					    strlen(data))
+			 : NULL;
+	free(txs);
+	free(data);
+	char fulfilment[44];
+	if (!a->packet ||
+	    payee_ilp_fulfil(secret, sizeof secret, a->packet, fulfilment, a->packet_cond) < 0) {
+		OPENSSL_cleanse(secret, sizeof secret);
+		return quote_error(a, 2001, "Internal server error");
+	}
+	OPENSSL_cleanse(secret, sizeof secret);
+	OPENSSL_cleanse(fulfilment, sizeof fulfilment);
+	a->transfer_amount = transfer;
+	a->code = 0;
+	a->body = json_pack("{s:o,s:o,s:o,s:s,s:s,s:s}", "transferAmount",
+			    money(q->amount.currency, transfer), "payeeReceiveAmount",
+			    money(q->amount.currency, receive), "payeeFspFee",
+			    money(q->amount.currency, fee), "expiration", a->expiration,
+			    "ilpPacket", a->packet, "condition", a->packet_cond);
+	if (!a->body)
+		return quote_error(a, 2001, "Internal server error");
+	return 0;
+}
+
+/* POST /quotes */
+static void h_post_quote(struct http_req *r, void *arg)
+{
+	struct gw *gw = arg;
+	struct payee *p = gw->payee;
+	if (!gw->sw || !p) {
+		req_error(r, FSPIOP_QUOTES, 503, 2003, "no switch configured");
+		return;
+	}
+	char src[33], dst[33];
+	if (req_headers(p, r, FSPIOP_QUOTES, src, dst) < 0) {
+		p->stats.rejected++;
+		return;
+	}
+	if (!dst[0]) {
+		p->stats.rejected++;
+		req_error(r, FSPIOP_QUOTES, 400, 3102, "FSPIOP-Destination: missing");
+		return;
+	}
+	size_t len;
+	const char *body = http_body(r, &len);
+	struct fspiop_quote_in q;
+	char err[256];
+	if (fspiop_parse_quote_req(body ? body : "", body ? len : 0, &q, err, sizeof err) < 0) {
+		p->stats.rejected++;
+		req_error(r, FSPIOP_QUOTES, 400, 3100, err);
+		return;
+	}
+	char hash[65];
+	sha256_hex(body, len, hash);
+	char path[80];
+	/* a duplicate: the same answer again, or 3106 */
+	sqlite3_stmt *st = p->st[S_QUOTE_GET];
+	int rc;
+	if ((rc = db_bind_text(st, ":id", q.quote_id)) == 0 && (rc = db_step(st)) == 1) {
+		int same = strcmp((const char *)sqlite3_column_text(st, 0), hash) == 0;
+		int code = sqlite3_column_int(st, 1);
+		char *answer = strdup((const char *)sqlite3_column_text(st, 2));
+		char from[33];
+		snprintf(from, sizeof from, "%s", (const char *)sqlite3_column_text(st, 3));
+		db_reset(st);
+		http_reply(r, 202, NULL, "", 0);
+		p->stats.quote_duplicates++;
+		LOGI(LC_SWITCH, "quote duplicate", "quote=%s same_body=%d requester=%s", q.quote_id,
+		     same, src);
+		if (same) {
+			snprintf(path, sizeof path, "/quotes/%s%s", q.quote_id, code ? "/error" : "");
+			json_t *b = answer ? json_loads(answer, 0, NULL) : NULL;
+			send_put(p, FSPIOP_QUOTES, path, from, src, b);
+		} else {
+			snprintf(path, sizeof path, "/quotes/%s/error", q.quote_id);
+			send_put(p, FSPIOP_QUOTES, path, dst, src,
+				 fspiop_error_body(3106, "Modified request: quoteId reused with "
+							 "another body"));
+		}
+		free(answer);
+		return;
+	}
+	if (rc < 0) {
+		req_error(r, FSPIOP_QUOTES, 500, 2001, "Internal server error");
+		return;
+	}
+	struct qans a = { 0 };
+	quote_answer(p, &q, dst, &a);
+	char *ans = a.body ? json_dumps(a.body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(a.body);
+	if (!ans) {
+		free(a.packet);
+		req_error(r, FSPIOP_QUOTES, 500, 2001, "out of memory");
+		return;
+	}
+	/* kept before the answer leaves */
+	st = p->st[S_QUOTE_ADD];
+	if ((rc = db_bind_text(st, ":id", q.quote_id)) < 0 ||
+	    (rc = db_bind_text(st, ":dfsp", dst)) < 0 ||
+	    (rc = db_bind_text(st, ":payer", src)) < 0 ||
+	    (rc = (a.merchant_id[0] ? db_bind_text(st, ":merchant", a.merchant_id)
+				    : db_bind_null(st, ":merchant"))) < 0 ||
+	    (rc = db_bind_text(st, ":hash", hash)) < 0 ||
+	    (rc = db_bind_int64(st, ":code", a.code)) < 0 ||
+	    (rc = db_bind_text(st, ":answer", ans)) < 0 ||
+	    (rc = (a.code ? db_bind_null(st, ":amount")
+			  : db_bind_int64(st, ":amount", a.transfer_amount))) < 0 ||
+	    (rc = db_bind_text(st, ":currency", q.amount.currency)) < 0 ||
+	    (rc = (a.code ? db_bind_null(st, ":packet") : db_bind_text(st, ":packet", a.packet))) <
+		    0 ||
+	    (rc = (a.code ? db_bind_null(st, ":condition")
+			  : db_bind_text(st, ":condition", a.packet_cond))) < 0 ||
+	    (rc = (a.code ? db_bind_null(st, ":expiration")
+			  : db_bind_text(st, ":expiration", a.expiration))) < 0 ||
+	    (rc = db_run(st)) < 0) {
+		free(ans);
+		free(a.packet);
+		char q1[100];
+		LOGE(LC_SWITCH, "quote not stored", "quote=%s error=%s", q.quote_id,
+		     log_q(q1, sizeof q1, strerror(-rc)));
+		req_error(r, FSPIOP_QUOTES, 500, 2001, "Internal server error");
+		return;
+	}
+	http_reply(r, 202, NULL, "", 0);
+	p->stats.quotes++;
+	if (a.code)
+		p->stats.quotes_refused++;
+	LOGI(LC_SWITCH, "quote answered", "quote=%s dfsp=%s merchant=%s code=%d requester=%s",
+	     q.quote_id, dst, a.merchant_id[0] ? a.merchant_id : "-", a.code, src);
+	snprintf(path, sizeof path, "/quotes/%s%s", q.quote_id, a.code ? "/error" : "");
+	send_put(p, FSPIOP_QUOTES, path, dst, src, json_loads(ans, 0, NULL));
+	free(ans);
+	free(a.packet);
+}
+
 const struct http_route payee_routes[PAYEE_ROUTES] = {
 	{ "GET", "/parties/{Type}/{ID}", h_get_party },
+	{ "POST", "/quotes", h_post_quote },
 };

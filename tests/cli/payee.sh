@@ -8,7 +8,12 @@
 #    the exact callback headers (no Accept);
 #  - an unknown till, a suspended till, an unsupported type: 202, then
 #    PUT /parties/.../error with 3204;
-#  - bad headers and a destination we do not host: refused at once.
+#  - bad headers and a destination we do not host: refused at once;
+#  - POST /quotes: a quote for the till (transferAmount, fee, expiration,
+#    ILP packet and condition), the same request again (the same answer
+#    resent), the same id with another body (3106), over the merchant's
+#    tier limit (5200 naming the limit), an unknown till (3204), another
+#    currency (5106); no destination or a bad body refused at once.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/apilib.sh"
 command -v node >/dev/null || { echo "not ok 1 - node is needed"; exit 1; }
@@ -126,9 +131,71 @@ same "an accepted request after them: 202" "$CODE" 202
 callback 6 "/parties/ALIAS/888888888/error"
 same "no callback for the refused requests" "$(wc -l <"$RLOG")" 6
 
+# ---- POST /quotes ----
+CTQ='application/vnd.interoperability.quotes+json;version=1.1'
+ACQ='application/vnd.interoperability.quotes+json;version=1'
+# quote BODY [DEST]: POST /quotes from payerbank; status in $CODE.
+quote() {
+	CODE=$(curl -s -o "$OUT" -w '%{http_code}' "$U/quotes" -H "Accept: $ACQ" \
+		-H "Content-Type: $CTQ" -H "Date: $DATE" -H "FSPIOP-Source: payerbank" \
+		${2:+-H "FSPIOP-Destination: $2"} --data-binary "$1")
+}
+# qbody QUOTEID PAYEE_ID AMOUNT [CURRENCY]
+qbody() {
+	printf '{"quoteId":"%s","transactionId":"a8323bc6-c228-4df2-ae82-e5a997baf899",' "$1"
+	printf '"payee":{"partyIdInfo":{"partyIdType":"ALIAS","partyIdentifier":"%s","fspId":"demo-dfsp"}},' "$2"
+	printf '"payer":{"partyIdInfo":{"partyIdType":"MSISDN","partyIdentifier":"255712345678","fspId":"payerbank"}},'
+	printf '"amountType":"SEND","amount":{"currency":"%s","amount":"%s"},' "${4:-TZS}" "$3"
+	printf '"transactionType":{"scenario":"PAYMENT","initiator":"PAYER","initiatorType":"CONSUMER"}}'
+}
+body_of() { printf '%s' "$LINE" | sed 's/.*"body":"\(.*\)"}$/\1/'; }
+Q1=b51ec534-ee48-4575-b6a9-ead2955b8069
+quote "$(qbody $Q1 "$TILL" 5000)" demo-dfsp
+same "POST /quotes for the till: 202" "$CODE" 202
+callback 7 "/quotes/$Q1"
+line_has "with transferAmount, payeeReceiveAmount and a zero payeeFspFee" \
+	'\{\\"transferAmount\\":\{\\"currency\\":\\"TZS\\",\\"amount\\":\\"5000\\"\},\\"payeeReceiveAmount\\":\{\\"currency\\":\\"TZS\\",\\"amount\\":\\"5000\\"\},\\"payeeFspFee\\":\{\\"currency\\":\\"TZS\\",\\"amount\\":\\"0\\"\}'
+line_has "an expiration, an ILP packet and a 43-character condition" \
+	'\\"expiration\\":\\"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{3}Z\\",\\"ilpPacket\\":\\"[A-Za-z0-9_-]+\\",\\"condition\\":\\"[A-Za-z0-9_-]{43}\\"'
+line_has "from the merchant's DFSP to the payer's" '"source":"demo-dfsp","destination":"payerbank"'
+FIRST=$(body_of)
+same "the quote is kept: TZS 5,000 in minor units, its condition" \
+	"$(sql "SELECT code, transfer_amount, length(condition) FROM payee_quote WHERE quote_id = '$Q1'")" "0|500000|43"
+same "the DFSP's ILP secret is made once, 32 bytes" "$(sql "SELECT count(*), length(ilp_secret) FROM payee_dfsp WHERE dfsp = 'demo-dfsp'")" "1|32"
+quote "$(qbody $Q1 "$TILL" 5000)" demo-dfsp
+same "the same quote again: 202" "$CODE" 202
+callback 8 "/quotes/$Q1"
+same "... and the same answer is sent again" "$(body_of)" "$FIRST"
+quote "$(qbody $Q1 "$TILL" 6000)" demo-dfsp
+same "the same quoteId with another amount: 202" "$CODE" 202
+callback 9 "/quotes/$Q1/error"
+line_has "with 3106" '\\"errorCode\\":\\"3106\\"'
+Q2=c6f0a5a2-3f4b-4d7e-9b1a-0d2f6a7c8e91
+quote "$(qbody $Q2 "$TILL" 60000)" demo-dfsp
+callback 10 "/quotes/$Q2/error"
+line_has "TZS 60,000 to a T0 merchant: 5200 naming the limit" '\\"errorCode\\":\\"5200\\",\\"errorDescription\\":\\"Payee limit error: [^"]*50,000\.00'
+Q3=d7a1b6b3-4a5c-4e8f-8c2b-1e3a7b8d9fa2
+quote "$(qbody $Q3 999999999 5000)" demo-dfsp
+callback 11 "/quotes/$Q3/error"
+line_has "an unknown till: 3204" '\\"errorCode\\":\\"3204\\"'
+Q4=e8b2c7c4-5b6d-4f90-9d3c-2f4b8c9e0ab3
+quote "$(qbody $Q4 "$TILL" 5000 USD)" demo-dfsp
+callback 12 "/quotes/$Q4/error"
+line_has "USD: 5106" '\\"errorCode\\":\\"5106\\"'
+quote "$(qbody f9c3d8d5-6c7e-4a01-8e4d-3a5c9d0f1bc4 "$TILL" 5000)"
+same "no FSPIOP-Destination: 400" "$CODE" 400
+has "with 3102" "$OUT" '"errorCode":"3102","errorDescription":"FSPIOP-Destination: missing"'
+quote '{"quoteId":"nope"}' demo-dfsp
+same "a bad quote body: 400" "$CODE" 400
+has "with 3100 naming the field and position" "$OUT" '"errorCode":"3100","errorDescription":"\$\.quoteId: not a lowercase UUID \(position 11\)"'
+Q5=0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d
+quote "$(qbody $Q5 "$TILL" 100)" demo-dfsp
+callback 13 "/quotes/$Q5"
+same "nothing was sent for the refused quotes" "$(wc -l <"$RLOG")" 13
+
 # ---- the metrics count the callbacks as kind "callback" ----
 req "$HUB" GET /metrics
-has "six callbacks sent and answered" "$OUT" '^tillgate_switch_ok_total\{kind="callback"\} 6$'
+has "every callback sent and answered" "$OUT" '^tillgate_switch_ok_total\{kind="callback"\} 13$'
 
 kill -TERM "$PID"; wait "$PID"; RC=$?; PID=
 same "the daemon stops cleanly" "$RC" 0
