@@ -1038,6 +1038,109 @@ out:
 	return rc;
 }
 
+int fspiop_parse_transfer_req(const char *body, size_t len, struct fspiop_transfer_in *t,
+			      char *err, size_t n)
+{
+	struct pctx c = { body, len, err, n };
+	memset(t, 0, sizeof *t);
+	json_t *j = load(&c);
+	if (!j)
+		return -1;
+	int rc = -1;
+	if (get_str(&c, j, "transferId", 1, t->transfer_id, sizeof t->transfer_id, 36) < 0)
+		goto out;
+	if (!fspiop_uuid_ok(t->transfer_id)) {
+		fail(&c, "transferId", "not a lowercase UUID");
+		goto out;
+	}
+	if (get_str(&c, j, "payerFsp", 1, t->payer_fsp, sizeof t->payer_fsp, 32) < 0)
+		goto out;
+	if (!fspiop_fsp_id_ok(t->payer_fsp)) {
+		fail(&c, "payerFsp", "control character");
+		goto out;
+	}
+	if (get_str(&c, j, "payeeFsp", 1, t->payee_fsp, sizeof t->payee_fsp, 32) < 0)
+		goto out;
+	if (!fspiop_fsp_id_ok(t->payee_fsp)) {
+		fail(&c, "payeeFsp", "control character");
+		goto out;
+	}
+	if (get_money(&c, j, "amount", 1, &t->amount) < 0)
+		goto out;
+	if (t->amount.amount <= 0) {
+		fail(&c, "amount.amount", "must be more than zero");
+		goto out;
+	}
+	json_t *ilp = json_object_get(j, "ilpPacket");
+	if (!ilp) {
+		fail(&c, "ilpPacket", "missing");
+		goto out;
+	}
+	if (!json_is_string(ilp) || json_string_length(ilp) > 32768 ||
+	    strlen(json_string_value(ilp)) != json_string_length(ilp) ||
+	    !b64url_text_ok(json_string_value(ilp), 32768)) {
+		fail(&c, "ilpPacket", "base64url string of 1-32768 characters expected");
+		goto out;
+	}
+	if (get_str(&c, j, "condition", 1, t->condition, sizeof t->condition, 43) < 0)
+		goto out;
+	if (!fspiop_b64url32_ok(t->condition)) {
+		fail(&c, "condition", "not 43 base64url characters of 32 bytes");
+		goto out;
+	}
+	if (get_datetime(&c, j, "expiration", 1, t->expiration, sizeof t->expiration) < 0)
+		goto out;
+	t->ilp_packet = strdup(json_string_value(ilp));
+	if (!t->ilp_packet) {
+		snprintf(err, n, "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	json_decref(j);
+	return rc;
+}
+
+void fspiop_transfer_in_clear(struct fspiop_transfer_in *t)
+{
+	free(t->ilp_packet);
+	t->ilp_packet = NULL;
+}
+
+int fspiop_datetime_parse(const char *s, int64_t *ms)
+{
+	if (!s || datetime_bad(s) >= 0)
+		return -1;
+	struct tm tm = { 0 };
+	int y, mo, d, h, mi, sec;
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &sec) != 6)
+		return -1;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	int64_t v = (int64_t)timegm(&tm) * 1000;
+	const char *p = s + 19;
+	if (*p == '.') {
+		int64_t frac = 0, scale = 1000;
+		for (p++; *p >= '0' && *p <= '9'; p++) {
+			scale /= 10;
+			frac += (*p - '0') * scale;
+		}
+		v += frac;
+	}
+	if (*p == '+' || *p == '-') {
+		int zh = (p[1] - '0') * 10 + (p[2] - '0');
+		int zm = (p[4] - '0') * 10 + (p[5] - '0');
+		int64_t off = ((int64_t)zh * 60 + zm) * 60000;
+		v += *p == '+' ? -off : off;
+	}
+	*ms = v;
+	return 0;
+}
+
 void fspiop_quote_clear(struct fspiop_quote *q)
 {
 	free(q->ilp_packet);

@@ -235,6 +235,27 @@ struct fspiop_quote_in {
 int fspiop_parse_quote_req(const char *body, size_t len, struct fspiop_quote_in *q, char *err,
 			   size_t n);
 
+/* POST /transfers as the payee DFSP receives it. */
+struct fspiop_transfer_in {
+	char transfer_id[37];
+	char payer_fsp[33];
+	char payee_fsp[33];
+	struct fspiop_money amount; /* > 0 */
+	char *ilp_packet;           /* owned: fspiop_transfer_in_clear() */
+	char condition[44];
+	char expiration[32];
+};
+
+/* Parses a POST /transfers body; contract as fspiop_parse_quote_req().
+ * On success t->ilp_packet is owned by t. */
+int fspiop_parse_transfer_req(const char *body, size_t len, struct fspiop_transfer_in *t,
+			      char *err, size_t n);
+void fspiop_transfer_in_clear(struct fspiop_transfer_in *t);
+
+/* Parses an API DateTime (as the parsers accept it) into epoch ms.
+ * Returns 0 or -1. */
+int fspiop_datetime_parse(const char *s, int64_t *ms);
+
 /* ---- error codes ---- */
 
 /* What an error code means for a payment. */

@@ -22,6 +22,7 @@
 #include "gateway/gw.h"
 #include "gateway/http.h"
 #include "gateway/log.h"
+#include "gateway/outbox.h"
 #include "gateway/payee.h"
 #include "gateway/switch.h"
 
@@ -35,6 +36,10 @@ enum {
 	S_USAGE,
 	S_QUOTE_GET,
 	S_QUOTE_ADD,
+	S_QUOTE_BY_PACKET,
+	S_QUOTE_USED,
+	S_TRANSFER_GET,
+	S_TRANSFER_ADD,
 	S__COUNT,
 };
 
@@ -62,6 +67,20 @@ static const char *const payee_sql[S__COUNT] = {
 			"body_sha256, code, answer, transfer_amount, currency, ilp_packet, "
 			"condition, expiration) VALUES (:id, :dfsp, :payer, :merchant, :hash, :code, "
 			":answer, :amount, :currency, :packet, :condition, :expiration)",
+	/* the quote that made a packet, and the merchant's phone */
+	[S_QUOTE_BY_PACKET] = "SELECT q.quote_id, q.merchant_id, q.transfer_amount, q.currency, "
+			      "coalesce(m.contact_phone, (SELECT o.phone FROM owner o WHERE "
+			      "o.dfsp = m.dfsp AND o.merchant_id = m.merchant_id AND o.phone IS "
+			      "NOT NULL ORDER BY o.id LIMIT 1)) FROM payee_quote q JOIN merchant m "
+			      "ON m.dfsp = q.dfsp AND m.merchant_id = q.merchant_id "
+			      "WHERE q.ilp_packet = :packet AND q.dfsp = :dfsp AND q.code = 0",
+	[S_QUOTE_USED] = "SELECT transfer_id FROM payee_transfer WHERE quote_id = :quote AND code = 0",
+	[S_TRANSFER_GET] = "SELECT body_sha256, code, answer, dfsp FROM payee_transfer "
+			   "WHERE transfer_id = :id",
+	[S_TRANSFER_ADD] = "INSERT INTO payee_transfer (transfer_id, dfsp, payer_fsp, quote_id, "
+			   "merchant_id, body_sha256, code, answer, amount, currency) VALUES (:id, "
+			   ":dfsp, :payer, :quote, :merchant, :hash, :code, :answer, :amount, "
+			   ":currency)",
 };
 
 struct payee {
@@ -862,7 +881,223 @@ static void h_post_quote(struct http_req *r, void *arg)
 	free(a.packet);
 }
 
+/* ---- POST /transfers ---- */
+
+/* A new transfer's answer: *code 0 (COMMITTED) or the error code. */
+struct tans {
+	int code;
+	char quote_id[37];
+	char merchant_id[24];
+	char phone[20];
+	json_t *body;
+};
+
+static int transfer_error(struct tans *a, int code, const char *desc)
+{
+	a->code = code;
+	a->body = fspiop_error_body(code, desc);
+	return code;
+}
+
+static int transfer_answer(struct payee *p, const struct fspiop_transfer_in *t, const char *src,
+			   const char *dst, struct tans *a)
+{
+	if (strcmp(t->payee_fsp, dst) != 0)
+		return transfer_error(a, 3100, "payeeFsp: not the FSPIOP-Destination");
+	if (strcmp(t->payer_fsp, src) != 0)
+		return transfer_error(a, 3100, "payerFsp: not the FSPIOP-Source");
+	/* the quote that made this packet */
+	sqlite3_stmt *st = p->st[S_QUOTE_BY_PACKET];
+	int rc;
+	int64_t q_amount = 0;
+	char q_ccy[4] = "";
+	if ((rc = db_bind_text(st, ":packet", t->ilp_packet)) < 0 ||
+	    (rc = db_bind_text(st, ":dfsp", dst)) < 0)
+		return transfer_error(a, 2001, "Internal server error");
+	rc = db_step(st);
+	if (rc < 0)
+		return transfer_error(a, 2001, "Internal server error");
+	if (rc == 0)
+		return transfer_error(a, 3205, "Quote ID not found: no quote made this ilpPacket");
+	snprintf(a->quote_id, sizeof a->quote_id, "%s", (const char *)sqlite3_column_text(st, 0));
+	snprintf(a->merchant_id, sizeof a->merchant_id, "%s",
+		 (const char *)sqlite3_column_text(st, 1));
+	q_amount = sqlite3_column_int64(st, 2);
+	snprintf(q_ccy, sizeof q_ccy, "%s", (const char *)sqlite3_column_text(st, 3));
+	const char *ph = (const char *)sqlite3_column_text(st, 4);
+	snprintf(a->phone, sizeof a->phone, "%s", ph ? ph : "");
+	db_reset(st);
+	/* one committed transfer per quote */
+	st = p->st[S_QUOTE_USED];
+	if ((rc = db_bind_text(st, ":quote", a->quote_id)) < 0 || (rc = db_step(st)) < 0)
+		return transfer_error(a, 2001, "Internal server error");
+	if (rc == 1) {
+		db_reset(st);
+		return transfer_error(a, 3100, "ilpPacket: its quote was paid by another transfer");
+	}
+	/* the fulfilment, made again from the packet received */
+	unsigned char secret[32];
+	int64_t fee;
+	char fulfilment[44], condition[44];
+	if (dfsp_keys(p, dst, secret, &fee) < 0 ||
+	    payee_ilp_fulfil(secret, sizeof secret, t->ilp_packet, fulfilment, condition) < 0) {
+		OPENSSL_cleanse(secret, sizeof secret);
+		return transfer_error(a, 2001, "Internal server error");
+	}
+	OPENSSL_cleanse(secret, sizeof secret);
+	if (strcmp(condition, t->condition) != 0)
+		return transfer_error(a, 3100, "condition: does not match the ilpPacket");
+	if (t->amount.amount != q_amount || strcmp(t->amount.currency, q_ccy) != 0)
+		return transfer_error(a, 3100, "amount: not the quote's transferAmount");
+	int64_t exp_ms;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	int64_t now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if (fspiop_datetime_parse(t->expiration, &exp_ms) < 0 || exp_ms <= now_ms)
+		return transfer_error(a, 3303, "Transfer expired");
+	char done[32];
+	fspiop_datetime(now_ms, done, sizeof done);
+	a->code = 0;
+	a->body = json_pack("{s:s,s:s,s:s}", "fulfilment", fulfilment, "completedTimestamp", done,
+			    "transferState", "COMMITTED");
+	OPENSSL_cleanse(fulfilment, sizeof fulfilment);
+	if (!a->body)
+		return transfer_error(a, 2001, "Internal server error");
+	return 0;
+}
+
+/* The row of a new transfer and, when COMMITTED, the merchant's SMS, in
+ * one transaction. */
+static int transfer_store(struct payee *p, const struct fspiop_transfer_in *t, const char *src,
+			  const char *dst, const char *hash, const struct tans *a,
+			  const char *ans)
+{
+	sqlite3_stmt *st = p->st[S_TRANSFER_ADD];
+	int rc;
+	if ((rc = db_bind_text(st, ":id", t->transfer_id)) < 0 ||
+	    (rc = db_bind_text(st, ":dfsp", dst)) < 0 ||
+	    (rc = db_bind_text(st, ":payer", src)) < 0 ||
+	    (rc = (a->quote_id[0] ? db_bind_text(st, ":quote", a->quote_id)
+				  : db_bind_null(st, ":quote"))) < 0 ||
+	    (rc = (a->merchant_id[0] ? db_bind_text(st, ":merchant", a->merchant_id)
+				     : db_bind_null(st, ":merchant"))) < 0 ||
+	    (rc = db_bind_text(st, ":hash", hash)) < 0 ||
+	    (rc = db_bind_int64(st, ":code", a->code)) < 0 ||
+	    (rc = db_bind_text(st, ":answer", ans)) < 0 ||
+	    (rc = db_bind_int64(st, ":amount", t->amount.amount)) < 0 ||
+	    (rc = db_bind_text(st, ":currency", t->amount.currency)) < 0 ||
+	    (rc = db_run(st)) < 0)
+		return rc;
+	if (a->code || !a->phone[0])
+		return 0;
+	char amt[KYB_AMOUNT_MAX], text[200];
+	kyb_limit_format(amt, sizeof amt, t->amount.amount, t->amount.currency,
+			 fspiop_currency_exponent(t->amount.currency));
+	snprintf(text, sizeof text, "Received %s from %s (switch). Ref %.8s", amt, src,
+		 t->transfer_id);
+	return outbox_sms(p->gw->outbox, dst, a->phone, text, t->transfer_id, NULL);
+}
+
+/* POST /transfers */
+static void h_post_transfer(struct http_req *r, void *arg)
+{
+	struct gw *gw = arg;
+	struct payee *p = gw->payee;
+	if (!gw->sw || !p) {
+		req_error(r, FSPIOP_TRANSFERS, 503, 2003, "no switch configured");
+		return;
+	}
+	char src[33], dst[33];
+	if (req_headers(p, r, FSPIOP_TRANSFERS, src, dst) < 0) {
+		p->stats.rejected++;
+		return;
+	}
+	if (!dst[0]) {
+		p->stats.rejected++;
+		req_error(r, FSPIOP_TRANSFERS, 400, 3102, "FSPIOP-Destination: missing");
+		return;
+	}
+	size_t len;
+	const char *body = http_body(r, &len);
+	struct fspiop_transfer_in t;
+	char err[256];
+	if (fspiop_parse_transfer_req(body ? body : "", body ? len : 0, &t, err, sizeof err) < 0) {
+		p->stats.rejected++;
+		req_error(r, FSPIOP_TRANSFERS, 400, 3100, err);
+		return;
+	}
+	char hash[65], path[80];
+	sha256_hex(body, len, hash);
+	sqlite3_stmt *st = p->st[S_TRANSFER_GET];
+	int rc;
+	if ((rc = db_bind_text(st, ":id", t.transfer_id)) == 0 && (rc = db_step(st)) == 1) {
+		int same = strcmp((const char *)sqlite3_column_text(st, 0), hash) == 0;
+		int code = sqlite3_column_int(st, 1);
+		char *answer = strdup((const char *)sqlite3_column_text(st, 2));
+		char from[33];
+		snprintf(from, sizeof from, "%s", (const char *)sqlite3_column_text(st, 3));
+		db_reset(st);
+		http_reply(r, 202, NULL, "", 0);
+		p->stats.transfer_duplicates++;
+		LOGI(LC_SWITCH, "transfer duplicate", "transfer=%s same_body=%d requester=%s",
+		     t.transfer_id, same, src);
+		if (same) {
+			snprintf(path, sizeof path, "/transfers/%s%s", t.transfer_id,
+				 code ? "/error" : "");
+			send_put(p, FSPIOP_TRANSFERS, path, from, src,
+				 answer ? json_loads(answer, 0, NULL) : NULL);
+		} else {
+			snprintf(path, sizeof path, "/transfers/%s/error", t.transfer_id);
+			send_put(p, FSPIOP_TRANSFERS, path, dst, src,
+				 fspiop_error_body(3106, "Modified request: transferId reused "
+							 "with another body"));
+		}
+		free(answer);
+		fspiop_transfer_in_clear(&t);
+		return;
+	}
+	if (rc < 0) {
+		fspiop_transfer_in_clear(&t);
+		req_error(r, FSPIOP_TRANSFERS, 500, 2001, "Internal server error");
+		return;
+	}
+	struct tans a = { 0 };
+	transfer_answer(p, &t, src, dst, &a);
+	char *ans = a.body ? json_dumps(a.body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(a.body);
+	if (!ans) {
+		fspiop_transfer_in_clear(&t);
+		req_error(r, FSPIOP_TRANSFERS, 500, 2001, "out of memory");
+		return;
+	}
+	/* committed before the answer leaves */
+	rc = db_begin(gw->db);
+	if (rc == 0)
+		rc = db_end(gw->db, transfer_store(p, &t, src, dst, hash, &a, ans));
+	if (rc < 0) {
+		char q1[100];
+		LOGE(LC_SWITCH, "transfer not stored", "transfer=%s error=%s", t.transfer_id,
+		     log_q(q1, sizeof q1, strerror(-rc)));
+		free(ans);
+		fspiop_transfer_in_clear(&t);
+		req_error(r, FSPIOP_TRANSFERS, 500, 2001, "Internal server error");
+		return;
+	}
+	http_reply(r, 202, NULL, "", 0);
+	p->stats.transfers++;
+	if (a.code)
+		p->stats.transfers_refused++;
+	LOGI(LC_SWITCH, "transfer answered", "transfer=%s quote=%s dfsp=%s merchant=%s code=%d "
+	     "requester=%s", t.transfer_id, a.quote_id[0] ? a.quote_id : "-", dst,
+	     a.merchant_id[0] ? a.merchant_id : "-", a.code, src);
+	snprintf(path, sizeof path, "/transfers/%s%s", t.transfer_id, a.code ? "/error" : "");
+	send_put(p, FSPIOP_TRANSFERS, path, dst, src, json_loads(ans, 0, NULL));
+	free(ans);
+	fspiop_transfer_in_clear(&t);
+}
+
 const struct http_route payee_routes[PAYEE_ROUTES] = {
 	{ "GET", "/parties/{Type}/{ID}", h_get_party },
 	{ "POST", "/quotes", h_post_quote },
+	{ "POST", "/transfers", h_post_transfer },
 };

@@ -43,7 +43,7 @@ void payee_free(struct payee *p);
 /* Incoming requests the switch sends to the payee DFSP, for the
  * server's table; their handlers' arg is the struct gw (gw->payee). With
  * no switch configured they answer 503 with errorCode 2003. */
-#define PAYEE_ROUTES 2
+#define PAYEE_ROUTES 3
 extern const struct http_route payee_routes[PAYEE_ROUTES];
 
 /* Counters, for tests and /metrics. */
@@ -56,6 +56,9 @@ struct payee_stats {
 	uint64_t quotes;       /* new quotes answered (a quote or an error) */
 	uint64_t quotes_refused; /* of those, answered with an error */
 	uint64_t quote_duplicates; /* resent quotes (same answer, or 3106) */
+	uint64_t transfers;    /* new transfers answered (COMMITTED or an error) */
+	uint64_t transfers_refused; /* of those, answered with an error */
+	uint64_t transfer_duplicates; /* resent transfers (same answer, or 3106) */
 };
 const struct payee_stats *payee_stats(const struct payee *p);
 

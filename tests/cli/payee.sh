@@ -13,7 +13,12 @@
 #    ILP packet and condition), the same request again (the same answer
 #    resent), the same id with another body (3106), over the merchant's
 #    tier limit (5200 naming the limit), an unknown till (3204), another
-#    currency (5106); no destination or a bad body refused at once.
+#    currency (5106); no destination or a bad body refused at once;
+#  - POST /transfers against those quotes: COMMITTED with a fulfilment
+#    that matches the condition, kept, the merchant's SMS queued; the same
+#    transfer again (the same answer), a modified one (3106), a wrong
+#    condition (3100), an expired one (3303), an unknown packet (3205), a
+#    second transfer for a paid quote (3100).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/apilib.sh"
 command -v node >/dev/null || { echo "not ok 1 - node is needed"; exit 1; }
@@ -193,9 +198,69 @@ quote "$(qbody $Q5 "$TILL" 100)" demo-dfsp
 callback 13 "/quotes/$Q5"
 same "nothing was sent for the refused quotes" "$(wc -l <"$RLOG")" 13
 
+# ---- POST /transfers ----
+CTT='application/vnd.interoperability.transfers+json;version=1.1'
+ACT='application/vnd.interoperability.transfers+json;version=1'
+# field NAME: a string field of the body of callback $LINE
+field() { body_of | sed -n "s/.*\\\\\"$1\\\\\":\\\\\"\([^\\\\]*\)\\\\\".*/\1/p"; }
+LINE=$(sed -n 13p "$RLOG"); P5=$(field ilpPacket); C5=$(field condition)
+LINE=$(sed -n 7p "$RLOG"); P1=$(field ilpPacket); C1=$(field condition)
+[ -n "$P5" ] && [ ${#C5} -eq 43 ] && [ -n "$P1" ] && [ ${#C1} -eq 43 ] && pass "packets and conditions of two quotes" || fail "packets" "$P5 $C5 $P1 $C1"
+LATER=$(date -u -d '+10 minutes' '+%Y-%m-%dT%H:%M:%S.000Z')
+# transfer BODY: POST /transfers from payerbank to demo-dfsp
+transfer() {
+	CODE=$(curl -s -o "$OUT" -w '%{http_code}' "$U/transfers" -H "Accept: $ACT" \
+		-H "Content-Type: $CTT" -H "Date: $DATE" -H "FSPIOP-Source: payerbank" \
+		-H "FSPIOP-Destination: demo-dfsp" --data-binary "$1")
+}
+# tbody ID AMOUNT PACKET CONDITION EXPIRATION
+tbody() {
+	printf '{"transferId":"%s","payerFsp":"payerbank","payeeFsp":"demo-dfsp",' "$1"
+	printf '"amount":{"currency":"TZS","amount":"%s"},"ilpPacket":"%s","condition":"%s","expiration":"%s"}' \
+		"$2" "$3" "$4" "$5"
+}
+T1=11111111-2222-4333-8444-555555555555
+transfer "$(tbody $T1 100 "$P5" "$C5" "$LATER")"
+same "POST /transfers for the quote of TZS 100: 202" "$CODE" 202
+callback 14 "/transfers/$T1"
+line_has "COMMITTED with a fulfilment and a completedTimestamp" \
+	'\{\\"fulfilment\\":\\"[A-Za-z0-9_-]{43}\\",\\"completedTimestamp\\":\\"[0-9T:.-]+Z\\",\\"transferState\\":\\"COMMITTED\\"\}'
+F1=$(field fulfilment)
+CHECKED=$(node -e 'const c=require("crypto");const f=Buffer.from(process.argv[1],"base64url");
+	process.stdout.write(c.createHash("sha256").update(f).digest("base64url"))' "$F1")
+same "base64url(SHA-256(fulfilment)) is the quote's condition" "$CHECKED" "$C5"
+TFIRST=$(body_of)
+same "the transfer is kept against its quote and merchant" \
+	"$(sql "SELECT t.code, t.amount, q.quote_id = '$Q5', t.merchant_id = '$MID' FROM payee_transfer t JOIN payee_quote q ON q.quote_id = t.quote_id WHERE t.transfer_id = '$T1'")" "0|10000|1|1"
+same "one SMS to the merchant" "$(sql "SELECT count(*) FROM outbox WHERE ref = '$T1' AND body LIKE 'Received TZS 100.00 from payerbank%'")" 1
+transfer "$(tbody $T1 100 "$P5" "$C5" "$LATER")"
+callback 15 "/transfers/$T1"
+same "the same transfer again: the same answer" "$(body_of)" "$TFIRST"
+same "... and no second SMS" "$(sql "SELECT count(*) FROM outbox WHERE ref = '$T1'")" 1
+transfer "$(tbody $T1 100 "$P5" "$C5" 2099-01-01T00:00:00.000Z)"
+callback 16 "/transfers/$T1/error"
+line_has "the same transferId with another body: 3106" '\\"errorCode\\":\\"3106\\"'
+T2=22222222-2222-4333-8444-555555555555
+transfer "$(tbody $T2 5000 "$P1" "$C5" "$LATER")"
+callback 17 "/transfers/$T2/error"
+line_has "a condition that is not the packet's: 3100" '\\"errorCode\\":\\"3100\\",\\"errorDescription\\":\\"condition: does not match the ilpPacket\\"'
+T3=33333333-2222-4333-8444-555555555555
+transfer "$(tbody $T3 5000 "$P1" "$C1" 2020-01-01T00:00:00.000Z)"
+callback 18 "/transfers/$T3/error"
+line_has "an expired transfer: 3303" '\\"errorCode\\":\\"3303\\"'
+T4=44444444-2222-4333-8444-555555555555
+transfer "$(tbody $T4 1 AQ4AAAAAAAAAAQNnLmEAAA "$C1" "$LATER")"
+callback 19 "/transfers/$T4/error"
+line_has "a packet no quote made: 3205" '\\"errorCode\\":\\"3205\\"'
+T5=55555555-2222-4333-8444-555555555555
+transfer "$(tbody $T5 100 "$P5" "$C5" "$LATER")"
+callback 20 "/transfers/$T5/error"
+line_has "a second transfer for a paid quote: 3100" '\\"errorCode\\":\\"3100\\",\\"errorDescription\\":\\"ilpPacket: its quote was paid by another transfer\\"'
+same "no SMS for the refused transfers" "$(sql "SELECT count(*) FROM outbox WHERE ref IN ('$T2', '$T3', '$T4', '$T5')")" 0
+
 # ---- the metrics count the callbacks as kind "callback" ----
 req "$HUB" GET /metrics
-has "every callback sent and answered" "$OUT" '^tillgate_switch_ok_total\{kind="callback"\} 13$'
+has "every callback sent and answered" "$OUT" '^tillgate_switch_ok_total\{kind="callback"\} 20$'
 
 kill -TERM "$PID"; wait "$PID"; RC=$?; PID=
 same "the daemon stops cleanly" "$RC" 0

@@ -1,6 +1,8 @@
 /* fuzz_payee.c -- libFuzzer target for the parsers of the payee side:
  * the first byte picks one, the rest is its input: 'q' a POST /quotes
- * body (fspiop_parse_quote_req()), 'i' an ILP packet's text
+ * body (fspiop_parse_quote_req()), 't' a POST /transfers body
+ * (fspiop_parse_transfer_req(), and its expiration through
+ * fspiop_datetime_parse()), 'i' an ILP packet's text
  * (payee_ilp_decode()). abort()s when an invariant breaks: every
  * rejection names its field ("$..." for bodies, "ilpPacket" for packets)
  * and a position inside the input; an accepted quote passes the schema
@@ -57,6 +59,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(q.amount.amount > 0 && fspiop_currency_exponent(q.amount.currency) >= 0);
 			CHECK(q.scenario[0] && q.initiator[0] && q.initiator_type[0]);
 			CHECK(strlen(q.note) <= 128);
+		}
+	} else if (sel == 't') {
+		struct fspiop_transfer_in t;
+		if (fspiop_parse_transfer_req(body, len, &t, err, sizeof err) < 0) {
+			long pos = last_position(err);
+			CHECK(err[0] == '$');
+			CHECK(pos >= 0 && (size_t)pos <= len);
+			CHECK(t.ilp_packet == NULL);
+		} else {
+			CHECK(fspiop_uuid_ok(t.transfer_id));
+			CHECK(fspiop_fsp_id_ok(t.payer_fsp) && fspiop_fsp_id_ok(t.payee_fsp));
+			CHECK(t.amount.amount > 0);
+			CHECK(t.ilp_packet && t.ilp_packet[0]);
+			CHECK(fspiop_b64url32_ok(t.condition));
+			int64_t ms;
+			CHECK(fspiop_datetime_parse(t.expiration, &ms) == 0);
+			fspiop_transfer_in_clear(&t);
 		}
 	} else if (sel == 'i') {
 		char *s = malloc(len + 1);

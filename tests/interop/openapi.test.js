@@ -22,7 +22,7 @@ const FSPIOP_ROUTES = [
 	'PUT /parties/{Type}/{ID}', 'PUT /parties/{Type}/{ID}/error',
 	'PUT /quotes/{ID}', 'PUT /quotes/{ID}/error',
 	'PUT /transfers/{ID}', 'PUT /transfers/{ID}/error',
-	'GET /parties/{Type}/{ID}', 'POST /quotes',
+	'GET /parties/{Type}/{ID}', 'POST /quotes', 'POST /transfers',
 ];
 
 // The route table as a sorted list of "METHOD PATTERN" strings (the

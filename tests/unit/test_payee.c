@@ -2,7 +2,8 @@
  * ILP v1 packet (exact OER bytes, round trip through the decoder, the
  * decoder's refusals with positions) and the fulfilment and condition
  * (a known HMAC-SHA256 vector, the condition checked by fspiop.c's own
- * verifier, a changed packet or secret giving another fulfilment). The
+ * verifier, a changed packet or secret giving another fulfilment), and
+ * fspiop_datetime_parse() for the expiration of a transfer. The
  * party lookups against a daemon are in tests/cli/payee.sh. */
 #include <errno.h>
 #include <setjmp.h>
@@ -104,6 +105,25 @@ static void test_fulfil(void **state)
 	assert_int_equal(payee_ilp_fulfil(SECRET, sizeof SECRET, "", f2, c2), -EINVAL);
 }
 
+/* The expiration of an incoming transfer, to epoch ms: zones and
+ * fractions count; what the schema refuses is refused. */
+static void test_datetime_parse(void **state)
+{
+	(void)state;
+	int64_t ms = 0;
+	assert_int_equal(fspiop_datetime_parse("2026-01-01T10:00:20.000Z", &ms), 0);
+	assert_int_equal(ms, 1767261620000LL);
+	assert_int_equal(fspiop_datetime_parse("2026-01-01T10:00:20.5Z", &ms), 0);
+	assert_int_equal(ms, 1767261620500LL);
+	assert_int_equal(fspiop_datetime_parse("2026-01-01T13:00:20.000+03:00", &ms), 0);
+	assert_int_equal(ms, 1767261620000LL);
+	assert_int_equal(fspiop_datetime_parse("2026-01-01T07:30:20-02:30", &ms), 0);
+	assert_int_equal(ms, 1767261620000LL);
+	assert_int_equal(fspiop_datetime_parse("2026-01-01T10:00:20", &ms), -1);
+	assert_int_equal(fspiop_datetime_parse("2026-01-01 10:00:20Z", &ms), -1);
+	assert_int_equal(fspiop_datetime_parse(NULL, &ms), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -111,6 +131,7 @@ int main(void)
 		cmocka_unit_test(test_packet_round_trip),
 		cmocka_unit_test(test_decode_refusals),
 		cmocka_unit_test(test_fulfil),
+		cmocka_unit_test(test_datetime_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
