@@ -650,8 +650,8 @@ static int quote_error(struct qans *a, int code, const char *fmt, ...)
 }
 
 /* Returns a->code. */
-static int quote_answer(struct payee *p, const struct fspiop_quote_in *q, const char *dst,
-			 struct qans *a)
+static int quote_answer(struct payee *p, const struct fspiop_quote_in *q, const char *src,
+			const char *dst, struct qans *a)
 {
 	struct gw *gw = p->gw;
 	/* the payee: one of our merchants, at the destination DFSP */
@@ -729,7 +729,7 @@ static int quote_answer(struct payee *p, const struct fspiop_quote_in *q, const 
 			       "partyIdentifier", q->payee.id, "fspId", dst,
 			       "payer", "partyIdInfo", "partyIdType", q->payer.type,
 			       "partyIdentifier", q->payer.id, "fspId",
-			       q->payer.fsp_id[0] ? q->payer.fsp_id : "unknown",
+			       q->payer.fsp_id[0] ? q->payer.fsp_id : src,
 			       "amount", money(q->amount.currency, transfer),
 			       "transactionType", "scenario", q->scenario, "initiator",
 			       q->initiator, "initiatorType", q->initiator_type);
@@ -833,7 +833,7 @@ static void h_post_quote(struct http_req *r, void *arg)
 		return;
 	}
 	struct qans a = { 0 };
-	quote_answer(p, &q, dst, &a);
+	quote_answer(p, &q, src, dst, &a);
 	char *ans = a.body ? json_dumps(a.body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(a.body);
 	if (!ans) {
