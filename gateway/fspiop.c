@@ -934,6 +934,213 @@ out:
 	return rc;
 }
 
+/* ---- incoming requests (payee side) ---- */
+
+/* The partyIdInfo at path into p (name and MCC left empty). */
+static int get_party_id(const struct pctx *c, json_t *root, const char *path,
+			struct fspiop_party *p)
+{
+	char k[96];
+	if (get_object(c, root, path) < 0)
+		return -1;
+	snprintf(k, sizeof k, "%s.partyIdType", path);
+	if (get_str(c, root, k, 1, p->type, sizeof p->type, 15) < 0)
+		return -1;
+	if (!fspiop_party_type_ok(p->type))
+		return fail(c, k, "not a PartyIdType");
+	snprintf(k, sizeof k, "%s.partyIdentifier", path);
+	if (get_str(c, root, k, 1, p->id, sizeof p->id, 128) < 0)
+		return -1;
+	if (!fspiop_party_id_ok(p->id))
+		return fail(c, k, "control character, '/' or '?'");
+	snprintf(k, sizeof k, "%s.partySubIdOrType", path);
+	int has = get_str(c, root, k, 0, p->sub_id, sizeof p->sub_id, 128);
+	if (has < 0)
+		return -1;
+	if (has && !fspiop_party_id_ok(p->sub_id))
+		return fail(c, k, "control character, '/' or '?'");
+	snprintf(k, sizeof k, "%s.fspId", path);
+	has = get_str(c, root, k, 0, p->fsp_id, sizeof p->fsp_id, 32);
+	if (has < 0)
+		return -1;
+	if (has && !fspiop_fsp_id_ok(p->fsp_id))
+		return fail(c, k, "control character");
+	return 0;
+}
+
+/* The string at path, required, one of the NULL-terminated list. */
+static int get_enum(const struct pctx *c, json_t *root, const char *path, char *out, size_t cap,
+		    const char *const *names)
+{
+	if (get_str(c, root, path, 1, out, cap, cap - 1) < 0)
+		return -1;
+	for (; *names; names++)
+		if (strcmp(out, *names) == 0)
+			return 0;
+	return fail(c, path, "not an allowed value");
+}
+
+int fspiop_parse_quote_req(const char *body, size_t len, struct fspiop_quote_in *q, char *err,
+			   size_t n)
+{
+	static const char *const amount_types[] = { "SEND", "RECEIVE", NULL };
+	static const char *const scenarios[] = { "DEPOSIT", "WITHDRAWAL", "TRANSFER", "PAYMENT",
+						 "REFUND", NULL };
+	static const char *const initiators[] = { "PAYER", "PAYEE", NULL };
+	static const char *const initiator_types[] = { "CONSUMER", "AGENT", "BUSINESS", "DEVICE",
+						       NULL };
+	struct pctx c = { body, len, err, n };
+	memset(q, 0, sizeof *q);
+	json_t *j = load(&c);
+	if (!j)
+		return -1;
+	int rc = -1;
+	if (get_str(&c, j, "quoteId", 1, q->quote_id, sizeof q->quote_id, 36) < 0)
+		goto out;
+	if (!fspiop_uuid_ok(q->quote_id)) {
+		fail(&c, "quoteId", "not a lowercase UUID");
+		goto out;
+	}
+	if (get_str(&c, j, "transactionId", 1, q->transaction_id, sizeof q->transaction_id, 36) < 0)
+		goto out;
+	if (!fspiop_uuid_ok(q->transaction_id)) {
+		fail(&c, "transactionId", "not a lowercase UUID");
+		goto out;
+	}
+	if (get_object(&c, j, "payee") < 0 ||
+	    get_party_id(&c, j, "payee.partyIdInfo", &q->payee) < 0 ||
+	    get_object(&c, j, "payer") < 0 ||
+	    get_party_id(&c, j, "payer.partyIdInfo", &q->payer) < 0)
+		goto out;
+	if (get_enum(&c, j, "amountType", q->amount_type, sizeof q->amount_type, amount_types) < 0)
+		goto out;
+	if (get_money(&c, j, "amount", 1, &q->amount) < 0)
+		goto out;
+	if (q->amount.amount <= 0) {
+		fail(&c, "amount.amount", "must be more than zero");
+		goto out;
+	}
+	if (get_object(&c, j, "transactionType") < 0 ||
+	    get_enum(&c, j, "transactionType.scenario", q->scenario, sizeof q->scenario,
+		     scenarios) < 0 ||
+	    get_enum(&c, j, "transactionType.initiator", q->initiator, sizeof q->initiator,
+		     initiators) < 0 ||
+	    get_enum(&c, j, "transactionType.initiatorType", q->initiator_type,
+		     sizeof q->initiator_type, initiator_types) < 0)
+		goto out;
+	if (get_datetime(&c, j, "expiration", 0, q->expiration, sizeof q->expiration) < 0)
+		goto out;
+	if (get_str(&c, j, "note", 0, q->note, sizeof q->note, 128) < 0)
+		goto out;
+	rc = 0;
+out:
+	json_decref(j);
+	return rc;
+}
+
+int fspiop_parse_transfer_req(const char *body, size_t len, struct fspiop_transfer_in *t,
+			      char *err, size_t n)
+{
+	struct pctx c = { body, len, err, n };
+	memset(t, 0, sizeof *t);
+	json_t *j = load(&c);
+	if (!j)
+		return -1;
+	int rc = -1;
+	if (get_str(&c, j, "transferId", 1, t->transfer_id, sizeof t->transfer_id, 36) < 0)
+		goto out;
+	if (!fspiop_uuid_ok(t->transfer_id)) {
+		fail(&c, "transferId", "not a lowercase UUID");
+		goto out;
+	}
+	if (get_str(&c, j, "payerFsp", 1, t->payer_fsp, sizeof t->payer_fsp, 32) < 0)
+		goto out;
+	if (!fspiop_fsp_id_ok(t->payer_fsp)) {
+		fail(&c, "payerFsp", "control character");
+		goto out;
+	}
+	if (get_str(&c, j, "payeeFsp", 1, t->payee_fsp, sizeof t->payee_fsp, 32) < 0)
+		goto out;
+	if (!fspiop_fsp_id_ok(t->payee_fsp)) {
+		fail(&c, "payeeFsp", "control character");
+		goto out;
+	}
+	if (get_money(&c, j, "amount", 1, &t->amount) < 0)
+		goto out;
+	if (t->amount.amount <= 0) {
+		fail(&c, "amount.amount", "must be more than zero");
+		goto out;
+	}
+	json_t *ilp = json_object_get(j, "ilpPacket");
+	if (!ilp) {
+		fail(&c, "ilpPacket", "missing");
+		goto out;
+	}
+	if (!json_is_string(ilp) || json_string_length(ilp) > 32768 ||
+	    strlen(json_string_value(ilp)) != json_string_length(ilp) ||
+	    !b64url_text_ok(json_string_value(ilp), 32768)) {
+		fail(&c, "ilpPacket", "base64url string of 1-32768 characters expected");
+		goto out;
+	}
+	if (get_str(&c, j, "condition", 1, t->condition, sizeof t->condition, 43) < 0)
+		goto out;
+	if (!fspiop_b64url32_ok(t->condition)) {
+		fail(&c, "condition", "not 43 base64url characters of 32 bytes");
+		goto out;
+	}
+	if (get_datetime(&c, j, "expiration", 1, t->expiration, sizeof t->expiration) < 0)
+		goto out;
+	t->ilp_packet = strdup(json_string_value(ilp));
+	if (!t->ilp_packet) {
+		snprintf(err, n, "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	json_decref(j);
+	return rc;
+}
+
+void fspiop_transfer_in_clear(struct fspiop_transfer_in *t)
+{
+	free(t->ilp_packet);
+	t->ilp_packet = NULL;
+}
+
+int fspiop_datetime_parse(const char *s, int64_t *ms)
+{
+	if (!s || datetime_bad(s) >= 0)
+		return -1;
+	struct tm tm = { 0 };
+	int y, mo, d, h, mi, sec;
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &sec) != 6)
+		return -1;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	int64_t v = (int64_t)timegm(&tm) * 1000;
+	const char *p = s + 19;
+	if (*p == '.') {
+		int64_t frac = 0, scale = 1000;
+		for (p++; *p >= '0' && *p <= '9'; p++) {
+			scale /= 10;
+			frac += (*p - '0') * scale;
+		}
+		v += frac;
+	}
+	if (*p == '+' || *p == '-') {
+		int zh = (p[1] - '0') * 10 + (p[2] - '0');
+		int zm = (p[4] - '0') * 10 + (p[5] - '0');
+		int64_t off = ((int64_t)zh * 60 + zm) * 60000;
+		v += *p == '+' ? -off : off;
+	}
+	*ms = v;
+	return 0;
+}
+
 void fspiop_quote_clear(struct fspiop_quote *q)
 {
 	free(q->ilp_packet);

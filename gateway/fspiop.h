@@ -211,6 +211,51 @@ void fspiop_quote_clear(struct fspiop_quote *q);
  * NULL when out of memory. */
 json_t *fspiop_error_body(int code, const char *desc);
 
+/* ---- incoming requests (payee side, gateway/payee.h) ---- */
+
+/* POST /quotes as the payee DFSP receives it. */
+struct fspiop_quote_in {
+	char quote_id[37];
+	char transaction_id[37];
+	struct fspiop_party payee;  /* partyIdInfo only: name and mcc "" */
+	struct fspiop_party payer;
+	char amount_type[8];        /* "SEND" or "RECEIVE" */
+	struct fspiop_money amount; /* > 0 */
+	char scenario[16];          /* DEPOSIT, WITHDRAWAL, TRANSFER, PAYMENT, REFUND */
+	char initiator[8];          /* PAYER, PAYEE */
+	char initiator_type[12];    /* CONSUMER, AGENT, BUSINESS, DEVICE */
+	char expiration[32];        /* "" when absent */
+	char note[129];             /* "" when absent */
+};
+
+/* Parses a POST /quotes body with the same contract as the callback
+ * parsers: every field read is checked against the v1.1 schema, unknown
+ * properties are accepted; -1 names the field as a JSON path and its
+ * position. */
+int fspiop_parse_quote_req(const char *body, size_t len, struct fspiop_quote_in *q, char *err,
+			   size_t n);
+
+/* POST /transfers as the payee DFSP receives it. */
+struct fspiop_transfer_in {
+	char transfer_id[37];
+	char payer_fsp[33];
+	char payee_fsp[33];
+	struct fspiop_money amount; /* > 0 */
+	char *ilp_packet;           /* owned: fspiop_transfer_in_clear() */
+	char condition[44];
+	char expiration[32];
+};
+
+/* Parses a POST /transfers body; contract as fspiop_parse_quote_req().
+ * On success t->ilp_packet is owned by t. */
+int fspiop_parse_transfer_req(const char *body, size_t len, struct fspiop_transfer_in *t,
+			      char *err, size_t n);
+void fspiop_transfer_in_clear(struct fspiop_transfer_in *t);
+
+/* Parses an API DateTime (as the parsers accept it) into epoch ms.
+ * Returns 0 or -1. */
+int fspiop_datetime_parse(const char *s, int64_t *ms);
+
 /* ---- error codes ---- */
 
 /* What an error code means for a payment. */

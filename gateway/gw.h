@@ -28,6 +28,7 @@ struct ussd_sess_tbl;
 struct ussd_smpp;
 struct switch_conn;
 struct fwd;
+struct payee;
 
 struct gw {
 	struct cfg cfg;        /* owned: the configuration in force */
@@ -48,6 +49,7 @@ struct gw {
 				     * NULL unless [switch] endpoint is set */
 	struct fwd *fwd;            /* owned: the forwarder of payments to the switch
 				     * (gateway/fwd.h) */
+	struct payee *payee;        /* owned: the payee side of FSPIOP (gateway/payee.h) */
 	struct http_route *routes;/* owned: the API's routes and /healthz */
 	size_t nroutes;
 	uint64_t started_ms;   /* ev_now_ms() at start */

@@ -27,6 +27,7 @@
 #include "gateway/http.h"
 #include "gateway/log.h"
 #include "gateway/outbox.h"
+#include "gateway/payee.h"
 #include "gateway/switch.h"
 #include "gateway/pay.h"
 #include "gateway/ussd_http.h"
@@ -53,13 +54,15 @@ static void h_healthz(struct http_req *r, void *arg)
 /* Routes outside the admin API: the health check, the USSD aggregator
  * transport (gateway/ussd_http.h) and the FSPIOP callbacks at the root
  * (gateway/switch.h). */
-#define EXTRA_ROUTES (2 + SWITCH_ROUTES)
+#define EXTRA_ROUTES (2 + SWITCH_ROUTES + PAYEE_ROUTES)
 static void extra_routes(struct http_route r[EXTRA_ROUTES])
 {
 	r[0] = (struct http_route){ "GET", "/healthz", h_healthz };
 	r[1] = ussd_http_route;
 	for (int i = 0; i < SWITCH_ROUTES; i++)
 		r[2 + i] = switch_routes[i];
+	for (int i = 0; i < PAYEE_ROUTES; i++)
+		r[2 + SWITCH_ROUTES + i] = payee_routes[i];
 }
 
 /* The FSPIOP connector, when [switch] endpoint is set. */
@@ -371,6 +374,10 @@ static int start(struct gw *gw, struct auth_boot *boot)
 		LOGE(LC_MAIN, "cannot start the switch connector", "error=\"%s\"", err);
 		return -1;
 	}
+	if ((rc = payee_new(&gw->payee, gw, err, sizeof err)) < 0) {
+		LOGE(LC_MAIN, "cannot start the payee side", "error=\"%s\"", err);
+		return -1;
+	}
 	struct http_route extra[EXTRA_ROUTES];
 	extra_routes(extra);
 	gw->routes = api_routes(extra, EXTRA_ROUTES, &gw->nroutes);
@@ -416,6 +423,7 @@ static void stop(struct gw *gw)
 	fwd_free(gw->fwd);
 	gw->fwd = NULL;
 	switch_free(gw->sw);
+	payee_free(gw->payee);
 	ussd_sess_free(gw->ussd);
 	ev_free(gw->ev);
 	free(gw->routes);

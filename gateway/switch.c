@@ -20,8 +20,9 @@
 
 #define RESP_MAX 8192 /* bytes of a synchronous answer kept */
 
-enum req_kind { K_LOOKUP, K_QUOTE, K_TRANSFER, K_GET, K__COUNT };
-static const char *const kind_names[K__COUNT] = { "lookup", "quote", "transfer", "transfer_get" };
+enum req_kind { K_LOOKUP, K_QUOTE, K_TRANSFER, K_GET, K_PUT, K__COUNT };
+static const char *const kind_names[K__COUNT] = { "lookup", "quote", "transfer", "transfer_get",
+						    "callback" };
 
 struct sw_req {
 	struct switch_conn *sw;
@@ -136,7 +137,8 @@ static void req_finish(struct sw_req *q, struct switch_result *r)
 	switch_cb cb = q->cb;
 	void *arg = q->arg;
 	req_free(q);
-	cb(arg, r); /* last: cb may start new requests */
+	if (cb)
+		cb(arg, r); /* last: cb may start new requests */
 }
 
 static void on_req_timeout(struct ev *ev, uint64_t id, void *arg)
@@ -179,6 +181,10 @@ static void req_http_done(struct sw_req *q, CURLcode cc)
 	}
 	if (code >= 200 && code < 300) {
 		link_set(sw, 1, NULL);
+		if (q->kind == K_PUT) { /* a callback of ours: the answer is all */
+			r.status = SWITCH_OK;
+			req_finish(q, &r);
+		}
 		return; /* now the callback */
 	}
 	q->resp[q->resp_len] = '\0';
@@ -460,7 +466,7 @@ static int send_req(struct switch_conn *sw, struct sw_req *q, const char *path, 
 		    const char *dst, char *body, char *err, size_t errlen)
 {
 	int rc = -ENOMEM;
-	const char *method = body ? "POST" : "GET";
+	const char *method = q->kind == K_PUT ? "PUT" : body ? "POST" : "GET";
 	q->body = body;
 	char ct[96], acc[96], date[40], url[1024];
 	fspiop_content_type(q->res, ct, sizeof ct);
@@ -470,7 +476,9 @@ static int send_req(struct switch_conn *sw, struct sw_req *q, const char *path, 
 		snprintf(err, errlen, "URL too long");
 		return -EINVAL;
 	}
-	if (add_hdr(q, "Accept", acc) < 0 || add_hdr(q, "Content-Type", ct) < 0 ||
+	/* a callback carries no Accept (libcurl's own is removed) */
+	if (add_hdr(q, "Accept", q->kind == K_PUT ? "" : acc) < 0 ||
+	    add_hdr(q, "Content-Type", ct) < 0 ||
 	    add_hdr(q, "Date", date) < 0 || add_hdr(q, "FSPIOP-Source", src) < 0 ||
 	    (dst && add_hdr(q, "FSPIOP-Destination", dst) < 0) || add_hdr(q, "Expect", "") < 0)
 		goto oom;
@@ -506,6 +514,8 @@ static int send_req(struct switch_conn *sw, struct sw_req *q, const char *path, 
 	if (sw->tls_ca)
 		curl_easy_setopt(e, CURLOPT_CAINFO, sw->tls_ca);
 	if (body) {
+		if (q->kind == K_PUT)
+			curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "PUT");
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
 	} else {
@@ -658,6 +668,28 @@ int switch_transfer_get(struct switch_conn *sw, const char *source, const char *
 	if (q && condition)
 		snprintf(q->condition, sizeof q->condition, "%s", condition);
 	return start(sw, q, path, source, dest, NULL, err, errlen);
+}
+
+int switch_callback_put(struct switch_conn *sw, enum fspiop_res res, const char *path,
+			const char *source, const char *dest, const char *body, switch_cb cb,
+			void *arg, char *err, size_t errlen)
+{
+	if (!path || path[0] != '/' || !fspiop_fsp_id_ok(source) || !fspiop_fsp_id_ok(dest) ||
+	    !body) {
+		snprintf(err, errlen, "%s",
+			 !path || path[0] != '/'    ? "path: must start with '/'"
+			 : !fspiop_fsp_id_ok(source) ? "FSPIOP-Source: 1-32 characters"
+			 : !fspiop_fsp_id_ok(dest)   ? "FSPIOP-Destination: 1-32 characters"
+						     : "body: missing");
+		return -EINVAL;
+	}
+	char *b = strdup(body);
+	if (!b) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	struct sw_req *q = req_new(sw, K_PUT, res, path, cb, arg, err, errlen);
+	return start(sw, q, path, source, dest, b, err, errlen);
 }
 
 int64_t switch_expiration_ms(const struct switch_conn *sw)

@@ -122,6 +122,19 @@ int switch_transfer_get(struct switch_conn *sw, const char *source, const char *
 			const char *transfer_id, const char *condition, switch_cb cb, void *arg,
 			char *err, size_t errlen);
 
+/* PUT path (the payee side's callback, e.g. "/parties/ALIAS/123",
+ * "/quotes/{id}/error"), FSPIOP-Source source, FSPIOP-Destination dest
+ * (both required), body (JSON, copied) with the Content-Type of res and
+ * no Accept, signed like a request when a jws_key is set. No callback
+ * is awaited: cb (may be NULL) gets SWITCH_OK on a 2xx answer,
+ * SWITCH_ERROR or SWITCH_INVALID on a 4xx, SWITCH_DOWN on no answer
+ * within callback_timeout_ms, a transport error or a 5xx; r->id is the
+ * path. Counted under kind "callback" in the metrics. Returns as the
+ * primitives above. */
+int switch_callback_put(struct switch_conn *sw, enum fspiop_res res, const char *path,
+			const char *source, const char *dest, const char *body, switch_cb cb,
+			void *arg, char *err, size_t errlen);
+
 /* Wall-clock time in epoch ms plus transfer_expiry_s: the expiration of
  * a new transfer (persist it with the transfer: a retry sends the same). */
 int64_t switch_expiration_ms(const struct switch_conn *sw);

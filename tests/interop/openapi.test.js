@@ -13,8 +13,8 @@ const { REPO, ok, eq, check, diag, tillgate, explain, requireBinary, finish } = 
 const DOC = path.join(REPO, 'docs', 'openapi.yaml');
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
-// The FSPIOP callbacks the daemon serves at the root (gateway/switch.h):
-// they belong to the Mojaloop FSPIOP API, which the switch defines, not to
+// The FSPIOP callbacks the daemon serves at the root (gateway/switch.h)
+// and the requests it answers as payee DFSP (gateway/payee.h): they belong to the Mojaloop FSPIOP API, which the switch defines, not to
 // Tillgate's own API, so docs/openapi.yaml does not describe them
 // (docs/switch.md does). Skipped by name, so that any other undocumented
 // route still fails.
@@ -22,6 +22,7 @@ const FSPIOP_ROUTES = [
 	'PUT /parties/{Type}/{ID}', 'PUT /parties/{Type}/{ID}/error',
 	'PUT /quotes/{ID}', 'PUT /quotes/{ID}/error',
 	'PUT /transfers/{ID}', 'PUT /transfers/{ID}/error',
+	'GET /parties/{Type}/{ID}', 'POST /quotes', 'POST /transfers',
 ];
 
 // The route table as a sorted list of "METHOD PATTERN" strings (the
