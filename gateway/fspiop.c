@@ -787,6 +787,28 @@ static int get_str(const struct pctx *c, json_t *root, const char *path, int req
 	return 1;
 }
 
+/* A required member that must be a lowercase UUID. Returns 0, or -1 with
+ * the error in c. */
+static int get_uuid(const struct pctx *c, json_t *root, const char *path, char *out, size_t cap)
+{
+	if (get_str(c, root, path, 1, out, cap, 36) < 0)
+		return -1;
+	if (!fspiop_uuid_ok(out))
+		return fail(c, path, "not a lowercase UUID");
+	return 0;
+}
+
+/* A required FSP id member (at most 32 characters, no control
+ * character). Returns 0, or -1 with the error in c. */
+static int get_fsp_id(const struct pctx *c, json_t *root, const char *path, char *out, size_t cap)
+{
+	if (get_str(c, root, path, 1, out, cap, 32) < 0)
+		return -1;
+	if (!fspiop_fsp_id_ok(out))
+		return fail(c, path, "control character");
+	return 0;
+}
+
 static int get_object(const struct pctx *c, json_t *root, const char *path)
 {
 	json_t *v = at(root, path);
@@ -995,18 +1017,10 @@ int fspiop_parse_quote_req(const char *body, size_t len, struct fspiop_quote_in 
 	if (!j)
 		return -1;
 	int rc = -1;
-	if (get_str(&c, j, "quoteId", 1, q->quote_id, sizeof q->quote_id, 36) < 0)
+	if (get_uuid(&c, j, "quoteId", q->quote_id, sizeof q->quote_id) < 0)
 		goto out;
-	if (!fspiop_uuid_ok(q->quote_id)) {
-		fail(&c, "quoteId", "not a lowercase UUID");
+	if (get_uuid(&c, j, "transactionId", q->transaction_id, sizeof q->transaction_id) < 0)
 		goto out;
-	}
-	if (get_str(&c, j, "transactionId", 1, q->transaction_id, sizeof q->transaction_id, 36) < 0)
-		goto out;
-	if (!fspiop_uuid_ok(q->transaction_id)) {
-		fail(&c, "transactionId", "not a lowercase UUID");
-		goto out;
-	}
 	if (get_object(&c, j, "payee") < 0 ||
 	    get_party_id(&c, j, "payee.partyIdInfo", &q->payee) < 0 ||
 	    get_object(&c, j, "payer") < 0 ||
@@ -1047,24 +1061,12 @@ int fspiop_parse_transfer_req(const char *body, size_t len, struct fspiop_transf
 	if (!j)
 		return -1;
 	int rc = -1;
-	if (get_str(&c, j, "transferId", 1, t->transfer_id, sizeof t->transfer_id, 36) < 0)
+	if (get_uuid(&c, j, "transferId", t->transfer_id, sizeof t->transfer_id) < 0)
 		goto out;
-	if (!fspiop_uuid_ok(t->transfer_id)) {
-		fail(&c, "transferId", "not a lowercase UUID");
+	if (get_fsp_id(&c, j, "payerFsp", t->payer_fsp, sizeof t->payer_fsp) < 0)
 		goto out;
-	}
-	if (get_str(&c, j, "payerFsp", 1, t->payer_fsp, sizeof t->payer_fsp, 32) < 0)
+	if (get_fsp_id(&c, j, "payeeFsp", t->payee_fsp, sizeof t->payee_fsp) < 0)
 		goto out;
-	if (!fspiop_fsp_id_ok(t->payer_fsp)) {
-		fail(&c, "payerFsp", "control character");
-		goto out;
-	}
-	if (get_str(&c, j, "payeeFsp", 1, t->payee_fsp, sizeof t->payee_fsp, 32) < 0)
-		goto out;
-	if (!fspiop_fsp_id_ok(t->payee_fsp)) {
-		fail(&c, "payeeFsp", "control character");
-		goto out;
-	}
 	if (get_money(&c, j, "amount", 1, &t->amount) < 0)
 		goto out;
 	if (t->amount.amount <= 0) {
