@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "gateway/db.h"
+#include "ussd/ussd_text.h"
 
 enum {
 	O_INSERT,
@@ -131,6 +132,10 @@ int outbox_sms(struct outbox *ob, const char *dfsp, const char *msisdn, const ch
 		return -EINVAL;
 	chars = utf8_chars(text);
 	if (chars < 1 || chars > OUTBOX_SMS_MAX_CHARS)
+		return -EINVAL;
+	uint8_t enc[OUTBOX_SMS_MAX_BYTES], dcs;
+	size_t enclen;
+	if (ussd_text_encode(text, USSD_DCS_DEFAULT, enc, sizeof enc, &enclen, &dcs) < 0)
 		return -EINVAL;
 	if (*msisdn == '+')
 		msisdn++;

@@ -19,6 +19,12 @@ struct outbox; /* opaque */
  * points; the SMS transport splits what does not fit one message). */
 #define OUTBOX_SMS_MAX_CHARS 640
 
+/* Most bytes of an SMS body once encoded for the SMSC (GSM 03.38 unpacked,
+ * or UCS-2 when a character needs it; ussd/ussd_text.h): what one SMPP
+ * message_payload carries. 640 GSM characters fit; a text that needs
+ * UCS-2 fits up to 512 UTF-16 units. */
+#define OUTBOX_SMS_MAX_BYTES 1024
+
 /* Prepares the module's statements on db (borrowed: must outlive the
  * outbox). On success *out is owned by the caller (outbox_free()).
  * Returns 0 or a negative errno with a message in err. */
@@ -31,7 +37,9 @@ void outbox_free(struct outbox *ob);
  * inside the caller's transaction (db_begin() first): the message commits
  * or rolls back with the change it reports. dfsp (may be NULL) is the
  * DFSP the message is sent for; ref (may be NULL) names what it is about,
- * e.g. a merchant id. text is UTF-8, 1..OUTBOX_SMS_MAX_CHARS characters.
+ * e.g. a merchant id. text is UTF-8, 1..OUTBOX_SMS_MAX_CHARS characters and
+ * at most OUTBOX_SMS_MAX_BYTES once encoded (so that the SMS drain never
+ * meets a row it cannot send).
  * Strings are borrowed. *id (may be NULL) gets the row id.
  * Returns 0; -EINVAL if no transaction is open, or msisdn or text is not
  * acceptable; -ENOENT if dfsp is not a DFSP; -EBUSY, -ENOSPC, -ENOMEM,

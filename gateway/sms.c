@@ -109,6 +109,9 @@ static void on_resp(void *arg, int rc, uint32_t status, const char *message_id)
 		drain(s);
 }
 
+_Static_assert(OUTBOX_SMS_MAX_BYTES <= SMPP_TLV_MAX,
+	       "every SMS the outbox accepts fits one message_payload");
+
 /* Claims due rows and submits them while the link is bound and there is
  * room. */
 static void drain(struct sms *s)

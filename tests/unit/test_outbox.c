@@ -1,6 +1,7 @@
 /* test_outbox.c -- unit tests of the outbox table (gateway/outbox.c) on a
  * temporary database: an SMS queued inside a transaction commits or rolls
- * back with it, and bad destinations, texts and DFSPs are refused. */
+ * back with it, and bad destinations, texts (too long in characters or
+ * once encoded) and DFSPs are refused. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -97,6 +98,15 @@ static void refused(void **state)
 		wide[2 * i] = (char)0xC3, wide[2 * i + 1] = (char)0xA9;
 	wide[sizeof wide - 1] = '\0';
 	assert_int_equal(outbox_sms(ob, "dfspa", "255712345678", wide, NULL, NULL), 0);
+	/* a text that needs UCS-2 fits up to OUTBOX_SMS_MAX_BYTES encoded:
+	 * 512 'ç' (not in the GSM alphabet) are 1024 bytes, 513 are too many */
+	char cedil[2 * 513 + 1];
+	for (int i = 0; i < 513; i++)
+		cedil[2 * i] = (char)0xC3, cedil[2 * i + 1] = (char)0xA7;
+	cedil[2 * 513] = '\0';
+	assert_int_equal(outbox_sms(ob, "dfspa", "255712345678", cedil, NULL, NULL), -EINVAL);
+	cedil[2 * 512] = '\0';
+	assert_int_equal(outbox_sms(ob, "dfspa", "255712345678", cedil, NULL, NULL), 0);
 	assert_int_equal(outbox_sms(ob, "nosuch", "255712345678", "x", NULL, NULL), -ENOENT);
 	db_rollback(db);
 }
