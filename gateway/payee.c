@@ -23,6 +23,7 @@
 #include "gateway/http.h"
 #include "gateway/log.h"
 #include "gateway/outbox.h"
+#include "gateway/pay.h"
 #include "gateway/payee.h"
 #include "gateway/switch.h"
 
@@ -966,8 +967,9 @@ static int transfer_answer(struct payee *p, const struct fspiop_transfer_in *t, 
 	return 0;
 }
 
-/* The row of a new transfer and, when COMMITTED, the merchant's SMS, in
- * one transaction. */
+/* The row of a new transfer and, when COMMITTED, the payment received
+ * (gateway/pay.h: counted in the merchant's takings and limits, with the
+ * merchant's one SMS), in one transaction. */
 static int transfer_store(struct payee *p, const struct fspiop_transfer_in *t, const char *src,
 			  const char *dst, const char *hash, const struct tans *a,
 			  const char *ans)
@@ -988,14 +990,24 @@ static int transfer_store(struct payee *p, const struct fspiop_transfer_in *t, c
 	    (rc = db_bind_text(st, ":currency", t->amount.currency)) < 0 ||
 	    (rc = db_run(st)) < 0)
 		return rc;
-	if (a->code || !a->phone[0])
+	if (a->code)
 		return 0;
-	char amt[KYB_AMOUNT_MAX], text[200];
-	kyb_limit_format(amt, sizeof amt, t->amount.amount, t->amount.currency,
-			 fspiop_currency_exponent(t->amount.currency));
-	snprintf(text, sizeof text, "Received %s from %s (switch). Ref %.8s", amt, src,
-		 t->transfer_id);
-	return outbox_sms(p->gw->outbox, dst, a->phone, text, t->transfer_id, NULL);
+	if (!p->gw->pay)
+		return -EINVAL;
+	struct pay_incoming in = {
+		.payee_dfsp = dst, .merchant_id = a->merchant_id, .payer_fsp = src,
+		.transfer_id = t->transfer_id, .quote_id = a->quote_id,
+		.amount = t->amount.amount, .currency = t->amount.currency,
+	};
+	char err[160];
+	rc = pay_record_incoming(p->gw->pay, &in, NULL, err, sizeof err);
+	if (rc < 0) {
+		char q1[200];
+		LOGE(LC_SWITCH, "payment not recorded", "transfer=%s error=%s", t->transfer_id,
+		     log_q(q1, sizeof q1, err[0] ? err : strerror(-rc)));
+		return rc;
+	}
+	return 0;
 }
 
 /* POST /transfers */
