@@ -239,8 +239,8 @@ same "the transfer is kept against its quote and merchant" \
 	"$(sql "SELECT t.code, t.amount, q.quote_id = '$Q5', t.merchant_id = '$MID' FROM payee_transfer t JOIN payee_quote q ON q.quote_id = t.quote_id WHERE t.transfer_id = '$T1'")" "0|10000|1|1"
 PAY1=$(sql "SELECT id FROM payment WHERE transfer_id = '$T1'")
 same "the transfer is a payment received, COMMITTED" \
-	"$(sql "SELECT channel, state, amount, payer_fsp, payer_dfsp IS NULL, merchant_id = '$MID' FROM payment WHERE id = '$PAY1'")" \
-	"switch|COMMITTED|10000|payerbank|1|1"
+	"$(sql "SELECT channel, state, amount, payer_fsp, payer_party_type, payer_party_id, payer_dfsp IS NULL, merchant_id = '$MID' FROM payment WHERE id = '$PAY1'")" \
+	"switch|COMMITTED|10000|payerbank|MSISDN|255712345678|1|1"
 same "one SMS to the merchant" "$(sql "SELECT count(*) FROM outbox WHERE ref = '$PAY1' AND dest LIKE '%255712582946' AND body LIKE 'Received TZS 100.00 from payerbank. Ref $PAY1'")" 1
 same "... and no other" "$(sql "SELECT count(*) FROM outbox WHERE body LIKE 'Received%'")" 1
 transfer "$(tbody $T1 100 "$P5" "$C5" "$LATER")"
