@@ -387,7 +387,13 @@ CREATE INDEX customer_status ON customer (dfsp, status, id);
 -- the idempotency scope (API key id, or "ussd") and key, so a retry finds
 -- the same row; req_sha256 fingerprints payer, till, amount and currency
 -- to refuse a key reused for another payment. The payer is a customer of
--- payer_dfsp (customer_id when known), the payee a merchant's till.
+-- payer_dfsp (customer_id when known), the payee a merchant's till. A
+-- payment received from another DFSP through the switch (channel
+-- 'switch', version 9) has no hosted payer: payer_dfsp and payer_msisdn
+-- are NULL, payer_fsp is the paying FSP and payer_party_type,
+-- payer_party_id and payer_name its party when known; its id comes from
+-- the transfer id, so a transfer records at most one payment; till_number
+-- is NULL when the payer paid the merchant id rather than a till.
 -- amount is INTEGER minor units of currency. state follows gateway/pay.h;
 -- fail_code and fail_reason are set exactly when FAILED. on_us: payer and
 -- payee at the same DFSP, completed inside the gateway. transaction_id,
@@ -399,14 +405,14 @@ CREATE TABLE payment (
 		CHECK (length(id) = 25 AND id GLOB 'P*' AND substr(id, 2) NOT GLOB '*[^0-9a-f]*'),
 	req_sha256 TEXT NOT NULL
 		CHECK (length(req_sha256) = 64 AND req_sha256 NOT GLOB '*[^0-9a-f]*'),
-	channel TEXT NOT NULL CHECK (channel IN ('ussd', 'api')),
-	payer_dfsp TEXT NOT NULL REFERENCES dfsp (fsp_id),
-	payer_msisdn TEXT NOT NULL
+	channel TEXT NOT NULL CHECK (channel IN ('ussd', 'api', 'switch')),
+	payer_dfsp TEXT REFERENCES dfsp (fsp_id),
+	payer_msisdn TEXT
 		CHECK (length(payer_msisdn) BETWEEN 6 AND 15 AND payer_msisdn NOT GLOB '*[^0-9]*'),
 	customer_id INTEGER REFERENCES customer (id),
 	payee_dfsp TEXT NOT NULL REFERENCES dfsp (fsp_id),
 	merchant_id TEXT NOT NULL,
-	till_number TEXT NOT NULL REFERENCES till (till_number),
+	till_number TEXT REFERENCES till (till_number),
 	amount INTEGER NOT NULL CHECK (amount > 0),
 	currency TEXT NOT NULL CHECK (length(currency) = 3 AND currency NOT GLOB '*[^A-Z]*'),
 	state TEXT NOT NULL CHECK (state IN
@@ -424,7 +430,18 @@ CREATE TABLE payment (
 	created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
 	updated TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
 	version INTEGER NOT NULL DEFAULT 1 CHECK (version >= 1),
+	payer_fsp TEXT CHECK (payer_fsp IS NULL OR length(payer_fsp) BETWEEN 1 AND 32),
+	payer_party_type TEXT CHECK (payer_party_type IS NULL OR length(payer_party_type) BETWEEN 1 AND 32),
+	payer_party_id TEXT CHECK (payer_party_id IS NULL OR length(payer_party_id) BETWEEN 1 AND 128),
+	payer_name TEXT CHECK (payer_name IS NULL OR length(payer_name) BETWEEN 1 AND 128),
 	CHECK ((state = 'FAILED') = (fail_code IS NOT NULL)),
+	CHECK (channel = 'switch' OR (payer_dfsp IS NOT NULL AND payer_msisdn IS NOT NULL AND
+		till_number IS NOT NULL AND
+		payer_fsp IS NULL AND payer_party_type IS NULL AND payer_party_id IS NULL AND
+		payer_name IS NULL)),
+	CHECK (channel != 'switch' OR (payer_dfsp IS NULL AND payer_msisdn IS NULL AND
+		customer_id IS NULL AND payer_fsp IS NOT NULL AND on_us = 0 AND
+		(payer_party_type IS NULL) = (payer_party_id IS NULL))),
 	FOREIGN KEY (payee_dfsp, merchant_id) REFERENCES merchant (dfsp, merchant_id)
 ) STRICT;
 -- The forwarder's and the sweep's work, oldest first.

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,7 +66,7 @@ static const char *const state_actions[PAY__STATE_COUNT] = {
 	"accepted", "queued", "sending", "committed", "failed", "expired", "reconciling",
 };
 static const char *const cause_names[PAY__CAUSE_COUNT] = { "forwarder", "sweep", "operator" };
-static const char *const channel_names[PAY__CH_COUNT] = { "ussd", "api" };
+static const char *const channel_names[PAY__CH_COUNT] = { "ussd", "api", "switch" };
 
 /* Codes an operator may send again: the payment never reached a final
  * answer from the payee side. */
@@ -122,12 +123,14 @@ int pay_code_retryable(const char *code)
 #define COLS "p.id, p.state, p.channel, p.payer_dfsp, p.payer_msisdn, p.customer_id, " \
 	"p.payee_dfsp, p.merchant_id, p.till_number, m.trading_name, p.amount, p.currency, " \
 	"p.on_us, p.fail_code, p.fail_reason, p.transaction_id, p.quote_id, p.transfer_id, " \
-	"p.attempts, p.next_at, p.expires_at, p.created, p.updated, p.version, p.req_sha256 " \
+	"p.attempts, p.next_at, p.expires_at, p.created, p.updated, p.version, p.req_sha256, " \
+	"p.payer_fsp, p.payer_party_type, p.payer_party_id, p.payer_name " \
 	"FROM payment p JOIN merchant m ON m.dfsp = p.payee_dfsp AND m.merchant_id = p.merchant_id "
 
 enum {
 	P_GET,
 	P_INSERT,
+	P_INSERT_IN,
 	P_MERCHANT,
 	P_CUSTOMER,
 	P_USAGE_PAYER,
@@ -150,6 +153,12 @@ static const char *const pay_sql[P__COUNT] = {
 		     "on_us, next_at, expires_at) VALUES (:id, :req, :channel, :payer_dfsp, :msisdn, "
 		     ":customer_id, :payee_dfsp, :merchant_id, :till, :amount, :currency, :state, "
 		     ":on_us, :next_at, :expires_at)",
+	[P_INSERT_IN] = "INSERT INTO payment (id, req_sha256, channel, payee_dfsp, merchant_id, "
+			"till_number, amount, currency, state, on_us, transaction_id, quote_id, "
+			"transfer_id, payer_fsp, payer_party_type, payer_party_id, payer_name) "
+			"VALUES (:id, :req, 'switch', :payee_dfsp, :merchant_id, :till, :amount, "
+			":currency, 'COMMITTED', 0, :tx, :quote, :transfer, :payer_fsp, :ptype, :pid, "
+			":pname)",
 	[P_MERCHANT] = "SELECT m.status, m.tier, m.trading_name, coalesce(m.contact_phone, "
 		       "(SELECT o.phone FROM owner o WHERE o.dfsp = m.dfsp AND o.merchant_id = "
 		       "m.merchant_id AND o.phone IS NOT NULL ORDER BY o.id LIMIT 1)), m.dfsp "
@@ -270,7 +279,10 @@ static void read_rec(sqlite3_stmt *s, struct pay_rec *r, char req[65])
 	copy_col(s, 1, st, sizeof st);
 	r->state = (enum pay_state)pay_state_parse(st);
 	copy_col(s, 2, st, sizeof st);
-	r->channel = strcmp(st, "api") == 0 ? PAY_CH_API : PAY_CH_USSD;
+	r->channel = PAY_CH_USSD;
+	for (int c = 0; c < PAY__CH_COUNT; c++)
+		if (strcmp(st, channel_names[c]) == 0)
+			r->channel = (enum pay_channel)c;
 	copy_col(s, 3, r->payer_dfsp, sizeof r->payer_dfsp);
 	copy_col(s, 4, r->payer_msisdn, sizeof r->payer_msisdn);
 	r->customer_id = sqlite3_column_int64(s, 5);
@@ -294,6 +306,17 @@ static void read_rec(sqlite3_stmt *s, struct pay_rec *r, char req[65])
 	r->version = sqlite3_column_int64(s, 23);
 	if (req)
 		copy_col(s, 24, req, 65);
+	copy_col(s, 25, r->payer_fsp, sizeof r->payer_fsp);
+	copy_col(s, 26, r->payer_party_type, sizeof r->payer_party_type);
+	copy_col(s, 27, r->payer_party_id, sizeof r->payer_party_id);
+	copy_col(s, 28, r->payer_name, sizeof r->payer_name);
+}
+
+/* The DFSP an audit row of the payment belongs to: the payer's, or the
+ * payee's for a payment received through the switch. */
+static const char *audit_dfsp(const struct pay_rec *r)
+{
+	return r->payer_dfsp[0] ? r->payer_dfsp : r->payee_dfsp;
 }
 
 static int get(struct pay *p, const char *dfsp, const char *id, struct pay_rec *r, char req[65])
@@ -434,11 +457,29 @@ static int usage(struct pay *p, int payer, const char *dfsp, const char *who, ti
 
 /* ---- SMS of final states ---- */
 
+static int tell_merchant(struct pay *p, const struct pay_rec *r, const char *to_merchant);
+
 static int tell(struct pay *p, const struct pay_rec *r)
 {
 	char amt[KYB_AMOUNT_MAX + 8], masked[PAY_MSISDN_MAX], to_payer[320], to_merchant[320];
 	fmt_amount(p, r->amount, r->currency, amt, sizeof amt);
 	pay_mask_msisdn(r->payer_msisdn, masked);
+	if (r->channel == PAY_CH_SWITCH) {
+		/* Received from another DFSP: only the merchant is ours to tell. */
+		if (r->state != PAY_COMMITTED)
+			return 0;
+		char from[200], text[512];
+		if (r->payer_name[0])
+			snprintf(from, sizeof from, "%s (%s)", r->payer_name, r->payer_fsp);
+		else
+			snprintf(from, sizeof from, "%s", r->payer_fsp);
+		if (r->till[0])
+			snprintf(text, sizeof text, "Received %s from %s at till %s. Ref %s", amt,
+				 from, r->till, r->id);
+		else
+			snprintf(text, sizeof text, "Received %s from %s. Ref %s", amt, from, r->id);
+		return tell_merchant(p, r, text);
+	}
 	switch (r->state) {
 	case PAY_COMMITTED:
 		snprintf(to_payer, sizeof to_payer, "Paid %s to %s (till %s). Ref %s", amt,
@@ -464,7 +505,14 @@ static int tell(struct pay *p, const struct pay_rec *r)
 	int rc = outbox_sms(p->outbox, r->payer_dfsp, r->payer_msisdn, to_payer, r->id, NULL);
 	if (rc < 0)
 		return rc;
-	/* The merchant's number: its contact phone, else its first owner's. */
+	return tell_merchant(p, r, to_merchant);
+}
+
+/* The SMS text to the merchant's number: its contact phone, else its
+ * first owner's (none if it has neither). */
+static int tell_merchant(struct pay *p, const struct pay_rec *r, const char *to_merchant)
+{
+	int rc;
 	sqlite3_stmt *s = p->st[P_MERCHANT];
 	if ((rc = db_bind_text(s, ":merchant_id", r->merchant_id)) < 0)
 		return rc;
@@ -490,6 +538,11 @@ static char *rec_audit_json(const struct pay_rec *r)
 		return NULL;
 	if (r->fail_code[0])
 		json_object_set_new(j, "fail_code", json_string(r->fail_code));
+	if (r->channel == PAY_CH_SWITCH) {
+		json_object_set_new(j, "channel", json_string("switch"));
+		json_object_set_new(j, "payer_fsp", json_string(r->payer_fsp));
+		json_object_set_new(j, "transfer_id", json_string(r->transfer_id));
+	}
 	char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(j);
 	return s;
@@ -654,7 +707,7 @@ int pay_accept(struct pay *p, const struct pay_in *in, struct pay_rec *out, stru
 		return refuse(why, -EINVAL, "invalid", "amount", "must be more than 0");
 	if (in->currency && strcmp(in->currency, p->currency) != 0)
 		return refuse(why, -EINVAL, "currency", "currency", "payments are in %s", p->currency);
-	if ((unsigned)in->channel >= PAY__CH_COUNT || (in->mode != PAY_MODE_ONLINE &&
+	if ((unsigned)in->channel > PAY_CH_API || (in->mode != PAY_MODE_ONLINE &&
 						       in->mode != PAY_MODE_OFFLINE))
 		return refuse(why, -EINVAL, "invalid", "channel", "unknown channel or mode");
 	if (!in->actor || !*in->actor || !in->role || !*in->role)
@@ -681,6 +734,122 @@ int pay_accept(struct pay *p, const struct pay_in *in, struct pay_rec *out, stru
 		     id, pay_channel_name(in->channel), in->payer_dfsp, in->till, (long long)in->amount);
 	else if (rc < 0 && why && why->code[0])
 		LOGI(LC_PAY, "payment refused", "id=%s code=%s field=%s", id, why->code, why->field);
+	return rc;
+}
+
+/* ---- payments received through the switch ---- */
+
+static int incoming_tx(struct pay *p, const struct pay_incoming *in, const char *id,
+		       const char *req, struct pay_rec *out, char *err, size_t errlen)
+{
+	struct pay_rec r;
+	char have_req[65];
+	int rc = get(p, NULL, id, &r, have_req);
+	if (rc == 0) {
+		if (strcmp(have_req, req) != 0) {
+			snprintf(err, errlen, "transfer_id: %s was recorded for another payment (%s)",
+				 in->transfer_id, id);
+			return -EEXIST;
+		}
+		if (out)
+			*out = r;
+		return 1;
+	}
+	if (rc != -ENOENT)
+		return rc;
+	sqlite3_stmt *s = p->st[P_MERCHANT];
+	if ((rc = db_bind_text(s, ":merchant_id", in->merchant_id)) < 0)
+		return rc;
+	if ((rc = db_step(s)) < 0)
+		return rc;
+	char mdfsp[33] = "";
+	if (rc == 1) {
+		copy_col(s, 4, mdfsp, sizeof mdfsp);
+		db_reset(s);
+	}
+	if (strcmp(mdfsp, in->payee_dfsp) != 0) {
+		snprintf(err, errlen, "merchant_id: no merchant %s at %s", in->merchant_id,
+			 in->payee_dfsp);
+		return -ENOENT;
+	}
+#define OPT(x) ((x) && *(x) ? (x) : NULL)
+	s = p->st[P_INSERT_IN];
+	if ((rc = db_bind_text(s, ":id", id)) < 0 || (rc = db_bind_text(s, ":req", req)) < 0 ||
+	    (rc = db_bind_text(s, ":payee_dfsp", in->payee_dfsp)) < 0 ||
+	    (rc = db_bind_text(s, ":merchant_id", in->merchant_id)) < 0 ||
+	    (rc = db_bind_text(s, ":till", OPT(in->till))) < 0 ||
+	    (rc = db_bind_int64(s, ":amount", in->amount)) < 0 ||
+	    (rc = db_bind_text(s, ":currency", in->currency)) < 0 ||
+	    (rc = db_bind_text(s, ":tx", OPT(in->transaction_id))) < 0 ||
+	    (rc = db_bind_text(s, ":quote", OPT(in->quote_id))) < 0 ||
+	    (rc = db_bind_text(s, ":transfer", in->transfer_id)) < 0 ||
+	    (rc = db_bind_text(s, ":payer_fsp", in->payer_fsp)) < 0 ||
+	    (rc = db_bind_text(s, ":ptype", OPT(in->party_type))) < 0 ||
+	    (rc = db_bind_text(s, ":pid", OPT(in->party_id))) < 0 ||
+	    (rc = db_bind_text(s, ":pname", OPT(in->party_name))) < 0 || (rc = db_run(s)) < 0) {
+		if (rc == -EINVAL)
+			snprintf(err, errlen, "a value the payment table refuses (till, ids, party)");
+		return rc;
+	}
+#undef OPT
+	if ((rc = get(p, NULL, id, &r, NULL)) < 0)
+		return rc;
+	char *after = rec_audit_json(&r);
+	if (!after)
+		return -ENOMEM;
+	rc = audit_append(p->db, in->payer_fsp, "system", in->payee_dfsp, "receive", "payment", id,
+			  NULL, after);
+	free(after);
+	if (rc < 0)
+		return rc;
+	if ((rc = tell(p, &r)) < 0)
+		return rc;
+	if (out)
+		*out = r;
+	return 0;
+}
+
+int pay_record_incoming(struct pay *p, const struct pay_incoming *in, struct pay_rec *out,
+			char *err, size_t errlen)
+{
+	char dummy[8];
+	if (!err || !errlen) {
+		err = dummy;
+		errlen = sizeof dummy;
+	}
+	err[0] = 0;
+	const char *bad = !in ? "payment"
+		: !in->payee_dfsp || !*in->payee_dfsp ? "payee_dfsp"
+		: !in->merchant_id || !*in->merchant_id ? "merchant_id"
+		: !in->payer_fsp || !*in->payer_fsp || strlen(in->payer_fsp) > 32 ? "payer_fsp"
+		: !in->transfer_id || strlen(in->transfer_id) != 36 ? "transfer_id"
+		: in->amount <= 0 ? "amount"
+		: !in->currency || strcmp(in->currency, p->currency) != 0 ? "currency"
+		: (!in->party_type || !*in->party_type) != (!in->party_id || !*in->party_id)
+			? "party_id" : NULL;
+	if (bad) {
+		snprintf(err, errlen, "%s: missing or invalid", bad);
+		return -EINVAL;
+	}
+	char hex[65], req[65], amount[24];
+	const char *idp[] = { "switch", in->transfer_id };
+	snprintf(amount, sizeof amount, "%lld", (long long)in->amount);
+	const char *rqp[] = { in->payer_fsp, in->payee_dfsp, in->merchant_id, amount, in->currency };
+	int rc;
+	if ((rc = sha256_hex(idp, 2, hex)) < 0 || (rc = sha256_hex(rqp, 5, req)) < 0)
+		return rc;
+	char id[PAY_ID_MAX];
+	snprintf(id, sizeof id, "P%.24s", hex);
+	if ((rc = db_begin(p->db)) < 0)
+		return rc;
+	rc = incoming_tx(p, in, id, req, out, err, errlen);
+	int erc = db_end(p->db, rc == 1 ? 0 : rc);
+	if (erc < 0)
+		rc = erc;
+	if (rc == 0)
+		LOGI(LC_PAY, "payment received", "id=%s payer_fsp=%s payee_dfsp=%s merchant=%s "
+		     "amount=%lld", id, in->payer_fsp, in->payee_dfsp, in->merchant_id,
+		     (long long)in->amount);
 	return rc;
 }
 
@@ -738,7 +907,7 @@ static int transition_tx(struct pay *p, const char *id, enum pay_state to, enum 
 		return rc;
 	char *bj = rec_audit_json(&before), *aj = rec_audit_json(&after);
 	rc = bj && aj ? audit_append(p->db, actor ? actor : "system", role ? role : "system",
-				     before.payer_dfsp, state_actions[to], "payment", id, bj, aj)
+				     audit_dfsp(&before), state_actions[to], "payment", id, bj, aj)
 		      : -ENOMEM;
 	free(bj);
 	free(aj);
@@ -890,6 +1059,20 @@ json_t *pay_rec_json(const struct pay_rec *r)
 			    r->fail_reason[0] ? json_string(r->fail_reason) : json_null());
 	json_object_set_new(j, "transfer_id",
 			    r->transfer_id[0] ? json_string(r->transfer_id) : json_null());
+	/* A payment received through the switch has no hosted payer. */
+	static const struct { const char *key; size_t off; } opt[] = {
+		{ "payer_dfsp", offsetof(struct pay_rec, payer_dfsp) },
+		{ "payer_msisdn", offsetof(struct pay_rec, payer_msisdn) },
+		{ "till", offsetof(struct pay_rec, till) },
+		{ "payer_fsp", offsetof(struct pay_rec, payer_fsp) },
+		{ "payer_party_type", offsetof(struct pay_rec, payer_party_type) },
+		{ "payer_party_id", offsetof(struct pay_rec, payer_party_id) },
+		{ "payer_name", offsetof(struct pay_rec, payer_name) },
+	};
+	for (size_t i = 0; i < sizeof opt / sizeof opt[0]; i++) {
+		const char *v = (const char *)r + opt[i].off;
+		json_object_set_new(j, opt[i].key, v[0] ? json_string(v) : json_null());
+	}
 	if (r->expires_at > 0)
 		json_object_set_new(j, "expires_at", json_integer(r->expires_at));
 	else

@@ -77,7 +77,9 @@ enum pay_cause {
 	PAY__CAUSE_COUNT
 };
 
-enum pay_channel { PAY_CH_USSD, PAY_CH_API, PAY__CH_COUNT };
+/* PAY_CH_SWITCH: received from another DFSP through the switch
+ * (pay_record_incoming()); pay_accept() takes only USSD and API. */
+enum pay_channel { PAY_CH_USSD, PAY_CH_API, PAY_CH_SWITCH, PAY__CH_COUNT };
 
 /* What the caller knows of the switch when accepting. */
 enum pay_mode {
@@ -152,12 +154,16 @@ struct pay_rec {
 	char id[PAY_ID_MAX];
 	enum pay_state state;
 	enum pay_channel channel;
-	char payer_dfsp[33];
-	char payer_msisdn[PAY_MSISDN_MAX];
+	char payer_dfsp[33];      /* "" for PAY_CH_SWITCH */
+	char payer_msisdn[PAY_MSISDN_MAX]; /* "" for PAY_CH_SWITCH */
 	int64_t customer_id;      /* 0 if none */
+	char payer_fsp[33];       /* PAY_CH_SWITCH: the paying FSP; else "" */
+	char payer_party_type[33];/* PAY_CH_SWITCH: the payer's party, "" if unknown */
+	char payer_party_id[129];
+	char payer_name[129];
 	char payee_dfsp[33];
 	char merchant_id[20];
-	char till[20];
+	char till[20];            /* "" for a PAY_CH_SWITCH payment to the merchant id */
 	char trading_name[PAY_NAME_MAX];
 	int64_t amount;
 	char currency[4];
@@ -195,6 +201,38 @@ struct pay_rec {
  * -ENOENT (unknown till or customer), -EINVAL (bad input), -EEXIST, or a
  * db code. */
 int pay_accept(struct pay *p, const struct pay_in *in, struct pay_rec *out, struct pay_refusal *why);
+
+/* A payment received from another DFSP through the switch (the payee
+ * side, gateway/payee.c). Strings borrowed for the call; NULL or "" for
+ * the optional ones. */
+struct pay_incoming {
+	const char *payee_dfsp;   /* the hosted DFSP of the merchant */
+	const char *merchant_id;
+	const char *till;         /* optional: the till the payer named */
+	const char *payer_fsp;    /* the paying FSP id, 1..32 */
+	const char *party_type;   /* optional: the payer's partyIdType ... */
+	const char *party_id;     /* ... and partyIdentifier (both or neither) */
+	const char *party_name;   /* optional */
+	const char *transfer_id;  /* the FSPIOP transfer id (36); the payment's id derives from it */
+	const char *quote_id;     /* optional FSPIOP ids */
+	const char *transaction_id;
+	int64_t amount;           /* minor units, > 0 */
+	const char *currency;     /* the tiers' currency */
+};
+
+/* Records a committed incoming payment: channel "switch", state
+ * COMMITTED at once, its audit row ("receive", actor the payer FSP, role
+ * "system", dfsp the payee's) and one SMS to the merchant (none to the
+ * payer, who is not ours), in a transaction nested in the caller's (the
+ * payee transfer row's). It counts in pay_takings(), pay_last(),
+ * pay_list() and the merchant's usage of its tier limits like any
+ * payment. The id derives from transfer_id: the same transfer again
+ * records nothing and returns 1 with the payment already recorded. No
+ * limit check here: the payee side checked them when it quoted. out may
+ * be NULL. Returns 0 (new), 1 (already recorded), -EINVAL (bad input,
+ * message in err), -ENOENT (no such merchant at payee_dfsp), db codes. */
+int pay_record_incoming(struct pay *p, const struct pay_incoming *in, struct pay_rec *out,
+			char *err, size_t errlen);
 
 /* FSPIOP ids a transition records (NULL members leave a column as it is). */
 struct pay_ids {

@@ -23,6 +23,7 @@
 #include "gateway/http.h"
 #include "gateway/log.h"
 #include "gateway/outbox.h"
+#include "gateway/pay.h"
 #include "gateway/payee.h"
 #include "gateway/switch.h"
 
@@ -67,11 +68,9 @@ static const char *const payee_sql[S__COUNT] = {
 			"body_sha256, code, answer, transfer_amount, currency, ilp_packet, "
 			"condition, expiration) VALUES (:id, :dfsp, :payer, :merchant, :hash, :code, "
 			":answer, :amount, :currency, :packet, :condition, :expiration)",
-	/* the quote that made a packet, and the merchant's phone */
-	[S_QUOTE_BY_PACKET] = "SELECT q.quote_id, q.merchant_id, q.transfer_amount, q.currency, "
-			      "coalesce(m.contact_phone, (SELECT o.phone FROM owner o WHERE "
-			      "o.dfsp = m.dfsp AND o.merchant_id = m.merchant_id AND o.phone IS "
-			      "NOT NULL ORDER BY o.id LIMIT 1)) FROM payee_quote q JOIN merchant m "
+	/* the quote that made a packet */
+	[S_QUOTE_BY_PACKET] = "SELECT q.quote_id, q.merchant_id, q.transfer_amount, q.currency "
+			      "FROM payee_quote q JOIN merchant m "
 			      "ON m.dfsp = q.dfsp AND m.merchant_id = q.merchant_id "
 			      "WHERE q.ilp_packet = :packet AND q.dfsp = :dfsp AND q.code = 0",
 	[S_QUOTE_USED] = "SELECT transfer_id FROM payee_transfer WHERE quote_id = :quote AND code = 0",
@@ -251,8 +250,10 @@ static int oer_read_len(const unsigned char *b, size_t n, size_t *k, size_t *len
 	return 0;
 }
 
-int payee_ilp_decode(const char *packet, int64_t *amount, char *account, size_t acc_n,
-		     size_t *dlen, char *err, size_t n)
+/* payee_ilp_decode(), and when data is not NULL an owned copy of the
+ * data bytes, NUL-terminated (free()). */
+static int ilp_decode(const char *packet, int64_t *amount, char *account, size_t acc_n,
+		      size_t *dlen, char **data, char *err, size_t n)
 {
 	size_t pl = packet ? strlen(packet) : 0, bad = 0;
 	if (pl == 0 || pl > 32768) {
@@ -299,12 +300,20 @@ int payee_ilp_decode(const char *packet, int64_t *amount, char *account, size_t 
 					memcpy(account, b + k, al);
 					account[al] = '\0';
 					k += al;
+					size_t ds = 0;
 					if (oer_read_len(b, end, &k, dlen) < 0 || k + *dlen >= end)
 						why = "data length";
-					else if ((k += *dlen, b[k] != 0) || k + 1 != end)
+					else if ((ds = k, k += *dlen, b[k] != 0) || k + 1 != end)
 						why = "extensions";
-					else
+					else if (data && !(*data = malloc(*dlen + 1)))
+						why = "out of memory";
+					else {
 						*amount = (int64_t)a;
+						if (data) {
+							memcpy(*data, b + ds, *dlen);
+							(*data)[*dlen] = '\0';
+						}
+					}
 				}
 			}
 		}
@@ -316,6 +325,37 @@ int payee_ilp_decode(const char *packet, int64_t *amount, char *account, size_t 
 		return -1;
 	}
 	return 0;
+}
+
+int payee_ilp_decode(const char *packet, int64_t *amount, char *account, size_t acc_n,
+		     size_t *dlen, char *err, size_t n)
+{
+	return ilp_decode(packet, amount, account, acc_n, dlen, NULL, err, n);
+}
+
+/* The payer's party in the transaction a packet of ours carries (its
+ * data: the transaction as base64url JSON): type and id, or both "". */
+static void packet_payer(const char *packet, char *type, size_t tn, char *id, size_t in)
+{
+	type[0] = id[0] = '\0';
+	int64_t amount;
+	char account[1024], err[128], *data = NULL;
+	size_t dlen = 0, bad = 0;
+	if (ilp_decode(packet, &amount, account, sizeof account, &dlen, &data, err, sizeof err) < 0)
+		return;
+	unsigned char *tx = malloc(dlen * 3 / 4 + 3);
+	long tl = tx ? b64url_decode(data, dlen, tx, &bad) : -1;
+	json_t *j = tl > 0 ? json_loadb((const char *)tx, (size_t)tl, 0, NULL) : NULL;
+	const char *t = NULL, *i = NULL;
+	if (j && json_unpack(j, "{s:{s:{s:s,s:s}}}", "payer", "partyIdInfo", "partyIdType", &t,
+			     "partyIdentifier", &i) == 0 && *t && *i && strlen(t) < tn &&
+	    strlen(i) < in) {
+		snprintf(type, tn, "%s", t);
+		snprintf(id, in, "%s", i);
+	}
+	json_decref(j);
+	free(tx);
+	free(data);
 }
 
 int payee_ilp_fulfil(const unsigned char *secret, size_t slen, const char *packet,
@@ -888,7 +928,8 @@ struct tans {
 	int code;
 	char quote_id[37];
 	char merchant_id[24];
-	char phone[20];
+	char payer_type[33];        /* the payer's party, from the quote's transaction */
+	char payer_id[129];
 	json_t *body;
 };
 
@@ -924,8 +965,6 @@ static int transfer_answer(struct payee *p, const struct fspiop_transfer_in *t, 
 		 (const char *)sqlite3_column_text(st, 1));
 	q_amount = sqlite3_column_int64(st, 2);
 	snprintf(q_ccy, sizeof q_ccy, "%s", (const char *)sqlite3_column_text(st, 3));
-	const char *ph = (const char *)sqlite3_column_text(st, 4);
-	snprintf(a->phone, sizeof a->phone, "%s", ph ? ph : "");
 	db_reset(st);
 	/* one committed transfer per quote */
 	st = p->st[S_QUOTE_USED];
@@ -957,6 +996,8 @@ static int transfer_answer(struct payee *p, const struct fspiop_transfer_in *t, 
 		return transfer_error(a, 3303, "Transfer expired");
 	char done[32];
 	fspiop_datetime(now_ms, done, sizeof done);
+	packet_payer(t->ilp_packet, a->payer_type, sizeof a->payer_type, a->payer_id,
+		     sizeof a->payer_id);
 	a->code = 0;
 	a->body = json_pack("{s:s,s:s,s:s}", "fulfilment", fulfilment, "completedTimestamp", done,
 			    "transferState", "COMMITTED");
@@ -966,8 +1007,9 @@ static int transfer_answer(struct payee *p, const struct fspiop_transfer_in *t, 
 	return 0;
 }
 
-/* The row of a new transfer and, when COMMITTED, the merchant's SMS, in
- * one transaction. */
+/* The row of a new transfer and, when COMMITTED, the payment received
+ * (gateway/pay.h: counted in the merchant's takings and limits, with the
+ * merchant's one SMS), in one transaction. */
 static int transfer_store(struct payee *p, const struct fspiop_transfer_in *t, const char *src,
 			  const char *dst, const char *hash, const struct tans *a,
 			  const char *ans)
@@ -988,14 +1030,25 @@ static int transfer_store(struct payee *p, const struct fspiop_transfer_in *t, c
 	    (rc = db_bind_text(st, ":currency", t->amount.currency)) < 0 ||
 	    (rc = db_run(st)) < 0)
 		return rc;
-	if (a->code || !a->phone[0])
+	if (a->code)
 		return 0;
-	char amt[KYB_AMOUNT_MAX], text[200];
-	kyb_limit_format(amt, sizeof amt, t->amount.amount, t->amount.currency,
-			 fspiop_currency_exponent(t->amount.currency));
-	snprintf(text, sizeof text, "Received %s from %s (switch). Ref %.8s", amt, src,
-		 t->transfer_id);
-	return outbox_sms(p->gw->outbox, dst, a->phone, text, t->transfer_id, NULL);
+	if (!p->gw->pay)
+		return -EINVAL;
+	struct pay_incoming in = {
+		.payee_dfsp = dst, .merchant_id = a->merchant_id, .payer_fsp = src,
+		.party_type = a->payer_type, .party_id = a->payer_id,
+		.transfer_id = t->transfer_id, .quote_id = a->quote_id,
+		.amount = t->amount.amount, .currency = t->amount.currency,
+	};
+	char err[160];
+	rc = pay_record_incoming(p->gw->pay, &in, NULL, err, sizeof err);
+	if (rc < 0) {
+		char q1[200];
+		LOGE(LC_SWITCH, "payment not recorded", "transfer=%s error=%s", t->transfer_id,
+		     log_q(q1, sizeof q1, err[0] ? err : strerror(-rc)));
+		return rc;
+	}
+	return 0;
 }
 
 /* POST /transfers */

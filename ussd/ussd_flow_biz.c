@@ -293,7 +293,10 @@ static int last_render(struct ussd_ctx *c)
 	for (int i = 0; rc == 0 && i < n; i++) {
 		char amt[KYB_AMOUNT_MAX], payer[PAY_MSISDN_MAX], when[6], st[32], line[128];
 		screen_amount(c, r[i].amount, amt, sizeof amt);
-		pay_mask_msisdn(r[i].payer_msisdn, payer);
+		if (r[i].channel == PAY_CH_SWITCH) /* from another DFSP: its FSP id */
+			snprintf(payer, sizeof payer, "%s", r[i].payer_fsp);
+		else
+			pay_mask_msisdn(r[i].payer_msisdn, payer);
 		snprintf(when, sizeof when, "%.5s", strlen(r[i].created) >= 16 ? r[i].created + 11 : "");
 		const char *sk = r[i].state == PAY_COMMITTED ? "biz.st_paid"
 				 : r[i].state == PAY_FAILED ? "biz.st_failed"

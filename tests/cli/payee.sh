@@ -18,7 +18,12 @@
 #    that matches the condition, kept, the merchant's SMS queued; the same
 #    transfer again (the same answer), a modified one (3106), a wrong
 #    condition (3100), an expired one (3303), an unknown packet (3205), a
-#    second transfer for a paid quote (3100).
+#    second transfer for a paid quote (3100);
+#  - the committed transfer is a payment received (channel "switch"): in
+#    the owner's My business takings over POST /ussd and in
+#    GET /v1/payments with the DFSP's payments key, once however often the
+#    transfer is resent; it counts in the merchant's daily limit, so a
+#    quote over it counting the payments received is refused with 5200.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/apilib.sh"
 command -v node >/dev/null || { echo "not ok 1 - node is needed"; exit 1; }
@@ -232,11 +237,17 @@ same "base64url(SHA-256(fulfilment)) is the quote's condition" "$CHECKED" "$C5"
 TFIRST=$(body_of)
 same "the transfer is kept against its quote and merchant" \
 	"$(sql "SELECT t.code, t.amount, q.quote_id = '$Q5', t.merchant_id = '$MID' FROM payee_transfer t JOIN payee_quote q ON q.quote_id = t.quote_id WHERE t.transfer_id = '$T1'")" "0|10000|1|1"
-same "one SMS to the merchant" "$(sql "SELECT count(*) FROM outbox WHERE ref = '$T1' AND body LIKE 'Received TZS 100.00 from payerbank%'")" 1
+PAY1=$(sql "SELECT id FROM payment WHERE transfer_id = '$T1'")
+same "the transfer is a payment received, COMMITTED" \
+	"$(sql "SELECT channel, state, amount, payer_fsp, payer_party_type, payer_party_id, payer_dfsp IS NULL, merchant_id = '$MID' FROM payment WHERE id = '$PAY1'")" \
+	"switch|COMMITTED|10000|payerbank|MSISDN|255712345678|1|1"
+same "one SMS to the merchant" "$(sql "SELECT count(*) FROM outbox WHERE ref = '$PAY1' AND dest LIKE '%255712582946' AND body LIKE 'Received TZS 100.00 from payerbank. Ref $PAY1'")" 1
+same "... and no other" "$(sql "SELECT count(*) FROM outbox WHERE body LIKE 'Received%'")" 1
 transfer "$(tbody $T1 100 "$P5" "$C5" "$LATER")"
 callback 15 "/transfers/$T1"
 same "the same transfer again: the same answer" "$(body_of)" "$TFIRST"
-same "... and no second SMS" "$(sql "SELECT count(*) FROM outbox WHERE ref = '$T1'")" 1
+same "... no second payment" "$(sql "SELECT count(*) FROM payment WHERE transfer_id = '$T1'")" 1
+same "... and no second SMS" "$(sql "SELECT count(*) FROM outbox WHERE body LIKE 'Received%'")" 1
 transfer "$(tbody $T1 100 "$P5" "$C5" 2099-01-01T00:00:00.000Z)"
 callback 16 "/transfers/$T1/error"
 line_has "the same transferId with another body: 3106" '\\"errorCode\\":\\"3106\\"'
@@ -261,6 +272,49 @@ same "no SMS for the refused transfers" "$(sql "SELECT count(*) FROM outbox WHER
 # ---- the metrics count the callbacks as kind "callback" ----
 req "$HUB" GET /metrics
 has "every callback sent and answered" "$OUT" '^tillgate_switch_ok_total\{kind="callback"\} 20$'
+
+# ---- the payment received counts for the merchant ----
+screen() {
+	if [ "$CODE" = 200 ] && grep -Eq -- "$2" "$OUT"; then pass "$1"
+	else fail "$1" "HTTP $CODE; no line of the screen matches: $2 ($(tr '\n' '|' <"$OUT"))"; fi
+}
+dial m1 +255712582946; ans 1; ans 4817; ans 5
+screen "My business: the payment received is in today's takings" '^END Today \(UTC\): 1 paid, TZS 100\. Queued, not paid yet: 0, TZS 0\.'
+dial m2 +255712582946; ans 1; ans 4817; ans 6
+screen "... and in the last payments, from payerbank" '^[0-9]{2}:[0-9]{2} 100 paid payerbank$'
+req "$ADMIN" POST /v1/dfsps/demo-dfsp/api-keys '{"role":"payments","user":"a-app"}'
+code "demo-dfsp's admin makes a payments key" 201
+PA=$(jfield key)
+req "$PA" GET "/v1/payments?merchant_id=$MID"
+code "GET /v1/payments with demo-dfsp's key" 200
+has "... lists the payment received" "$OUT" "\"id\":\"$PAY1\""
+has "... from payerbank through the switch" "$OUT" '"channel":"switch"'
+has "... with the payer FSP" "$OUT" '"payer_fsp":"payerbank"'
+same "... once" "$(grep -o "\"id\":\"P" "$OUT" | wc -l)" 1
+
+# T0's daily limit is TZS 300,000.00, TZS 50,000.00 a payment: after
+# TZS 100 and five payments of 50,000 received, a quote of 50,000 is
+# over the day counting them.
+N=21
+for i in 1 2 3 4 5; do
+	Q=0a1b2c3d-4e5f-4a6b-8c7d-00000000000$i
+	quote "$(qbody $Q "$TILL" 50000)" demo-dfsp
+	callback $N "/quotes/$Q"; N=$((N + 1))
+	P=$(field ilpPacket); C=$(field condition)
+	T=66666666-2222-4333-8444-00000000000$i
+	transfer "$(tbody $T 50000 "$P" "$C" "$LATER")"
+	callback $N "/transfers/$T"; N=$((N + 1))
+done
+same "five more payments received" "$(sql "SELECT count(*), sum(amount) FROM payment WHERE channel = 'switch' AND state = 'COMMITTED'")" "6|25010000"
+Q6=0a1b2c3d-4e5f-4a6b-8c7d-000000000006
+quote "$(qbody $Q6 "$TILL" 50000)" demo-dfsp
+callback $N "/quotes/$Q6/error"
+line_has "a quote over the daily limit counting them: 5200" '\\"errorCode\\":\\"5200\\",\\"errorDescription\\":\\"Payee limit error: [^"]*300,000\.00'
+quote "$(qbody 0a1b2c3d-4e5f-4a6b-8c7d-000000000007 "$TILL" 49000)" demo-dfsp
+callback $((N + 1)) "/quotes/0a1b2c3d-4e5f-4a6b-8c7d-000000000007"
+line_has "... one within it is quoted" "ilpPacket"
+dial m3 +255712582946; ans 1; ans 4817; ans 5
+screen "My business: six payments received" '^END Today \(UTC\): 6 paid, TZS 250,100\.'
 
 kill -TERM "$PID"; wait "$PID"; RC=$?; PID=
 same "the daemon stops cleanly" "$RC" 0

@@ -759,6 +759,86 @@ static void test_amount_parse(void **state)
 	assert_int_equal(pay_amount_parse("1", 1, 5, &v, NULL, 0), -1);
 }
 
+/* ---- received through the switch ---- */
+
+/* A transfer from another DFSP is recorded once, COMMITTED at once with
+ * its audit row and one SMS to the merchant, and counts in takings, the
+ * last payments, the list and the merchant's day limit. */
+static void test_incoming(void **state)
+{
+	(void)state;
+	char err[160];
+	struct pay_incoming in = {
+		.payee_dfsp = "dfspa", .merchant_id = merchant_a, .payer_fsp = "otherbank",
+		.party_type = "MSISDN", .party_id = "254711000111", .party_name = "Wanjiru",
+		.transfer_id = "7c9e6679-7425-40de-944b-e07fc1f90ae7", .amount = 29000000,
+		.currency = "TZS",
+	};
+	struct pay_rec r, again;
+	assert_int_equal(pay_record_incoming(pay, &in, &r, err, sizeof err), 0);
+	assert_int_equal(r.state, PAY_COMMITTED);
+	assert_int_equal(r.channel, PAY_CH_SWITCH);
+	assert_string_equal(r.payer_fsp, "otherbank");
+	assert_string_equal(r.payer_dfsp, "");
+	assert_string_equal(r.payer_party_id, "254711000111");
+	assert_string_equal(r.transfer_id, in.transfer_id);
+	assert_string_equal(r.till, "");
+	assert_int_equal(count("SELECT count(*) FROM outbox WHERE ref = '%s'", r.id), 1);
+	assert_int_equal(count("SELECT count(*) FROM outbox WHERE ref = '%s' AND dest LIKE "
+			       "'%%255712345678' AND body LIKE 'Received TZS 290,000.00 from Wanjiru "
+			       "(otherbank)%%'", r.id), 1);
+	assert_int_equal(count("SELECT count(*) FROM audit WHERE entity = 'payment' AND entity_id = "
+			       "'%s' AND action = 'receive' AND dfsp = 'dfspa' AND actor = 'otherbank'",
+			       r.id), 1);
+	json_t *j = pay_rec_json(&r);
+	assert_non_null(j);
+	assert_true(json_is_null(json_object_get(j, "payer_msisdn")));
+	assert_string_equal(json_string_value(json_object_get(j, "channel")), "switch");
+	assert_string_equal(json_string_value(json_object_get(j, "payer_fsp")), "otherbank");
+	json_decref(j);
+
+	/* The same transfer again records nothing new. */
+	assert_int_equal(pay_record_incoming(pay, &in, &again, err, sizeof err), 1);
+	assert_string_equal(again.id, r.id);
+	assert_int_equal(count("SELECT count(*) FROM payment"), 1);
+	assert_int_equal(count("SELECT count(*) FROM outbox WHERE ref = '%s'", r.id), 1);
+	/* The same transfer id for another amount is refused. */
+	in.amount = 100;
+	assert_int_equal(pay_record_incoming(pay, &in, NULL, err, sizeof err), -EEXIST);
+	assert_non_null(strstr(err, "transfer_id"));
+	/* Bad input names the field; another DFSP's merchant is unknown. */
+	in.amount = 0;
+	assert_int_equal(pay_record_incoming(pay, &in, NULL, err, sizeof err), -EINVAL);
+	assert_non_null(strstr(err, "amount"));
+	in.amount = 100;
+	in.payee_dfsp = "dfspb";
+	in.transfer_id = "11111111-2222-4333-8444-555555555555";
+	assert_int_equal(pay_record_incoming(pay, &in, NULL, err, sizeof err), -ENOENT);
+	assert_non_null(strstr(err, "merchant_id"));
+
+	struct pay_takings t;
+	assert_int_equal(pay_takings(pay, "dfspa", merchant_a, NULL, &t), 0);
+	assert_int_equal(t.committed_count, 1);
+	assert_int_equal(t.committed_total, 29000000);
+	struct pay_rec last[3];
+	assert_int_equal(pay_last(pay, "dfspa", merchant_a, last, 3), 1);
+	assert_string_equal(last[0].id, r.id);
+	struct pay_rec *items;
+	size_t n;
+	char cur[PAY_CURSOR_MAX];
+	struct pay_filter f = { .dfsp = "dfspa", .state = -1 };
+	assert_int_equal(pay_list(pay, &f, &items, &n, cur, err, sizeof err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(items[0].id, r.id);
+	free(items);
+
+	/* T0's day limit is TZS 300,000.00: 290,000.00 received, so 10,000.01
+	 * more is refused for the merchant, 10,000.00 still goes. */
+	expect_refusal("d1", "dfspb", CB2, till_a, 1000001, PAY_MODE_ONLINE, -EPERM, "day_limit",
+		       "merchant", 30000000, "daily limit");
+	assert_int_equal(accept("d2", "dfspb", CB2, till_a, 1000000, PAY_MODE_ONLINE, &r, NULL), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -773,6 +853,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cancel_retry_expire, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_takings_and_last, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_incoming, setup, teardown),
 		cmocka_unit_test(test_amount_parse),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
