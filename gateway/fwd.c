@@ -58,8 +58,19 @@ struct job {
 	int64_t expiration_ms;
 };
 
+/* One fwd_watch(): a list, few at a time (customers waiting on a screen). */
+struct watch {
+	struct watch *next;
+	uint64_t wid;
+	char id[PAY_ID_MAX];
+	fwd_watch_fn cb;
+	void *arg;
+};
+
 struct fwd {
 	struct gw *gw;
+	struct watch *watches;
+	uint64_t next_wid;
 	sqlite3_stmt **st;
 	struct job *jobs;
 	size_t njobs;
@@ -184,6 +195,28 @@ static struct job *free_slot(struct fwd *f)
 	return NULL;
 }
 
+/* Tells the watchers of rec's payment, if rec's state is one they
+ * hear of. Each is unlinked before its call, so that a callback may
+ * watch or unwatch. */
+static void tell(struct fwd *f, const struct pay_rec *rec)
+{
+	if (rec->state != PAY_COMMITTED && rec->state != PAY_FAILED && rec->state != PAY_QUEUED)
+		return;
+	for (;;) {
+		struct watch **pp = &f->watches;
+		while (*pp && strcmp((*pp)->id, rec->id) != 0)
+			pp = &(*pp)->next;
+		struct watch *w = *pp;
+		if (!w)
+			return;
+		*pp = w->next;
+		fwd_watch_fn cb = w->cb;
+		void *arg = w->arg;
+		free(w);
+		cb(arg, rec);
+	}
+}
+
 /* A transition of the job's payment; 0 or a negative errno (logged). */
 static int move(struct job *j, enum pay_state to, const char *code, const char *reason,
 		const struct pay_ids *ids, int64_t next_at)
@@ -199,6 +232,7 @@ static int move(struct job *j, enum pay_state to, const char *code, const char *
 		return rc;
 	}
 	j->rec = after;
+	tell(j->f, &after);
 	return 0;
 }
 
@@ -626,6 +660,12 @@ void fwd_free(struct fwd *f)
 		return;
 	if (f->timer)
 		ev_timer_del(f->gw->ev, f->timer);
+	while (f->watches) {
+		struct watch *w = f->watches;
+		f->watches = w->next;
+		w->cb(w->arg, NULL);
+		free(w);
+	}
 	for (size_t i = 0; f->jobs && i < f->njobs; i++)
 		free(f->jobs[i].ilp_packet);
 	free(f->jobs);
@@ -647,6 +687,35 @@ void fwd_kick(struct gw *gw, const char *id)
 	struct job *j = free_slot(f);
 	if (j && switch_inflight(gw->sw) < f->njobs)
 		start(f, j, id);
+}
+
+uint64_t fwd_watch(struct gw *gw, const char *id, fwd_watch_fn cb, void *arg)
+{
+	struct fwd *f = gw->fwd;
+	struct watch *w;
+	if (!f || strlen(id) >= PAY_ID_MAX || !(w = calloc(1, sizeof *w)))
+		return 0;
+	w->wid = ++f->next_wid;
+	snprintf(w->id, sizeof w->id, "%s", id);
+	w->cb = cb;
+	w->arg = arg;
+	w->next = f->watches;
+	f->watches = w;
+	return w->wid;
+}
+
+void fwd_unwatch(struct gw *gw, uint64_t wid)
+{
+	struct fwd *f = gw->fwd;
+	if (!f || !wid)
+		return;
+	for (struct watch **pp = &f->watches; *pp; pp = &(*pp)->next)
+		if ((*pp)->wid == wid) {
+			struct watch *w = *pp;
+			*pp = w->next;
+			free(w);
+			return;
+		}
 }
 
 void fwd_metrics(const struct fwd *f, FILE *out)

@@ -82,7 +82,8 @@ void fwd_fail_code(int code, char out[PAY_CODE_MAX]);
 int fwd_new(struct fwd **out, struct gw *gw, char *err, size_t errlen);
 
 /* NULL ok. Payments in flight stay SENDING and are reconciled at the
- * next start. Call before switch_free(). */
+ * next start; every watch left is told with a NULL record. Call before
+ * switch_free(). */
 void fwd_free(struct fwd *f);
 
 /* The mode of a payment accepted now: online when a switch is
@@ -93,6 +94,24 @@ enum pay_mode fwd_mode(const struct gw *gw);
 /* A customer waits for payment id, just ACCEPTED: start it now if a slot
  * is free (else the drain takes it first). gw->fwd may be NULL. */
 void fwd_kick(struct gw *gw, const char *id);
+
+/* Hears of one payment's outcome: rec is the payment after the move
+ * (borrowed for the call), or NULL when the forwarder is freed first. */
+typedef void (*fwd_watch_fn)(void *arg, const struct pay_rec *rec);
+
+/* Asks to hear, once, of payment id's next move by the forwarder to a
+ * final state (COMMITTED, FAILED) or back to QUEUED (the switch was
+ * unreachable: nothing that could commit was sent): cb(arg, rec) is
+ * called right after that move is committed, from the loop, and the
+ * watch is then gone. RECONCILING and SENDING are not told (the outcome
+ * is not known yet). Watch before fwd_kick(), which may requeue at once.
+ * id is copied. Returns the watch's id (> 0) for fwd_unwatch(), or 0
+ * without a forwarder or memory (cb is then never called). */
+uint64_t fwd_watch(struct gw *gw, const char *id, fwd_watch_fn cb, void *arg);
+
+/* Drops a watch that has not been told yet; 0 and unknown ids are
+ * ignored. cb is not called. */
+void fwd_unwatch(struct gw *gw, uint64_t wid);
 
 /* Prometheus text: payments in flight, forwarded in the last minute and
  * in total, link state as the forwarder last saw it. f NULL ok. */

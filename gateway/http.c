@@ -33,6 +33,7 @@ struct http {
 	struct http_limits lim;
 	unsigned port;
 	uint64_t replies[6];      /* replies by status class (index 1..5; 0 other) */
+	struct http_req *susp;    /* suspended requests (http_suspend()), a list */
 };
 
 struct http_req {
@@ -56,6 +57,13 @@ struct http_req {
 	unsigned rstatus;         /* the reply's status, once replied */
 	char *rtype, *rbody;      /* owned copies, when capture was set */
 	size_t rlen;
+	int deferred;             /* http_suspend() was called: answer on resume */
+	int suspended;            /* in h->susp (its connection suspended once
+				   * the handler has returned) */
+	int in_handler;           /* its handler is running */
+	struct http_req *sprev, *snext; /* h->susp links */
+	void (*gone)(void *arg);  /* http_suspend()'s callback and its argument */
+	void *gone_arg;
 };
 
 /* ---- replies ---- */
@@ -365,6 +373,56 @@ static int pattern_matches(const char *pat, char *const *seg, int nseg)
 	return i == nseg;
 }
 
+static void susp_unlink(struct http_req *r)
+{
+	if (!r->suspended)
+		return;
+	if (r->sprev)
+		r->sprev->snext = r->snext;
+	else
+		r->h->susp = r->snext;
+	if (r->snext)
+		r->snext->sprev = r->sprev;
+	r->sprev = r->snext = NULL;
+	r->suspended = 0;
+}
+
+static void on_timer(struct ev *ev, uint64_t id, void *arg);
+
+int http_suspend(struct http_req *r, void (*gone)(void *arg), void *arg)
+{
+	if (r->replied || r->deferred)
+		return -EALREADY;
+	r->deferred = 1;
+	r->suspended = 1;
+	r->gone = gone;
+	r->gone_arg = arg;
+	r->sprev = NULL;
+	r->snext = r->h->susp;
+	if (r->snext)
+		r->snext->sprev = r;
+	r->h->susp = r;
+	return 0;
+}
+
+void http_resume(struct http_req *r)
+{
+	if (!r->suspended)
+		return;
+	susp_unlink(r);
+	r->gone = NULL;
+	if (r->in_handler)
+		return; /* not suspended yet: the reply leaves after the handler */
+	/* libmicrohttpd calls on_request() again from its next run, where
+	 * the reply is queued; its epoll set does not wake for a resumed
+	 * connection, so a timer due now makes that run happen. */
+	MHD_resume_connection(r->c);
+	struct http *h = r->h;
+	if (h->timer)
+		ev_timer_del(h->ev, h->timer);
+	h->timer = ev_timer_add(h->ev, 0, on_timer, h);
+}
+
 static void dispatch(struct http_req *r)
 {
 	struct http *h = r->h;
@@ -379,8 +437,14 @@ static void dispatch(struct http_req *r)
 			continue;
 		if (strcmp(rt->method, r->method) == 0) {
 			r->route = rt;
+			r->in_handler = 1;
 			rt->handler(r, h->arg);
-			if (!r->replied)
+			r->in_handler = 0;
+			if (r->deferred && r->suspended && r->replied)
+				susp_unlink(r); /* answered before returning after all */
+			else if (r->deferred && r->suspended)
+				MHD_suspend_connection(r->c);
+			else if (!r->replied)
 				http_problem(r, 500, "internal", NULL, "the handler gave no answer");
 			return;
 		}
@@ -455,6 +519,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		r->len += n;
 		return MHD_YES;
 	}
+	if (r->deferred) { /* called again after http_resume() */
+		if (!r->replied)
+			http_problem(r, 500, "internal", NULL, "the handler gave no answer");
+		r->deferred = 0;
+		return queue_reply(r);
+	}
 	if (r->replied)
 		return MHD_YES;
 	if (r->too_big) {
@@ -463,6 +533,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return queue_reply(r);
 	}
 	dispatch(r);
+	if (r->deferred && r->suspended)
+		return MHD_YES; /* suspended: the answer comes with http_resume() */
+	r->deferred = 0;        /* suspended and answered within the handler */
 	return queue_reply(r);
 }
 
@@ -475,6 +548,11 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)toe;
 	if (!r)
 		return;
+	if (r->suspended) {
+		susp_unlink(r);
+		if (r->gone)
+			r->gone(r->gone_arg);
+	}
 	for (int i = 0; i < r->nhdr; i++) {
 		free(r->hdr[i][0]);
 		free(r->hdr[i][1]);
@@ -605,7 +683,8 @@ struct http *http_new(struct ev *ev, const char *listen, const struct http_route
 	h->nroutes = nroutes;
 	h->arg = arg;
 	h->lim = *lim;
-	unsigned flags = MHD_USE_EPOLL | MHD_USE_TURBO | MHD_USE_ITC | (v6 ? MHD_USE_IPv6 : 0);
+	unsigned flags = MHD_USE_EPOLL | MHD_USE_TURBO | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME |
+			 (v6 ? MHD_USE_IPv6 : 0);
 	h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
 				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
@@ -658,6 +737,11 @@ void http_free(struct http *h)
 	if (h->timer)
 		ev_timer_del(h->ev, h->timer);
 	ev_io_del(h->ev, h->epfd);
+	/* libmicrohttpd must not be stopped with suspended connections:
+	 * resume them, so that it closes them (on_completed() then tells
+	 * each owner that its request is gone). */
+	for (struct http_req *r = h->susp; r; r = r->snext)
+		MHD_resume_connection(r->c);
 	MHD_stop_daemon(h->d);
 	free(h);
 }

@@ -4,7 +4,8 @@
  * replies.
  *
  * A handler runs once per request, after the whole body has arrived, and
- * must answer through exactly one http_reply*() call before it returns.
+ * must answer through exactly one http_reply*() call before it returns,
+ * or defer its answer with http_suspend() and give it later (see there).
  * Commit before reply: a handler that changes state commits it first.
  */
 #ifndef GW_HTTP_H
@@ -110,6 +111,25 @@ void http_capture(struct http_req *r);
  * or -ENOENT if no reply was kept (none yet, no capture, or no memory). */
 int http_captured(const struct http_req *r, unsigned *status, const char **content_type,
 		  const char **body, size_t *len);
+
+/* ---- answering later ---- */
+
+/* Called in a handler instead of answering: the request r stays valid
+ * after the handler returns, its connection waits (no idle timeout
+ * applies to it), and its owner later gives exactly one answer with
+ * http_reply*() and then calls http_resume(r), from the loop's thread
+ * (a timer or an I/O callback). If the server is freed first, gone(arg)
+ * is called (gone may be NULL) and r is invalid from then on: the owner
+ * drops its pointer there. Returns 0, or -EALREADY if the handler has
+ * already answered or suspended. */
+int http_suspend(struct http_req *r, void (*gone)(void *arg), void *arg);
+
+/* Sends the answer given to the suspended r (a 500 "internal" problem if
+ * none was given) from the loop's next run; r is invalid after the call
+ * and gone will not be called. Called within the handler itself, the
+ * answer simply leaves when the handler returns. Does nothing for a
+ * request that is not suspended. */
+void http_resume(struct http_req *r);
 
 /* Evaluates an If-Match header value h (RFC 9110 13.1.1: "*" or a
  * comma-separated list of entity tags, [W/]"...") against etag, the

@@ -27,17 +27,23 @@ struct ussd_smpp {
 	uint64_t steps, aborts, bad;
 };
 
-/* What the reply of one step needs from its deliver_sm. */
+/* What the reply of one step needs from its deliver_sm: copied to the
+ * heap, so that the reply does not depend on the PDU's buffer (nor on
+ * the call that brought it); freed by on_reply(), or by on_deliver()
+ * when the step is refused (the reply callback is then never called). */
 struct step_ctx {
 	struct ussd_smpp *u;
-	const struct smpp_in *in;
-	const char *msisdn;
+	char service_type[6];
+	char destination_addr[21]; /* becomes the reply's source_addr */
+	char msisdn[21];
+	int ussd_op;
+	int has_session, has_umr;
+	uint16_t session, umr;
 };
 
-static void on_reply(void *arg, const struct ussd_reply *r)
+static void send_reply(struct step_ctx *c, const struct ussd_reply *r)
 {
-	struct step_ctx *c = arg;
-	const struct smpp_in *in = c->in;
+	const struct step_ctx *in = c;
 	uint8_t text[256];
 	size_t len = 0;
 	uint8_t dcs = c->u->gsm_dcs;
@@ -69,6 +75,13 @@ static void on_reply(void *arg, const struct ussd_reply *r)
 	rc = smpp_link_submit(c->u->link, &s, 0, NULL, NULL);
 	if (rc < 0)
 		LOGW(LC_USSD, "reply not sent", "msisdn=%s error=\"%s\"", c->msisdn, strerror(-rc));
+}
+
+static void on_reply(void *arg, const struct ussd_reply *r)
+{
+	struct step_ctx *c = arg;
+	send_reply(c, r);
+	free(c);
 }
 
 static uint32_t on_deliver(void *arg, const struct smpp_in *in)
@@ -125,10 +138,24 @@ static uint32_t on_deliver(void *arg, const struct smpp_in *in)
 	st.step = in->ussd_op == SMPP_USSD_USSR_CONF ? USSD_CONTINUE : USSD_BEGIN;
 	LOGD(LC_USSD, "step", "key=%s op=%d dcs=%u", key, in->ussd_op, in->data_coding);
 	st.text = text;
-	struct step_ctx c = { u, in, msisdn };
+	struct step_ctx *c = malloc(sizeof *c);
+	if (!c) {
+		LOGW(LC_USSD, "step refused", "key=%s error=\"%s\"", key, strerror(ENOMEM));
+		return SMPP_RX_T_APPN;
+	}
+	c->u = u;
+	snprintf(c->service_type, sizeof c->service_type, "%s", in->service_type);
+	snprintf(c->destination_addr, sizeof c->destination_addr, "%s", in->destination_addr);
+	c->ussd_op = in->ussd_op;
+	c->has_session = in->has_session;
+	c->session = in->session;
+	c->has_umr = in->has_umr;
+	c->umr = in->umr;
+	snprintf(c->msisdn, sizeof c->msisdn, "%s", msisdn);
 	u->steps++;
-	int rc = ussd_sess_step(u->gw->ussd, &st, on_reply, &c);
+	int rc = ussd_sess_step(u->gw->ussd, &st, on_reply, c);
 	if (rc < 0) {
+		free(c); /* refused: on_reply() was not called */
 		LOGW(LC_USSD, "step refused", "key=%s error=\"%s\"", key, strerror(-rc));
 		return rc == -ENOMEM ? SMPP_RX_T_APPN : SMPP_RX_R_APPN_STATUS;
 	}

@@ -64,7 +64,9 @@ void ussd_sess_free(struct ussd_sess_tbl *t);
  * exactly once, before this function returns (a CONTINUE for a key with
  * no session gets a final "session expired" screen); for ABORT, never.
  * Strings in in are borrowed for the call. Returns 0; -EINVAL for a
- * missing or over-long key, msisdn or text; -ENOMEM. */
+ * missing or over-long key, msisdn or text; -ENOMEM: on a negative
+ * return cb has not been called and will not be (arg is the caller's
+ * to free). */
 int ussd_sess_step(struct ussd_sess_tbl *t, const struct ussd_step_in *in, ussd_reply_fn cb,
 		   void *arg);
 

@@ -326,6 +326,26 @@ static void stop_when_queued(struct ev *ev, uint64_t id, void *arg)
 	ev_timer_add(ev, 25, stop_when_queued, arg);
 }
 
+/* What a watch of the forwarder heard. */
+struct heard {
+	int calls;
+	int nulls;
+	enum pay_state state;
+	char id[PAY_ID_MAX];
+};
+
+static void on_heard(void *arg, const struct pay_rec *rec)
+{
+	struct heard *h = arg;
+	h->calls++;
+	if (!rec) {
+		h->nulls++;
+		return;
+	}
+	h->state = rec->state;
+	snprintf(h->id, sizeof h->id, "%s", rec->id);
+}
+
 /* The switch's port is closed: the lookup is DOWN, nothing that could
  * commit was sent, so the payment is QUEUED again with a backoff, its
  * attempt counted; the link is down, so the next payment is offline. */
@@ -354,9 +374,22 @@ static void test_switch_down_requeues(void **state)
 	struct pay_rec r;
 	pay_one("d1", fwd_mode(&gw), &r);
 	assert_int_equal(r.state, PAY_ACCEPTED);
+	/* Three watches: one told of the requeue, one dropped before, one of
+	 * another payment told only when the forwarder goes. */
+	static struct heard told, dropped, other;
+	memset(&told, 0, sizeof told);
+	memset(&dropped, 0, sizeof dropped);
+	memset(&other, 0, sizeof other);
+	assert_true(fwd_watch(&gw, r.id, on_heard, &told) > 0);
+	uint64_t wd = fwd_watch(&gw, r.id, on_heard, &dropped);
+	assert_true(wd > 0);
+	assert_true(fwd_watch(&gw, "P000000000000000000000000", on_heard, &other) > 0);
+	fwd_unwatch(&gw, wd);
+	fwd_unwatch(&gw, 0);
 	fwd_kick(&gw, r.id);
 	assert_int_equal(count("SELECT count(*) FROM payment WHERE id = '%s' AND state = 'SENDING' "
 			       "AND length(transfer_id) = 36", r.id), 1);
+	assert_int_equal(told.calls, 0); /* SENDING is not told */
 	static char pid[PAY_ID_MAX];
 	snprintf(pid, sizeof pid, "%s", r.id);
 	ev_timer_add(gw.ev, 25, stop_when_queued, pid);
@@ -373,6 +406,16 @@ static void test_switch_down_requeues(void **state)
 	fclose(m);
 	assert_non_null(strstr(buf, "tillgate_forward_total{outcome=\"requeued\"} 1\n"));
 	assert_non_null(strstr(buf, "tillgate_forward_total{outcome=\"committed\"} 0\n"));
+	assert_int_equal(told.calls, 1);
+	assert_int_equal(told.state, PAY_QUEUED);
+	assert_string_equal(told.id, r.id);
+	assert_int_equal(dropped.calls, 0);
+	assert_int_equal(other.calls, 0);
+	fwd_free(gw.fwd);
+	gw.fwd = NULL;
+	assert_int_equal(other.calls, 1);
+	assert_int_equal(other.nulls, 1);
+	assert_int_equal(told.calls, 1);
 }
 
 int main(void)

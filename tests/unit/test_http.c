@@ -54,7 +54,37 @@ static void h_silent(struct http_req *r, void *arg)
 	(void)arg;
 }
 
+/* The request parked by /park (suspended, answered by the test). */
+static struct http_req *parked;
+static int parked_gone;
+
+static void on_parked_gone(void *arg)
+{
+	assert_ptr_equal(arg, &parked);
+	parked_gone++;
+	parked = NULL;
+}
+
+static void h_park(struct http_req *r, void *arg)
+{
+	(void)arg;
+	assert_int_equal(http_suspend(r, on_parked_gone, &parked), 0);
+	assert_int_equal(http_suspend(r, NULL, NULL), -EALREADY);
+	parked = r;
+}
+
+/* Suspends, then answers and resumes before returning all the same. */
+static void h_park_now(struct http_req *r, void *arg)
+{
+	(void)arg;
+	assert_int_equal(http_suspend(r, on_parked_gone, &parked), 0);
+	http_reply(r, 202, "text/plain", "at once", 7);
+	http_resume(r);
+}
+
 static const struct http_route routes[] = {
+	{ "GET", "/park", h_park },
+	{ "GET", "/park-now", h_park_now },
 	{ "GET", "/hello", h_hello },
 	{ "GET", "/v1/merchants/{id}/{action}", h_action },
 	{ "POST", "/v1/merchants/{id}/{action}", h_action },
@@ -238,6 +268,89 @@ static void test_handler_without_answer(void **state)
 	free(r);
 }
 
+/* Connects and sends req; returns the socket (non-blocking). */
+static int send_req(struct http *h, const char *req)
+{
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(s >= 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)http_port(h)) };
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(s, (struct sockaddr *)&a, sizeof a), 0);
+	assert_int_equal(send(s, req, strlen(req), MSG_NOSIGNAL), (ssize_t)strlen(req));
+	assert_int_equal(fcntl(s, F_SETFL, O_NONBLOCK), 0);
+	return s;
+}
+
+/* Pumps the loop until a request is parked. */
+static void wait_parked(struct ev *ev)
+{
+	for (int i = 0; i < 2000 && !parked; i++)
+		assert_true(ev_run_once(ev, 5) >= 0);
+	assert_non_null(parked);
+}
+
+static void test_suspend_resume(void **state)
+{
+	struct fixture *f = *state;
+	parked = NULL;
+	parked_gone = 0;
+	int s = send_req(f->h, "GET /park HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	wait_parked(f->ev);
+	/* Other requests are served while one waits, and it stays silent. */
+	char *r = get(f, "GET /hello?who=b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	assert_has(r, "hello b");
+	free(r);
+	char buf[4096];
+	assert_int_equal(recv(s, buf, sizeof buf, 0), -1);
+	assert_int_equal(errno, EAGAIN);
+	/* The answer given later leaves on resume. */
+	struct http_req *p = parked;
+	parked = NULL;
+	http_reply(p, 200, "text/plain", "later ok", 8);
+	http_resume(p);
+	size_t len = 0;
+	for (int i = 0; i < 2000; i++) {
+		assert_true(ev_run_once(f->ev, 5) >= 0);
+		ssize_t n = recv(s, buf + len, sizeof buf - len - 1, 0);
+		if (n == 0)
+			break;
+		if (n > 0)
+			len += (size_t)n;
+	}
+	buf[len] = '\0';
+	close(s);
+	assert_has(buf, "HTTP/1.1 200");
+	assert_has(buf, "later ok");
+	assert_int_equal(parked_gone, 0);
+	r = get(f, "GET /park-now HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	assert_has(r, "HTTP/1.1 202");
+	assert_has(r, "at once");
+	free(r);
+	assert_int_equal(parked_gone, 0);
+}
+
+/* A server freed with a request suspended tells its owner. */
+static void test_suspend_gone(void **state)
+{
+	(void)state;
+	char err[200];
+	struct http_limits lim = { .max_body = 1024, .max_conns = 16, .timeout_s = 5 };
+	struct ev *ev = ev_new(err, sizeof err);
+	assert_non_null(ev);
+	struct http *h = http_new(ev, "127.0.0.1:0", routes, sizeof routes / sizeof routes[0], NULL,
+				  &lim, err, sizeof err);
+	assert_non_null(h);
+	parked = NULL;
+	parked_gone = 0;
+	int s = send_req(h, "GET /park HTTP/1.1\r\nHost: x\r\n\r\n");
+	wait_parked(ev);
+	http_free(h);
+	assert_int_equal(parked_gone, 1);
+	assert_null(parked);
+	close(s);
+	ev_free(ev);
+}
+
 static void test_bad_listen(void **state)
 {
 	(void)state;
@@ -299,6 +412,8 @@ int main(void)
 		cmocka_unit_test(test_json_body),
 		cmocka_unit_test(test_body_limit),
 		cmocka_unit_test(test_handler_without_answer),
+		cmocka_unit_test(test_suspend_resume),
+		cmocka_unit_test(test_suspend_gone),
 		cmocka_unit_test(test_bad_listen),
 		cmocka_unit_test(test_etag_match),
 	};
