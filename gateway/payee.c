@@ -810,25 +810,37 @@ static int quote_answer(struct payee *p, const struct fspiop_quote_in *q, const 
 	return 0;
 }
 
+/* The checks an incoming POST starts with: a switch configured, the
+ * FSPIOP headers (src and dst filled), a destination. Returns the payee
+ * side, or NULL when the request has been answered already. */
+static struct payee *post_checks(struct gw *gw, struct http_req *r, enum fspiop_res res,
+				 char src[33], char dst[33])
+{
+	struct payee *p = gw->payee;
+	if (!gw->sw || !p) {
+		req_error(r, res, 503, 2003, "no switch configured");
+		return NULL;
+	}
+	if (req_headers(p, r, res, src, dst) < 0) {
+		p->stats.rejected++;
+		return NULL;
+	}
+	if (!dst[0]) {
+		p->stats.rejected++;
+		req_error(r, res, 400, 3102, "FSPIOP-Destination: missing");
+		return NULL;
+	}
+	return p;
+}
+
 /* POST /quotes */
 static void h_post_quote(struct http_req *r, void *arg)
 {
 	struct gw *gw = arg;
-	struct payee *p = gw->payee;
-	if (!gw->sw || !p) {
-		req_error(r, FSPIOP_QUOTES, 503, 2003, "no switch configured");
-		return;
-	}
 	char src[33], dst[33];
-	if (req_headers(p, r, FSPIOP_QUOTES, src, dst) < 0) {
-		p->stats.rejected++;
+	struct payee *p = post_checks(gw, r, FSPIOP_QUOTES, src, dst);
+	if (!p)
 		return;
-	}
-	if (!dst[0]) {
-		p->stats.rejected++;
-		req_error(r, FSPIOP_QUOTES, 400, 3102, "FSPIOP-Destination: missing");
-		return;
-	}
 	size_t len;
 	const char *body = http_body(r, &len);
 	struct fspiop_quote_in q;
@@ -1055,21 +1067,10 @@ static int transfer_store(struct payee *p, const struct fspiop_transfer_in *t, c
 static void h_post_transfer(struct http_req *r, void *arg)
 {
 	struct gw *gw = arg;
-	struct payee *p = gw->payee;
-	if (!gw->sw || !p) {
-		req_error(r, FSPIOP_TRANSFERS, 503, 2003, "no switch configured");
-		return;
-	}
 	char src[33], dst[33];
-	if (req_headers(p, r, FSPIOP_TRANSFERS, src, dst) < 0) {
-		p->stats.rejected++;
+	struct payee *p = post_checks(gw, r, FSPIOP_TRANSFERS, src, dst);
+	if (!p)
 		return;
-	}
-	if (!dst[0]) {
-		p->stats.rejected++;
-		req_error(r, FSPIOP_TRANSFERS, 400, 3102, "FSPIOP-Destination: missing");
-		return;
-	}
 	size_t len;
 	const char *body = http_body(r, &len);
 	struct fspiop_transfer_in t;
