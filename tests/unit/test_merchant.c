@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/testdb.h"
 #include "tests/unit/testdir.h"
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -88,17 +89,7 @@ static int group_teardown(void **state)
 
 static void raw(const char *sql)
 {
-	sqlite3 *c;
-	char *msg = NULL;
-
-	assert_int_equal(sqlite3_open(path, &c), SQLITE_OK);
-	sqlite3_busy_timeout(c, 2000);
-	int rc = sqlite3_exec(c, sql, NULL, NULL, &msg);
-	if (rc != SQLITE_OK)
-		print_error("raw SQL failed: %s\n", msg);
-	sqlite3_free(msg);
-	assert_int_equal(rc, SQLITE_OK);
-	sqlite3_close(c);
+	testdb_exec(path, sql);
 }
 
 static long long count(const char *sql)

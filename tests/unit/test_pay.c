@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/testdb.h"
 #include "tests/unit/testdir.h"
 #include <sqlite3.h>
 
@@ -76,38 +77,10 @@ static int group_teardown(void **state)
 
 static void raw(const char *sql)
 {
-	sqlite3 *c;
-	char *msg = NULL;
-
-	assert_int_equal(sqlite3_open(path, &c), SQLITE_OK);
-	sqlite3_busy_timeout(c, 2000);
-	int rc = sqlite3_exec(c, sql, NULL, NULL, &msg);
-	if (rc != SQLITE_OK)
-		print_error("raw SQL failed: %s\n", msg);
-	sqlite3_free(msg);
-	assert_int_equal(rc, SQLITE_OK);
-	sqlite3_close(c);
+	testdb_exec(path, sql);
 }
 
-static long long count(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static long long count(const char *fmt, ...)
-{
-	char sql[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(sql, sizeof sql, fmt, ap);
-	va_end(ap);
-	sqlite3 *c;
-	sqlite3_stmt *st;
-	long long n = -1;
-	assert_int_equal(sqlite3_open(path, &c), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(c, sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(c);
-	return n;
-}
+#define count(...) testdb_count(path, __VA_ARGS__)
 
 static void text(char *buf, size_t size, const char *sql)
 {
