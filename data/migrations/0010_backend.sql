@@ -1,0 +1,2 @@
+-- 0010_backend.sql -- schema version 10: no change yet.
+SELECT 1;
