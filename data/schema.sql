@@ -472,7 +472,13 @@ CREATE TABLE payee_dfsp (
 	dfsp TEXT PRIMARY KEY NOT NULL REFERENCES dfsp (fsp_id),
 	ilp_secret BLOB NOT NULL CHECK (length(ilp_secret) = 32),
 	fee INTEGER NOT NULL DEFAULT 0 CHECK (fee >= 0),
-	created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+	created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+	fee_bp INTEGER NOT NULL DEFAULT 0 CHECK (fee_bp BETWEEN 0 AND 10000),
+	fee_min INTEGER NOT NULL DEFAULT 0 CHECK (fee_min >= 0),
+	fee_max INTEGER NOT NULL DEFAULT 0 CHECK (fee_max >= 0),
+	commit_notification INTEGER NOT NULL DEFAULT 0 CHECK (commit_notification IN (0, 1)),
+	updated TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+	CHECK (fee_max = 0 OR fee_max >= fee_min)
 ) STRICT;
 CREATE TABLE payee_quote (
 	quote_id TEXT PRIMARY KEY NOT NULL CHECK (length(quote_id) = 36),
@@ -489,6 +495,7 @@ CREATE TABLE payee_quote (
 	condition TEXT CHECK (condition IS NULL OR length(condition) = 43),
 	expiration TEXT,
 	created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+	fee INTEGER CHECK (fee IS NULL OR fee >= 0),
 	CHECK ((code = 0) = (ilp_packet IS NOT NULL AND condition IS NOT NULL AND
 		transfer_amount IS NOT NULL AND expiration IS NOT NULL))
 ) STRICT;
@@ -505,8 +512,17 @@ CREATE TABLE payee_transfer (
 	amount INTEGER NOT NULL CHECK (amount > 0),
 	currency TEXT NOT NULL CHECK (length(currency) = 3),
 	created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+	state TEXT
+	CHECK (state IS NULL OR state IN ('RESERVED', 'COMMITTED', 'ABORTED')),
+	settled TEXT,
 	CHECK (code != 0 OR (quote_id IS NOT NULL AND merchant_id IS NOT NULL))
 ) STRICT;
 -- A transfer finds its quote by the packet; a quote is paid at most once.
 CREATE INDEX payee_quote_packet ON payee_quote (ilp_packet);
 CREATE UNIQUE INDEX payee_transfer_quote ON payee_transfer (quote_id) WHERE code = 0;
+-- Version 13: the payee terms of each DFSP (fee = flat + fee_bp basis
+-- points of the quote's amount, within fee_min and fee_max (0: none);
+-- commit_notification: transfers answered RESERVED until the switch's
+-- PATCH), the fee of each quote, the state of each transfer (RESERVED,
+-- COMMITTED, ABORTED; NULL when refused) and when it was settled.
+CREATE INDEX payee_transfer_reserved ON payee_transfer (dfsp, merchant_id) WHERE state = 'RESERVED';
