@@ -1109,6 +1109,36 @@ void fspiop_transfer_in_clear(struct fspiop_transfer_in *t)
 	t->ilp_packet = NULL;
 }
 
+int fspiop_parse_transfer_patch(const char *body, size_t len, struct fspiop_transfer_patch *t,
+				char *err, size_t n)
+{
+	struct pctx c = { body, len, err, n };
+	memset(t, 0, sizeof *t);
+	json_t *j = load(&c);
+	if (!j)
+		return -1;
+	int rc = -1;
+	if (get_datetime(&c, j, "completedTimestamp", 1, t->completed, sizeof t->completed) < 0)
+		goto out;
+	if (get_str(&c, j, "transferState", 1, t->transfer_state, sizeof t->transfer_state, 15) <
+	    0)
+		goto out;
+	if (strcmp(t->transfer_state, "RECEIVED") && strcmp(t->transfer_state, "RESERVED") &&
+	    strcmp(t->transfer_state, "COMMITTED") && strcmp(t->transfer_state, "ABORTED")) {
+		fail(&c, "transferState", "not RECEIVED, RESERVED, COMMITTED or ABORTED");
+		goto out;
+	}
+	json_t *ext = json_object_get(j, "extensionList");
+	if (ext && !json_is_object(ext)) {
+		fail(&c, "extensionList", "an object expected");
+		goto out;
+	}
+	rc = 0;
+out:
+	json_decref(j);
+	return rc;
+}
+
 int fspiop_datetime_parse(const char *s, int64_t *ms)
 {
 	if (!s || datetime_bad(s) >= 0)

@@ -252,6 +252,19 @@ int fspiop_parse_transfer_req(const char *body, size_t len, struct fspiop_transf
 			      char *err, size_t n);
 void fspiop_transfer_in_clear(struct fspiop_transfer_in *t);
 
+/* PATCH /transfers/{ID} as the payee DFSP receives it (the switch's
+ * commit notification of a transfer answered RESERVED). */
+struct fspiop_transfer_patch {
+	char transfer_state[16]; /* RECEIVED, RESERVED, COMMITTED or ABORTED */
+	char completed[32];      /* completedTimestamp (required) */
+};
+
+/* Parses a PATCH /transfers/{ID} body; contract as
+ * fspiop_parse_quote_req(): completedTimestamp and transferState are
+ * required, an extensionList when present is an object. */
+int fspiop_parse_transfer_patch(const char *body, size_t len, struct fspiop_transfer_patch *t,
+				char *err, size_t n);
+
 /* Parses an API DateTime (as the parsers accept it) into epoch ms.
  * Returns 0 or -1. */
 int fspiop_datetime_parse(const char *s, int64_t *ms);

@@ -41,6 +41,8 @@ enum {
 	S_QUOTE_USED,
 	S_TRANSFER_GET,
 	S_TRANSFER_ADD,
+	S_TRANSFER_ROW,
+	S_TRANSFER_SETTLE,
 	S__COUNT,
 };
 
@@ -56,30 +58,44 @@ static const char *const payee_sql[S__COUNT] = {
 		       "WHERE m.merchant_id = :id",
 	[S_DFSP] = "SELECT status FROM dfsp WHERE fsp_id = :fsp",
 	[S_FIRST_DFSP] = "SELECT fsp_id FROM dfsp WHERE status = 'ACTIVE' ORDER BY fsp_id LIMIT 1",
-	[S_KEYS_GET] = "SELECT ilp_secret, fee FROM payee_dfsp WHERE dfsp = :dfsp",
+	[S_KEYS_GET] = "SELECT ilp_secret, fee, fee_bp, fee_min, fee_max, commit_notification "
+		       "FROM payee_dfsp WHERE dfsp = :dfsp",
 	[S_KEYS_ADD] = "INSERT OR IGNORE INTO payee_dfsp (dfsp, ilp_secret) VALUES (:dfsp, :secret)",
-	/* the merchant's usage as the payments module counts it (gateway/pay.c) */
-	[S_USAGE] = "SELECT coalesce(sum(amount) FILTER (WHERE created >= :day), 0), "
-		    "coalesce(sum(amount), 0) FROM payment WHERE payee_dfsp = :dfsp AND "
-		    "merchant_id = :who AND state NOT IN ('FAILED', 'EXPIRED') AND "
-		    "(created >= :month OR state = 'QUEUED')",
+	/* the merchant's usage as the payments module counts it (gateway/pay.c),
+	 * and the transfers reserved for it, awaiting the switch's PATCH */
+	[S_USAGE] = "SELECT coalesce(sum(a) FILTER (WHERE c >= :day), 0), coalesce(sum(a), 0) "
+		    "FROM (SELECT amount AS a, created AS c FROM payment WHERE payee_dfsp = :dfsp "
+		    "AND merchant_id = :who AND state NOT IN ('FAILED', 'EXPIRED') AND "
+		    "(created >= :month OR state = 'QUEUED') UNION ALL SELECT amount, created "
+		    "FROM payee_transfer WHERE dfsp = :dfsp AND merchant_id = :who AND "
+		    "state = 'RESERVED' AND created >= :month)",
 	[S_QUOTE_GET] = "SELECT body_sha256, code, answer, dfsp FROM payee_quote WHERE quote_id = :id",
 	[S_QUOTE_ADD] = "INSERT INTO payee_quote (quote_id, dfsp, payer_fsp, merchant_id, "
 			"body_sha256, code, answer, transfer_amount, currency, ilp_packet, "
-			"condition, expiration) VALUES (:id, :dfsp, :payer, :merchant, :hash, :code, "
-			":answer, :amount, :currency, :packet, :condition, :expiration)",
+			"condition, expiration, fee) VALUES (:id, :dfsp, :payer, :merchant, :hash, "
+			":code, :answer, :amount, :currency, :packet, :condition, :expiration, :fee)",
 	/* the quote that made a packet */
-	[S_QUOTE_BY_PACKET] = "SELECT q.quote_id, q.merchant_id, q.transfer_amount, q.currency "
-			      "FROM payee_quote q JOIN merchant m "
+	[S_QUOTE_BY_PACKET] = "SELECT q.quote_id, q.merchant_id, q.transfer_amount, q.currency, "
+			      "coalesce(q.fee, 0), m.tier FROM payee_quote q JOIN merchant m "
 			      "ON m.dfsp = q.dfsp AND m.merchant_id = q.merchant_id "
 			      "WHERE q.ilp_packet = :packet AND q.dfsp = :dfsp AND q.code = 0",
 	[S_QUOTE_USED] = "SELECT transfer_id FROM payee_transfer WHERE quote_id = :quote AND code = 0",
-	[S_TRANSFER_GET] = "SELECT body_sha256, code, answer, dfsp FROM payee_transfer "
+	[S_TRANSFER_GET] = "SELECT body_sha256, code, answer, dfsp, state FROM payee_transfer "
 			   "WHERE transfer_id = :id",
 	[S_TRANSFER_ADD] = "INSERT INTO payee_transfer (transfer_id, dfsp, payer_fsp, quote_id, "
-			   "merchant_id, body_sha256, code, answer, amount, currency) VALUES (:id, "
-			   ":dfsp, :payer, :quote, :merchant, :hash, :code, :answer, :amount, "
-			   ":currency)",
+			   "merchant_id, body_sha256, code, answer, amount, currency, state, "
+			   "settled) VALUES (:id, :dfsp, :payer, :quote, :merchant, :hash, :code, "
+			   ":answer, :amount, :currency, :state, CASE :state WHEN 'COMMITTED' THEN "
+			   "strftime('%Y-%m-%dT%H:%M:%fZ', 'now') END)",
+	/* a transfer as PATCH /transfers/{id} settles it: its quote's packet
+	 * gives the payer's party */
+	[S_TRANSFER_ROW] = "SELECT t.dfsp, t.state, t.payer_fsp, t.quote_id, t.merchant_id, "
+			   "t.amount, t.currency, q.ilp_packet FROM payee_transfer t "
+			   "LEFT JOIN payee_quote q ON q.quote_id = t.quote_id "
+			   "WHERE t.transfer_id = :id",
+	[S_TRANSFER_SETTLE] = "UPDATE payee_transfer SET state = :state, "
+			      "settled = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
+			      "WHERE transfer_id = :id AND state = 'RESERVED'",
 };
 
 struct payee {
@@ -116,6 +132,95 @@ void payee_free(struct payee *p)
 const struct payee_stats *payee_stats(const struct payee *p)
 {
 	return &p->stats;
+}
+
+/* ---- payee terms ---- */
+
+int64_t payee_fee(const struct payee_terms *t, int64_t amount)
+{
+	if (amount < 0 || t->fee_flat < 0 || t->fee_bp < 0 || t->fee_bp > 10000)
+		return -1;
+	/* amount * bp / 10000 without overflow: bp <= 10000 */
+	int64_t pct = amount / 10000 * t->fee_bp + amount % 10000 * t->fee_bp / 10000;
+	if (pct > INT64_MAX - t->fee_flat)
+		return -1;
+	int64_t fee = t->fee_flat + pct;
+	if (fee < t->fee_min)
+		fee = t->fee_min;
+	if (t->fee_max > 0 && fee > t->fee_max)
+		fee = t->fee_max;
+	return fee;
+}
+
+enum { T_DFSP, T_GET, T_SET, T__COUNT };
+static const char *const terms_sql[T__COUNT] = {
+	[T_DFSP] = "SELECT 1 FROM dfsp WHERE fsp_id = :dfsp",
+	[T_GET] = "SELECT fee, fee_bp, fee_min, fee_max, commit_notification FROM payee_dfsp "
+		  "WHERE dfsp = :dfsp",
+	[T_SET] = "INSERT INTO payee_dfsp (dfsp, ilp_secret, fee, fee_bp, fee_min, fee_max, "
+		  "commit_notification) VALUES (:dfsp, randomblob(32), :flat, :bp, :min, :max, "
+		  ":cn) ON CONFLICT (dfsp) DO UPDATE SET fee = excluded.fee, fee_bp = "
+		  "excluded.fee_bp, fee_min = excluded.fee_min, fee_max = excluded.fee_max, "
+		  "commit_notification = excluded.commit_notification, "
+		  "updated = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+};
+
+static int terms_stmts(struct db *db, sqlite3_stmt ***st)
+{
+	char err[200];
+	int rc = db_prepare_table(db, terms_sql, T__COUNT, st, err, sizeof err);
+	if (rc < 0)
+		LOGE(LC_DB, "payee terms statements", "error=\"%s\"", err);
+	return rc;
+}
+
+static int terms_dfsp(sqlite3_stmt **st, const char *dfsp)
+{
+	int rc = db_bind_text(st[T_DFSP], ":dfsp", dfsp);
+	if (rc == 0 && (rc = db_step(st[T_DFSP])) == 1)
+		db_reset(st[T_DFSP]);
+	return rc < 0 ? rc : rc == 0 ? -ENOENT : 0;
+}
+
+int payee_terms_get(struct db *db, const char *dfsp, struct payee_terms *t)
+{
+	sqlite3_stmt **st;
+	int rc = terms_stmts(db, &st);
+	if (rc < 0 || (rc = terms_dfsp(st, dfsp)) < 0)
+		return rc;
+	memset(t, 0, sizeof *t);
+	if ((rc = db_bind_text(st[T_GET], ":dfsp", dfsp)) < 0 || (rc = db_step(st[T_GET])) < 0)
+		return rc;
+	if (rc == 1) {
+		t->fee_flat = sqlite3_column_int64(st[T_GET], 0);
+		t->fee_bp = sqlite3_column_int64(st[T_GET], 1);
+		t->fee_min = sqlite3_column_int64(st[T_GET], 2);
+		t->fee_max = sqlite3_column_int64(st[T_GET], 3);
+		t->commit_notification = sqlite3_column_int(st[T_GET], 4);
+		db_reset(st[T_GET]);
+	}
+	return 0;
+}
+
+int payee_terms_set(struct db *db, const char *dfsp, const struct payee_terms *t)
+{
+	if (t->fee_flat < 0 || t->fee_bp < 0 || t->fee_bp > 10000 || t->fee_min < 0 ||
+	    t->fee_max < 0 || (t->fee_max && t->fee_max < t->fee_min) ||
+	    (t->commit_notification != 0 && t->commit_notification != 1))
+		return -EINVAL;
+	sqlite3_stmt **st;
+	int rc = terms_stmts(db, &st);
+	if (rc < 0 || (rc = terms_dfsp(st, dfsp)) < 0)
+		return rc;
+	sqlite3_stmt *s = st[T_SET];
+	if ((rc = db_bind_text(s, ":dfsp", dfsp)) < 0 ||
+	    (rc = db_bind_int64(s, ":flat", t->fee_flat)) < 0 ||
+	    (rc = db_bind_int64(s, ":bp", t->fee_bp)) < 0 ||
+	    (rc = db_bind_int64(s, ":min", t->fee_min)) < 0 ||
+	    (rc = db_bind_int64(s, ":max", t->fee_max)) < 0 ||
+	    (rc = db_bind_int64(s, ":cn", t->commit_notification)) < 0)
+		return rc;
+	return db_run(s);
 }
 
 /* ---- ILP v1 ---- */
@@ -394,9 +499,11 @@ static void req_error(struct http_req *r, enum fspiop_res res, unsigned status, 
 /* Checks the headers of a request from the switch: Content-Type and
  * Accept of res, Date, FSPIOP-Source, and FSPIOP-Destination (when
  * present) one of our active DFSPs. Answers and returns -1 when bad;
- * src and dst ("" when absent) get the two FSP ids. */
-static int req_headers(struct payee *p, struct http_req *r, enum fspiop_res res, char src[33],
-		       char dst[33])
+ * src and dst ("" when absent) get the two FSP ids. need_accept 0: a
+ * request without Accept in the API (PATCH) is checked only when it has
+ * one. */
+static int req_headers_acc(struct payee *p, struct http_req *r, enum fspiop_res res,
+			   char src[33], char dst[33], int need_accept)
 {
 	char err[200];
 	int rc = fspiop_check_content_type(http_header(r, "Content-Type"), res, err, sizeof err);
@@ -405,11 +512,11 @@ static int req_headers(struct payee *p, struct http_req *r, enum fspiop_res res,
 		return -1;
 	}
 	const char *acc = http_header(r, "Accept");
-	if (!acc) {
+	if (!acc && need_accept) {
 		req_error(r, res, 400, 3102, "Accept: missing");
 		return -1;
 	}
-	rc = fspiop_check_content_type(acc, res, err, sizeof err);
+	rc = acc ? fspiop_check_content_type(acc, res, err, sizeof err) : 0;
 	if (rc < 0) {
 		char msg[220];
 		snprintf(msg, sizeof msg, "Accept: %s",
@@ -459,6 +566,12 @@ static int req_headers(struct payee *p, struct http_req *r, enum fspiop_res res,
 		snprintf(dst, 33, "%s", ds);
 	}
 	return 0;
+}
+
+static int req_headers(struct payee *p, struct http_req *r, enum fspiop_res res, char src[33],
+		       char dst[33])
+{
+	return req_headers_acc(p, r, res, src, dst, 1);
 }
 
 /* The connector's report on a callback we sent. */
@@ -586,8 +699,9 @@ static void h_get_party(struct http_req *r, void *arg)
 
 /* ---- POST /quotes ---- */
 
-/* The DFSP's ILP secret and payee fee, made on first use. */
-static int dfsp_keys(struct payee *p, const char *dfsp, unsigned char secret[32], int64_t *fee)
+/* The DFSP's ILP secret and payee terms, the secret made on first use. */
+static int dfsp_keys(struct payee *p, const char *dfsp, unsigned char secret[32],
+		     struct payee_terms *terms)
 {
 	for (int pass = 0; pass < 2; pass++) {
 		sqlite3_stmt *st = p->st[S_KEYS_GET];
@@ -601,7 +715,11 @@ static int dfsp_keys(struct payee *p, const char *dfsp, unsigned char secret[32]
 			int ok = sqlite3_column_bytes(st, 0) == 32;
 			if (ok)
 				memcpy(secret, sqlite3_column_blob(st, 0), 32);
-			*fee = sqlite3_column_int64(st, 1);
+			terms->fee_flat = sqlite3_column_int64(st, 1);
+			terms->fee_bp = sqlite3_column_int64(st, 2);
+			terms->fee_min = sqlite3_column_int64(st, 3);
+			terms->fee_max = sqlite3_column_int64(st, 4);
+			terms->commit_notification = sqlite3_column_int(st, 5);
 			db_reset(st);
 			return ok ? 0 : -EIO;
 		}
@@ -669,6 +787,7 @@ struct qans {
 	char merchant_id[24];
 	char dfsp[33];
 	int64_t transfer_amount;
+	int64_t fee;
 	char packet_cond[44];
 	char expiration[32];
 	char *packet; /* owned */
@@ -725,9 +844,15 @@ static int quote_answer(struct payee *p, const struct fspiop_quote_in *q, const 
 	if (strcmp(q->scenario, "PAYMENT") && strcmp(q->scenario, "TRANSFER"))
 		return quote_error(a, 5102, "Unsupported transaction type %s", q->scenario);
 	unsigned char secret[32];
-	int64_t fee = 0;
-	if ((rc = dfsp_keys(p, dst, secret, &fee)) < 0)
+	struct payee_terms terms;
+	if ((rc = dfsp_keys(p, dst, secret, &terms)) < 0)
 		return quote_error(a, 2001, "Internal server error");
+	/* the fee on the amount asked: sent (SEND) or to receive (RECEIVE) */
+	int64_t fee = payee_fee(&terms, q->amount.amount);
+	if (fee < 0) {
+		OPENSSL_cleanse(secret, sizeof secret);
+		return quote_error(a, 5103, "Amount out of range for the payee fee");
+	}
 	int64_t transfer, receive;
 	if (strcmp(q->amount_type, "SEND") == 0) {
 		transfer = q->amount.amount;
@@ -799,6 +924,7 @@ static int quote_answer(struct payee *p, const struct fspiop_quote_in *q, const 
 	OPENSSL_cleanse(secret, sizeof secret);
 	OPENSSL_cleanse(fulfilment, sizeof fulfilment);
 	a->transfer_amount = transfer;
+	a->fee = fee;
 	a->code = 0;
 	a->body = json_pack("{s:o,s:o,s:o,s:s,s:s,s:s}", "transferAmount",
 			    money(q->amount.currency, transfer), "payeeReceiveAmount",
@@ -912,6 +1038,7 @@ static void h_post_quote(struct http_req *r, void *arg)
 			  : db_bind_text(st, ":condition", a.packet_cond))) < 0 ||
 	    (rc = (a.code ? db_bind_null(st, ":expiration")
 			  : db_bind_text(st, ":expiration", a.expiration))) < 0 ||
+	    (rc = (a.code ? db_bind_null(st, ":fee") : db_bind_int64(st, ":fee", a.fee))) < 0 ||
 	    (rc = db_run(st)) < 0) {
 		free(ans);
 		free(a.packet);
@@ -935,9 +1062,11 @@ static void h_post_quote(struct http_req *r, void *arg)
 
 /* ---- POST /transfers ---- */
 
-/* A new transfer's answer: *code 0 (COMMITTED) or the error code. */
+/* A new transfer's answer: *code 0 (COMMITTED, or RESERVED when the
+ * DFSP asks for commit notification) or the error code. */
 struct tans {
 	int code;
+	int reserved;               /* answered RESERVED: settled by PATCH */
 	char quote_id[37];
 	char merchant_id[24];
 	char payer_type[33];        /* the payer's party, from the quote's transaction */
@@ -952,6 +1081,8 @@ static int transfer_error(struct tans *a, int code, const char *desc)
 	return code;
 }
 
+/* Runs inside the transaction that records the transfer, so that the
+ * limits are checked against the payments as they are when it is kept. */
 static int transfer_answer(struct payee *p, const struct fspiop_transfer_in *t, const char *src,
 			   const char *dst, struct tans *a)
 {
@@ -962,8 +1093,8 @@ static int transfer_answer(struct payee *p, const struct fspiop_transfer_in *t, 
 	/* the quote that made this packet */
 	sqlite3_stmt *st = p->st[S_QUOTE_BY_PACKET];
 	int rc;
-	int64_t q_amount = 0;
-	char q_ccy[4] = "";
+	int64_t q_amount = 0, q_fee = 0;
+	char q_ccy[4] = "", tier[8] = "";
 	if ((rc = db_bind_text(st, ":packet", t->ilp_packet)) < 0 ||
 	    (rc = db_bind_text(st, ":dfsp", dst)) < 0)
 		return transfer_error(a, 2001, "Internal server error");
@@ -977,6 +1108,8 @@ static int transfer_answer(struct payee *p, const struct fspiop_transfer_in *t, 
 		 (const char *)sqlite3_column_text(st, 1));
 	q_amount = sqlite3_column_int64(st, 2);
 	snprintf(q_ccy, sizeof q_ccy, "%s", (const char *)sqlite3_column_text(st, 3));
+	q_fee = sqlite3_column_int64(st, 4);
+	snprintf(tier, sizeof tier, "%s", (const char *)sqlite3_column_text(st, 5));
 	db_reset(st);
 	/* one committed transfer per quote */
 	st = p->st[S_QUOTE_USED];
@@ -988,9 +1121,9 @@ static int transfer_answer(struct payee *p, const struct fspiop_transfer_in *t, 
 	}
 	/* the fulfilment, made again from the packet received */
 	unsigned char secret[32];
-	int64_t fee;
+	struct payee_terms terms;
 	char fulfilment[44], condition[44];
-	if (dfsp_keys(p, dst, secret, &fee) < 0 ||
+	if (dfsp_keys(p, dst, secret, &terms) < 0 ||
 	    payee_ilp_fulfil(secret, sizeof secret, t->ilp_packet, fulfilment, condition) < 0) {
 		OPENSSL_cleanse(secret, sizeof secret);
 		return transfer_error(a, 2001, "Internal server error");
@@ -1006,27 +1139,67 @@ static int transfer_answer(struct payee *p, const struct fspiop_transfer_in *t, 
 	int64_t now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 	if (fspiop_datetime_parse(t->expiration, &exp_ms) < 0 || exp_ms <= now_ms)
 		return transfer_error(a, 3303, "Transfer expired");
+	/* the merchant's limits again: other payments may have used them
+	 * since the quote */
+	const struct kyb_tier *kt = kyb_tiers_find(p->gw->tiers, KYB_PARTY_MERCHANT, tier);
+	struct kyb_limit_usage u;
+	struct kyb_limit_verdict v;
+	if (!kt || payee_usage(p, dst, a->merchant_id, &u) < 0)
+		return transfer_error(a, 2001, "Internal server error");
+	if (kyb_limit_check(kt, q_amount - q_fee, &u, KYB_LIMIT_ONLINE, q_ccy,
+			    fspiop_currency_exponent(q_ccy), &v) != KYB_LIMIT_OK) {
+		char d[KYB_LIMIT_MSG_MAX + 32];
+		snprintf(d, sizeof d, "Payee limit error: %s", v.msg);
+		return transfer_error(a, 5200, d);
+	}
 	char done[32];
 	fspiop_datetime(now_ms, done, sizeof done);
 	packet_payer(t->ilp_packet, a->payer_type, sizeof a->payer_type, a->payer_id,
 		     sizeof a->payer_id);
 	a->code = 0;
+	a->reserved = terms.commit_notification;
 	a->body = json_pack("{s:s,s:s,s:s}", "fulfilment", fulfilment, "completedTimestamp", done,
-			    "transferState", "COMMITTED");
+			    "transferState", a->reserved ? "RESERVED" : "COMMITTED");
 	OPENSSL_cleanse(fulfilment, sizeof fulfilment);
 	if (!a->body)
 		return transfer_error(a, 2001, "Internal server error");
 	return 0;
 }
 
-/* The row of a new transfer and, when COMMITTED, the payment received
- * (gateway/pay.h: counted in the merchant's takings and limits, with the
- * merchant's one SMS), in one transaction. */
+/* The payment received for a transfer (gateway/pay.h: counted in the
+ * merchant's takings and limits, with the merchant's one SMS). */
+static int record_payment(struct payee *p, const char *transfer_id, const char *dfsp,
+			  const char *payer_fsp, const char *merchant_id, const char *quote_id,
+			  const char *payer_type, const char *payer_id, int64_t amount,
+			  const char *currency)
+{
+	if (!p->gw->pay)
+		return -EINVAL;
+	struct pay_incoming in = {
+		.payee_dfsp = dfsp, .merchant_id = merchant_id, .payer_fsp = payer_fsp,
+		.party_type = payer_type, .party_id = payer_id,
+		.transfer_id = transfer_id, .quote_id = quote_id,
+		.amount = amount, .currency = currency,
+	};
+	char err[160];
+	int rc = pay_record_incoming(p->gw->pay, &in, NULL, err, sizeof err);
+	if (rc < 0) {
+		char q1[200];
+		LOGE(LC_SWITCH, "payment not recorded", "transfer=%s error=%s", transfer_id,
+		     log_q(q1, sizeof q1, err[0] ? err : strerror(-rc)));
+		return rc;
+	}
+	return 0;
+}
+
+/* The row of a new transfer and, when COMMITTED, the payment received,
+ * in the caller's transaction. A RESERVED transfer waits for PATCH. */
 static int transfer_store(struct payee *p, const struct fspiop_transfer_in *t, const char *src,
 			  const char *dst, const char *hash, const struct tans *a,
 			  const char *ans)
 {
 	sqlite3_stmt *st = p->st[S_TRANSFER_ADD];
+	const char *state = a->code ? NULL : a->reserved ? "RESERVED" : "COMMITTED";
 	int rc;
 	if ((rc = db_bind_text(st, ":id", t->transfer_id)) < 0 ||
 	    (rc = db_bind_text(st, ":dfsp", dst)) < 0 ||
@@ -1040,27 +1213,12 @@ static int transfer_store(struct payee *p, const struct fspiop_transfer_in *t, c
 	    (rc = db_bind_text(st, ":answer", ans)) < 0 ||
 	    (rc = db_bind_int64(st, ":amount", t->amount.amount)) < 0 ||
 	    (rc = db_bind_text(st, ":currency", t->amount.currency)) < 0 ||
-	    (rc = db_run(st)) < 0)
+	    (rc = db_bind_text(st, ":state", state)) < 0 || (rc = db_run(st)) < 0)
 		return rc;
-	if (a->code)
+	if (a->code || a->reserved)
 		return 0;
-	if (!p->gw->pay)
-		return -EINVAL;
-	struct pay_incoming in = {
-		.payee_dfsp = dst, .merchant_id = a->merchant_id, .payer_fsp = src,
-		.party_type = a->payer_type, .party_id = a->payer_id,
-		.transfer_id = t->transfer_id, .quote_id = a->quote_id,
-		.amount = t->amount.amount, .currency = t->amount.currency,
-	};
-	char err[160];
-	rc = pay_record_incoming(p->gw->pay, &in, NULL, err, sizeof err);
-	if (rc < 0) {
-		char q1[200];
-		LOGE(LC_SWITCH, "payment not recorded", "transfer=%s error=%s", t->transfer_id,
-		     log_q(q1, sizeof q1, err[0] ? err : strerror(-rc)));
-		return rc;
-	}
-	return 0;
+	return record_payment(p, t->transfer_id, dst, src, a->merchant_id, a->quote_id,
+			      a->payer_type, a->payer_id, t->amount.amount, t->amount.currency);
 }
 
 /* POST /transfers */
@@ -1088,8 +1246,12 @@ static void h_post_transfer(struct http_req *r, void *arg)
 		int same = strcmp((const char *)sqlite3_column_text(st, 0), hash) == 0;
 		int code = sqlite3_column_int(st, 1);
 		char *answer = strdup((const char *)sqlite3_column_text(st, 2));
-		char from[33];
+		char from[33], state[16];
 		snprintf(from, sizeof from, "%s", (const char *)sqlite3_column_text(st, 3));
+		snprintf(state, sizeof state, "%s",
+			 sqlite3_column_type(st, 4) == SQLITE_NULL
+				 ? ""
+				 : (const char *)sqlite3_column_text(st, 4));
 		db_reset(st);
 		http_reply(r, 202, NULL, "", 0);
 		p->stats.transfer_duplicates++;
@@ -1098,8 +1260,11 @@ static void h_post_transfer(struct http_req *r, void *arg)
 		if (same) {
 			snprintf(path, sizeof path, "/transfers/%s%s", t.transfer_id,
 				 code ? "/error" : "");
-			send_put(p, FSPIOP_TRANSFERS, path, from, src,
-				 answer ? json_loads(answer, 0, NULL) : NULL);
+			json_t *b = answer ? json_loads(answer, 0, NULL) : NULL;
+			/* a reserved transfer committed since: its state now */
+			if (b && strcmp(state, "COMMITTED") == 0)
+				json_object_set_new(b, "transferState", json_string(state));
+			send_put(p, FSPIOP_TRANSFERS, path, from, src, b);
 		} else {
 			snprintf(path, sizeof path, "/transfers/%s/error", t.transfer_id);
 			send_put(p, FSPIOP_TRANSFERS, path, dst, src,
@@ -1115,19 +1280,16 @@ static void h_post_transfer(struct http_req *r, void *arg)
 		req_error(r, FSPIOP_TRANSFERS, 500, 2001, "Internal server error");
 		return;
 	}
+	/* checked and committed in one transaction, before the answer leaves */
 	struct tans a = { 0 };
-	transfer_answer(p, &t, src, dst, &a);
-	char *ans = a.body ? json_dumps(a.body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-	json_decref(a.body);
-	if (!ans) {
-		fspiop_transfer_in_clear(&t);
-		req_error(r, FSPIOP_TRANSFERS, 500, 2001, "out of memory");
-		return;
-	}
-	/* committed before the answer leaves */
+	char *ans = NULL;
 	rc = db_begin(gw->db);
-	if (rc == 0)
-		rc = db_end(gw->db, transfer_store(p, &t, src, dst, hash, &a, ans));
+	if (rc == 0) {
+		transfer_answer(p, &t, src, dst, &a);
+		ans = a.body ? json_dumps(a.body, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+		json_decref(a.body);
+		rc = db_end(gw->db, ans ? transfer_store(p, &t, src, dst, hash, &a, ans) : -ENOMEM);
+	}
 	if (rc < 0) {
 		char q1[100];
 		LOGE(LC_SWITCH, "transfer not stored", "transfer=%s error=%s", t.transfer_id,
@@ -1141,17 +1303,155 @@ static void h_post_transfer(struct http_req *r, void *arg)
 	p->stats.transfers++;
 	if (a.code)
 		p->stats.transfers_refused++;
+	else if (a.reserved)
+		p->stats.transfers_reserved++;
 	LOGI(LC_SWITCH, "transfer answered", "transfer=%s quote=%s dfsp=%s merchant=%s code=%d "
-	     "requester=%s", t.transfer_id, a.quote_id[0] ? a.quote_id : "-", dst,
-	     a.merchant_id[0] ? a.merchant_id : "-", a.code, src);
+	     "state=%s requester=%s", t.transfer_id, a.quote_id[0] ? a.quote_id : "-", dst,
+	     a.merchant_id[0] ? a.merchant_id : "-", a.code,
+	     a.code ? "-" : a.reserved ? "RESERVED" : "COMMITTED", src);
 	snprintf(path, sizeof path, "/transfers/%s%s", t.transfer_id, a.code ? "/error" : "");
 	send_put(p, FSPIOP_TRANSFERS, path, dst, src, json_loads(ans, 0, NULL));
 	free(ans);
 	fspiop_transfer_in_clear(&t);
 }
 
+/* ---- PATCH /transfers/{ID} ---- */
+
+/* Settles a RESERVED transfer as the switch says (in the caller's
+ * transaction): COMMITTED records the payment received, ABORTED releases
+ * the reservation. *status and the error are what the switch gets. */
+static int transfer_settle(struct payee *p, const char *id, const char *dst, const char *to,
+			   unsigned *status, int *code, char *desc, size_t dn)
+{
+	sqlite3_stmt *st = p->st[S_TRANSFER_ROW];
+	int rc;
+	if ((rc = db_bind_text(st, ":id", id)) < 0 || (rc = db_step(st)) < 0)
+		return rc;
+	if (rc == 0 || (dst[0] && strcmp(dst, (const char *)sqlite3_column_text(st, 0)) != 0)) {
+		db_reset(st);
+		*status = 404;
+		*code = 3208;
+		snprintf(desc, dn, "Transfer ID not found");
+		return 0;
+	}
+	char dfsp[33], state[16], payer[33], quote[37], merchant[24], ccy[4];
+	snprintf(dfsp, sizeof dfsp, "%s", (const char *)sqlite3_column_text(st, 0));
+	snprintf(state, sizeof state, "%s",
+		 sqlite3_column_type(st, 1) == SQLITE_NULL ? "REFUSED"
+							   : (const char *)sqlite3_column_text(st, 1));
+	snprintf(payer, sizeof payer, "%s", (const char *)sqlite3_column_text(st, 2));
+	snprintf(quote, sizeof quote, "%s",
+		 sqlite3_column_type(st, 3) == SQLITE_NULL ? ""
+							   : (const char *)sqlite3_column_text(st, 3));
+	snprintf(merchant, sizeof merchant, "%s",
+		 sqlite3_column_type(st, 4) == SQLITE_NULL ? ""
+							   : (const char *)sqlite3_column_text(st, 4));
+	int64_t amount = sqlite3_column_int64(st, 5);
+	snprintf(ccy, sizeof ccy, "%s", (const char *)sqlite3_column_text(st, 6));
+	char *packet = sqlite3_column_type(st, 7) == SQLITE_NULL
+			       ? NULL
+			       : strdup((const char *)sqlite3_column_text(st, 7));
+	db_reset(st);
+	*status = 200;
+	*code = 0;
+	if (strcmp(state, to) == 0) { /* the same notification again */
+		free(packet);
+		return 1;
+	}
+	if (strcmp(state, "RESERVED") != 0) {
+		free(packet);
+		*status = 400;
+		*code = 3100;
+		snprintf(desc, dn, "transferState: the transfer is %s, not RESERVED", state);
+		return 0;
+	}
+	st = p->st[S_TRANSFER_SETTLE];
+	if ((rc = db_bind_text(st, ":state", to)) < 0 || (rc = db_bind_text(st, ":id", id)) < 0 ||
+	    (rc = db_run(st)) < 0) {
+		free(packet);
+		return rc;
+	}
+	char ptype[33] = "", pid[129] = "";
+	if (packet)
+		packet_payer(packet, ptype, sizeof ptype, pid, sizeof pid);
+	free(packet);
+	if (strcmp(to, "COMMITTED") == 0)
+		return record_payment(p, id, dfsp, payer, merchant, quote, ptype, pid, amount, ccy);
+	return 0;
+}
+
+static void h_patch_transfer(struct http_req *r, void *arg)
+{
+	struct gw *gw = arg;
+	struct payee *p = gw->payee;
+	if (!gw->sw || !p) {
+		req_error(r, FSPIOP_TRANSFERS, 503, 2003, "no switch configured");
+		return;
+	}
+	char src[33], dst[33];
+	if (req_headers_acc(p, r, FSPIOP_TRANSFERS, src, dst, 0) < 0) {
+		p->stats.rejected++;
+		return;
+	}
+	const char *id = http_param(r, "ID");
+	if (!fspiop_uuid_ok(id)) {
+		p->stats.rejected++;
+		req_error(r, FSPIOP_TRANSFERS, 400, 3101, "ID: not a lowercase UUID (position 11)");
+		return;
+	}
+	size_t len;
+	const char *body = http_body(r, &len);
+	struct fspiop_transfer_patch pt;
+	char err[256];
+	if (fspiop_parse_transfer_patch(body ? body : "", body ? len : 0, &pt, err, sizeof err) <
+	    0) {
+		p->stats.rejected++;
+		req_error(r, FSPIOP_TRANSFERS, 400, 3100, err);
+		return;
+	}
+	if (strcmp(pt.transfer_state, "COMMITTED") != 0 &&
+	    strcmp(pt.transfer_state, "ABORTED") != 0) {
+		p->stats.rejected++;
+		req_error(r, FSPIOP_TRANSFERS, 400, 3100,
+			  "transferState: COMMITTED or ABORTED expected in a PATCH");
+		return;
+	}
+	unsigned status = 500;
+	int code = 2001;
+	char desc[128] = "Internal server error";
+	int rc = db_begin(gw->db);
+	if (rc == 0)
+		rc = db_end(gw->db, transfer_settle(p, id, dst, pt.transfer_state, &status, &code,
+						    desc, sizeof desc));
+	if (rc < 0) {
+		char q1[100];
+		LOGE(LC_SWITCH, "transfer not settled", "transfer=%s error=%s", id,
+		     log_q(q1, sizeof q1, strerror(-rc)));
+		req_error(r, FSPIOP_TRANSFERS, 500, 2001, "Internal server error");
+		return;
+	}
+	if (code) {
+		p->stats.rejected++;
+		char q1[200];
+		LOGW(LC_SWITCH, "transfer patch refused", "transfer=%s state=%s code=%d reason=%s "
+		     "requester=%s", id, pt.transfer_state, code, log_q(q1, sizeof q1, desc), src);
+		req_error(r, FSPIOP_TRANSFERS, status, code, desc);
+		return;
+	}
+	if (rc == 0) {
+		if (strcmp(pt.transfer_state, "COMMITTED") == 0)
+			p->stats.transfers_committed++;
+		else
+			p->stats.transfers_aborted++;
+	}
+	LOGI(LC_SWITCH, "transfer settled", "transfer=%s state=%s again=%d requester=%s", id,
+	     pt.transfer_state, rc == 1, src);
+	http_reply(r, 200, NULL, "", 0);
+}
+
 const struct http_route payee_routes[PAYEE_ROUTES] = {
 	{ "GET", "/parties/{Type}/{ID}", h_get_party },
 	{ "POST", "/quotes", h_post_quote },
 	{ "POST", "/transfers", h_post_transfer },
+	{ "PATCH", "/transfers/{ID}", h_patch_transfer },
 };

@@ -27,6 +27,7 @@
 
 #include "gateway/http.h"
 
+struct db;
 struct gw;
 struct payee; /* opaque */
 
@@ -41,9 +42,12 @@ int payee_new(struct payee **out, struct gw *gw, char *err, size_t errlen);
 void payee_free(struct payee *p);
 
 /* Incoming requests the switch sends to the payee DFSP, for the
- * server's table; their handlers' arg is the struct gw (gw->payee). With
+ * server's table (GET /parties, POST /quotes, POST /transfers, and
+ * PATCH /transfers/{ID}, the switch's commit notification, which has no
+ * callback: 200, or 404 with 3208 for a transfer unknown at the
+ * destination, 400 with 3100 for one that is not RESERVED); their handlers' arg is the struct gw (gw->payee). With
  * no switch configured they answer 503 with errorCode 2003. */
-#define PAYEE_ROUTES 3
+#define PAYEE_ROUTES 4
 extern const struct http_route payee_routes[PAYEE_ROUTES];
 
 /* Counters, for tests and /metrics. */
@@ -59,8 +63,37 @@ struct payee_stats {
 	uint64_t transfers;    /* new transfers answered (COMMITTED or an error) */
 	uint64_t transfers_refused; /* of those, answered with an error */
 	uint64_t transfer_duplicates; /* resent transfers (same answer, or 3106) */
+	uint64_t transfers_reserved; /* of the new ones, answered RESERVED */
+	uint64_t transfers_committed; /* reserved ones a PATCH committed */
+	uint64_t transfers_aborted;  /* reserved ones a PATCH aborted */
 };
 const struct payee_stats *payee_stats(const struct payee *p);
+
+/* ---- payee terms ---- */
+
+/* A hosted DFSP's terms as payee (table payee_dfsp): the fee it charges,
+ * fee_flat + fee_bp basis points (1/100 of a percent, 0..10000) of the
+ * quote's amount, rounded down, then at least fee_min and, when fee_max
+ * is not 0, at most fee_max (minor units); and commit_notification: its
+ * transfers are answered RESERVED and become COMMITTED (the payment
+ * recorded, the merchant's SMS) or ABORTED only by the switch's
+ * PATCH /transfers/{ID}. All zero by default. */
+struct payee_terms {
+	int64_t fee_flat, fee_bp, fee_min, fee_max;
+	int commit_notification;
+};
+
+/* The fee on amount (minor units, >= 0) under t; -1 when it overflows. */
+int64_t payee_fee(const struct payee_terms *t, int64_t amount);
+
+/* The terms of dfsp on db (borrowed): *t gets them (all zero when none
+ * were set). Returns 0, -ENOENT (no such DFSP), or a db code. */
+int payee_terms_get(struct db *db, const char *dfsp, struct payee_terms *t);
+
+/* Sets the terms of dfsp (its ILP secret made when it has none yet).
+ * Returns 0, -EINVAL (a value out of range: negative, fee_bp over 10000,
+ * fee_max under fee_min), -ENOENT (no such DFSP), or a db code. */
+int payee_terms_set(struct db *db, const char *dfsp, const struct payee_terms *t);
 
 /* ---- ILP v1 (pure) ---- */
 
