@@ -15,6 +15,7 @@
 
 #include "gateway/api_customer.h"
 #include "gateway/api_pin.h"
+#include "gateway/api_stmt.h"
 #include "gateway/auth.h"
 #include "gateway/db.h"
 #include "gateway/fwd.h"
@@ -2054,6 +2055,8 @@ AUTH(key_revoke_h)
 IDEM(payment_create_h)
 AUTH(payment_list_h)
 AUTH(payment_get_h)
+AUTH(api_stmt_dfsp)
+AUTH(api_stmt_merchant)
 
 /* Order matters where patterns overlap: the literal segments first, then
  * /v1/merchants/{id}/{action}. */
@@ -2080,6 +2083,7 @@ static const struct http_route routes[] = {
 	{ "GET", "/v1/merchants/{id}/audit", audit_h_r },
 	{ "GET", "/v1/merchants/{id}/kyb", kyb_h_r },
 	{ "POST", "/v1/merchants/{id}/pin/unlock", api_pin_unlock_r },
+	{ "GET", "/v1/merchants/{id}/statement", api_stmt_merchant_r },
 	{ "POST", "/v1/merchants/{id}/{action}", merchant_act_h_r },
 	{ "GET", "/v1/tills/{till}/qr", till_qr_h_r },
 	{ "POST", "/v1/customers", api_cust_create_r },
@@ -2090,6 +2094,7 @@ static const struct http_route routes[] = {
 	{ "GET", "/v1/dfsps", dfsp_list_h_r },
 	{ "POST", "/v1/dfsps/{fsp}/api-keys", key_create_h_r },
 	{ "GET", "/v1/dfsps/{fsp}/api-keys", key_list_h_r },
+	{ "GET", "/v1/dfsps/{fsp}/statement", api_stmt_dfsp_r },
 	{ "DELETE", "/v1/api-keys/{key}", key_revoke_h_r },
 	{ "POST", "/v1/payments", payment_create_h_r },
 	{ "GET", "/v1/payments", payment_list_h_r },

@@ -14,5 +14,6 @@ int cmd_apikey(int argc, char **argv);
 int cmd_routes(int argc, char **argv); /* hidden: the daemon's route table */
 int cmd_phone(int argc, char **argv);
 int cmd_queue(int argc, char **argv);
+int cmd_stmt(int argc, char **argv);
 
 #endif /* GW_CMD_H */

@@ -18,6 +18,7 @@
 #include "gateway/cmd.h"
 #include "gateway/db.h"
 #include "gateway/log.h"
+#include "gateway/payee.h"
 
 #define EXIT_FAIL 1
 #define EXIT_USAGE 2
@@ -29,9 +30,20 @@ static void dfsp_usage(FILE *f)
 		"Commands:\n"
 		"  create --id FSPID --name NAME   add a DFSP (a tenant); prints its FSP id\n"
 		"  list                            one DFSP per line, tab-separated:\n"
-		"                                  FSP id, status, created, name\n\n"
+		"                                  FSP id, status, created, name\n"
+		"  payee --id FSPID [--fee-flat N] [--fee-bp BP] [--fee-min N] [--fee-max N]\n"
+		"        [--commit-notification on|off]\n"
+		"                                  the DFSP's terms as payee of incoming\n"
+		"                                  payments (docs/switch.md): the fee of a\n"
+		"                                  quote is N + BP/10000 of its amount, at\n"
+		"                                  least --fee-min, at most --fee-max (0:\n"
+		"                                  no maximum), in minor units; with commit\n"
+		"                                  notification on, transfers are answered\n"
+		"                                  RESERVED until the switch's PATCH. Sets\n"
+		"                                  the options given, then prints the terms,\n"
+		"                                  one 'name<TAB>value' a line\n\n"
 		"FSPID: 1 to 32 of A-Z a-z 0-9 . _ - (its FSP id at the switch).\n"
-		"NAME: 1 to 128 characters.\n"
+		"NAME: 1 to 128 characters. N: 0 to 10^15. BP: 0 to 10000.\n"
 		"The database is DATA_DIR/" DB_FILE_NAME " ([gateway] data_dir, default ./var),\n"
 		"created or upgraded if needed.\n\n"
 		"  -c, --config FILE   the configuration file\n"
@@ -228,6 +240,88 @@ static int dfsp_run(const char *sub, int argc, char **argv)
 	return status;
 }
 
+/* An option's integer: digits only, 0..max. Returns 0, or EXIT_USAGE
+ * after printing why. */
+static int opt_int(const char *opt, const char *v, int64_t max, int64_t *out)
+{
+	if (!v)
+		return 0;
+	int64_t n = 0;
+	size_t i = 0;
+	for (; v[i] >= '0' && v[i] <= '9' && n <= max; i++)
+		n = n * 10 + (v[i] - '0');
+	if (i == 0 || v[i] || n > max) {
+		fprintf(stderr, "tillgate dfsp payee: %s: '%s' is not an integer of 0 to %lld "
+				"(position %zu)\n", opt, v, (long long)max, i);
+		return EXIT_USAGE;
+	}
+	*out = n;
+	return 0;
+}
+
+static int dfsp_payee(int argc, char **argv)
+{
+	struct cfg c;
+	struct db *db = NULL;
+	const char *id = NULL, *flat = NULL, *bp = NULL, *min = NULL, *max = NULL, *cn = NULL;
+	const struct opt opts[] = { { "--id", &id }, { "--fee-flat", &flat }, { "--fee-bp", &bp },
+				    { "--fee-min", &min }, { "--fee-max", &max },
+				    { "--commit-notification", &cn }, { NULL, NULL } };
+	int status = load_cfg("dfsp payee", &c, &argc, argv);
+	if (status)
+		return status;
+	status = parse_opts("dfsp payee", argc, argv, opts, NULL, 0);
+	if (!status && !id) {
+		fprintf(stderr, "tillgate dfsp payee: --id is required\n");
+		status = EXIT_USAGE;
+	}
+	if (!status && cn && strcmp(cn, "on") != 0 && strcmp(cn, "off") != 0) {
+		fprintf(stderr, "tillgate dfsp payee: --commit-notification: 'on' or 'off', not "
+				"'%s'\n", cn);
+		status = EXIT_USAGE;
+	}
+	if (status == EXIT_USAGE)
+		dfsp_usage(stderr);
+	if (!status)
+		status = open_db("dfsp payee", &c, &db);
+	struct payee_terms t;
+	int rc = 0;
+	if (!status && (rc = payee_terms_get(db, id, &t)) < 0) {
+		if (rc == -ENOENT)
+			fprintf(stderr, "tillgate dfsp payee: no DFSP '%s'\n", id);
+		else
+			fprintf(stderr, "tillgate dfsp payee: %s\n", strerror(-rc));
+		status = EXIT_FAIL;
+	}
+	const int64_t big = 1000000000000000LL;
+	if (!status)
+		status = opt_int("--fee-flat", flat, big, &t.fee_flat);
+	if (!status)
+		status = opt_int("--fee-bp", bp, 10000, &t.fee_bp);
+	if (!status)
+		status = opt_int("--fee-min", min, big, &t.fee_min);
+	if (!status)
+		status = opt_int("--fee-max", max, big, &t.fee_max);
+	if (!status && cn)
+		t.commit_notification = strcmp(cn, "on") == 0;
+	if (!status && (flat || bp || min || max || cn) && (rc = payee_terms_set(db, id, &t)) < 0) {
+		if (rc == -EINVAL)
+			fprintf(stderr, "tillgate dfsp payee: --fee-max %lld is under --fee-min "
+					"%lld\n", (long long)t.fee_max, (long long)t.fee_min);
+		else
+			fprintf(stderr, "tillgate dfsp payee: %s\n", strerror(-rc));
+		status = EXIT_FAIL;
+	}
+	if (!status)
+		printf("dfsp\t%s\nfee_flat\t%lld\nfee_bp\t%lld\nfee_min\t%lld\nfee_max\t%lld\n"
+		       "commit_notification\t%s\n", id, (long long)t.fee_flat, (long long)t.fee_bp,
+		       (long long)t.fee_min, (long long)t.fee_max,
+		       t.commit_notification ? "on" : "off");
+	db_close(db);
+	cfg_free(&c);
+	return status;
+}
+
 int cmd_dfsp(int argc, char **argv)
 {
 	if (wants_help(argc, argv)) {
@@ -240,6 +334,8 @@ int cmd_dfsp(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "create") == 0 || strcmp(argv[1], "list") == 0)
 		return dfsp_run(argv[1], argc - 1, argv + 1);
+	if (strcmp(argv[1], "payee") == 0)
+		return dfsp_payee(argc - 1, argv + 1);
 	fprintf(stderr, "tillgate dfsp: unknown command '%s'\n", argv[1]);
 	dfsp_usage(stderr);
 	return EXIT_USAGE;

@@ -22,10 +22,11 @@ static const struct command commands[] = {
 	{ "qr", cmd_qr, "EMVCo merchant QR codes: parse, encode, render, decode" },
 	{ "check-config", cmd_check_config, "check a configuration file: configuration OK, or each error" },
 	{ "db", cmd_db, "check the database (integrity, schema, audit chain), or migrate it" },
-	{ "dfsp", cmd_dfsp, "the DFSPs (tenants): create, list" },
+	{ "dfsp", cmd_dfsp, "the DFSPs (tenants): create, list, payee terms (fees)" },
 	{ "apikey", cmd_apikey, "API keys of a DFSP or of the hub: create, list, revoke" },
 	{ "phone", cmd_phone, "a feature phone on the USSD HTTP transport (POST /ussd)" },
 	{ "queue", cmd_queue, "the payments queue: status, list, cancel, retry" },
+	{ "statement", cmd_stmt, "a DFSP's or merchant's statement by UTC day: JSON or CSV" },
 	{ "routes", cmd_routes, NULL }, /* the route table: docs/api.md */
 	{ "help", cmd_help, "show this help, or a command's help (tillgate help CMD)" },
 	{ "version", cmd_version, "print the version" },

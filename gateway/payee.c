@@ -500,8 +500,8 @@ static void req_error(struct http_req *r, enum fspiop_res res, unsigned status, 
  * Accept of res, Date, FSPIOP-Source, and FSPIOP-Destination (when
  * present) one of our active DFSPs. Answers and returns -1 when bad;
  * src and dst ("" when absent) get the two FSP ids. need_accept 0: a
- * request without Accept in the API (PATCH) is checked only when it has
- * one. */
+ * request whose headers in the API have no Accept (PATCH); any Accept
+ * it carries is ignored. */
 static int req_headers_acc(struct payee *p, struct http_req *r, enum fspiop_res res,
 			   char src[33], char dst[33], int need_accept)
 {
@@ -511,7 +511,7 @@ static int req_headers_acc(struct payee *p, struct http_req *r, enum fspiop_res 
 		req_error(r, res, rc == -2 ? 406 : 400, rc == -2 ? 3001 : 3101, err);
 		return -1;
 	}
-	const char *acc = http_header(r, "Accept");
+	const char *acc = need_accept ? http_header(r, "Accept") : NULL;
 	if (!acc && need_accept) {
 		req_error(r, res, 400, 3102, "Accept: missing");
 		return -1;
