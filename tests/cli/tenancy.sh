@@ -261,6 +261,10 @@ GET /v1/tills/{till}/qr|/v1/tills/$TILL/qr?format=png|-
 GET /v1/tills/{till}/qr|/v1/tills/$TILL2/qr?format=svg&amount=1500|-
 POST /v1/dfsps/{fsp}/api-keys|/v1/dfsps/$A/api-keys|{"role":"maker","user":"b-intruder"}
 GET /v1/dfsps/{fsp}/api-keys|/v1/dfsps/$A/api-keys|-
+GET /v1/dfsps/{fsp}/statement|/v1/dfsps/$A/statement|-
+GET /v1/dfsps/{fsp}/statement|/v1/dfsps/$A/statement?date=2026-01-01|-
+GET /v1/merchants/{id}/statement|/v1/merchants/$MID/statement|-
+GET /v1/merchants/{id}/statement|/v1/merchants/$MID/statement?date=2026-01-01|-
 DELETE /v1/api-keys/{key}|/v1/api-keys/$A_SPARE_ID|-
 GET /v1/payments/{id}|/v1/payments/$PAYID|-
 DELETE /v1/api-keys/{key}|/v1/api-keys/$A_MAKER_ID|-
@@ -422,7 +426,7 @@ forbid() {
 	while IFS= read -r _line; do
 		_r=${_line%%|*}
 		grep -qxF -- "$_r" "$T_DIR/routes" || continue
-		case $_r in GET\ /v1/dfsps/*) ;; GET*) continue ;; esac
+		case $_r in GET\ /v1/dfsps/*/api-keys) ;; GET*) continue ;; esac
 		case $_r in *dfsps*|*api-keys*) [ "$3" = merchant-only ] && continue ;; esac
 		_p=${_line#*|}; _p=${_p%%|*}
 		call "$2" "$_line"
@@ -434,6 +438,12 @@ forbid() {
 	done <"$CASES"
 }
 forbid "A's auditor" "$A_AUDITOR" all
+for p in "/v1/dfsps/$A/statement" "/v1/merchants/$MID/statement"; do
+	req "$A_AUDITOR" GET "$p"
+	code "A's auditor reads GET $p" 200
+	req "$HUB" GET "$p"
+	code "the hub-admin reads GET $p" 200
+done
 req "$A_AUDITOR" POST /v1/merchants "$M"
 code "A's auditor: POST /v1/merchants" 403
 
