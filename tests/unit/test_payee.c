@@ -124,6 +124,38 @@ static void test_datetime_parse(void **state)
 	assert_int_equal(fspiop_datetime_parse(NULL, &ms), -1);
 }
 
+/* The payee fee: flat + basis points rounded down, within min and max. */
+static void test_fee(void **state)
+{
+	(void)state;
+	struct payee_terms t = { 0 };
+	assert_int_equal(payee_fee(&t, 123456), 0);
+	t.fee_flat = 10000;
+	assert_int_equal(payee_fee(&t, 123456), 10000);
+	t.fee_bp = 150; /* 1.5 %: 1,000,000 -> 15,000; 99 -> 1.485, rounded down */
+	assert_int_equal(payee_fee(&t, 1000000), 25000);
+	assert_int_equal(payee_fee(&t, 99), 10001);
+	t.fee_flat = 0;
+	assert_int_equal(payee_fee(&t, 66), 0);
+	assert_int_equal(payee_fee(&t, 67), 1);
+	t.fee_min = 15000;
+	assert_int_equal(payee_fee(&t, 20000), 15000);
+	t.fee_max = 30000;
+	assert_int_equal(payee_fee(&t, 4000000), 30000);
+	assert_int_equal(payee_fee(&t, 1500000), 22500);
+	t.fee_max = 0; /* no maximum */
+	assert_int_equal(payee_fee(&t, 4000000), 60000);
+	/* 100 % of the largest amount does not overflow; a flat fee on top may */
+	t = (struct payee_terms){ .fee_bp = 10000 };
+	assert_int_equal(payee_fee(&t, INT64_MAX), INT64_MAX);
+	t.fee_flat = 1;
+	assert_int_equal(payee_fee(&t, INT64_MAX), -1);
+	t = (struct payee_terms){ .fee_bp = 10001 };
+	assert_int_equal(payee_fee(&t, 1), -1);
+	t = (struct payee_terms){ 0 };
+	assert_int_equal(payee_fee(&t, -1), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -132,6 +164,7 @@ int main(void)
 		cmocka_unit_test(test_decode_refusals),
 		cmocka_unit_test(test_fulfil),
 		cmocka_unit_test(test_datetime_parse),
+		cmocka_unit_test(test_fee),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
