@@ -252,7 +252,8 @@ int stmt_build(struct db *db, const struct stmt_query *q, json_t **out, char *er
 	}
 	if (rc < 0)
 		goto fail;
-	qsort(sums.v, sums.n, sizeof *sums.v, sum_cmp);
+	if (sums.n)
+		qsort(sums.v, sums.n, sizeof *sums.v, sum_cmp);
 	json_t *dayv = json_array();
 	for (long i = 0; dayv && i < days; i++) {
 		char d[11];
