@@ -364,6 +364,47 @@ static void test_parse_quote(void **state)
 	assert_non_null(strstr(err, "$.condition: not 43 base64url characters"));
 }
 
+/* PATCH /transfers/{ID}: both fields required, each refusal named. */
+static void test_parse_transfer_patch(void **state)
+{
+	(void)state;
+	char err[200];
+	struct fspiop_transfer_patch t;
+	assert_int_equal(fspiop_parse_transfer_patch(
+				 S("{\"completedTimestamp\":\"2026-01-01T10:00:21.500Z\","
+				   "\"transferState\":\"ABORTED\",\"extensionList\":{\"extension\":[]}}"),
+				 &t, err, sizeof err),
+			 0);
+	assert_string_equal(t.transfer_state, "ABORTED");
+	assert_string_equal(t.completed, "2026-01-01T10:00:21.500Z");
+	assert_int_equal(fspiop_parse_transfer_patch(S("{\"transferState\":\"COMMITTED\"}"), &t, err,
+						     sizeof err),
+			 -1);
+	assert_string_equal(err, "$.completedTimestamp: missing (position 0)");
+	assert_int_equal(fspiop_parse_transfer_patch(
+				 S("{\"completedTimestamp\":\"2026-01-01T10:00:21.500Z\","
+				   "\"transferState\":\"DONE\"}"),
+				 &t, err, sizeof err),
+			 -1);
+	assert_string_equal(err,
+			    "$.transferState: not RECEIVED, RESERVED, COMMITTED or ABORTED (position 65)");
+	assert_int_equal(fspiop_parse_transfer_patch(
+				 S("{\"completedTimestamp\":\"2026-01-01\",\"transferState\":\"COMMITTED\"}"),
+				 &t, err, sizeof err),
+			 -1);
+	assert_true(strncmp(err, "$.completedTimestamp: not a DateTime", 36) == 0);
+	assert_int_equal(fspiop_parse_transfer_patch(
+				 S("{\"completedTimestamp\":\"2026-01-01T10:00:21.500Z\","
+				   "\"transferState\":\"COMMITTED\",\"extensionList\":[]}"),
+				 &t, err, sizeof err),
+			 -1);
+	assert_true(strncmp(err, "$.extensionList: an object expected (position ", 46) == 0);
+	assert_int_equal(fspiop_parse_transfer_patch(S("{\"completedTimestamp\":"), &t, err,
+						     sizeof err),
+			 -1);
+	assert_true(strstr(err, "(position ") != NULL);
+}
+
 static void test_parse_transfer_and_error(void **state)
 {
 	(void)state;
@@ -532,6 +573,7 @@ int main(void)
 		cmocka_unit_test(test_parse_party),
 		cmocka_unit_test(test_parse_quote),
 		cmocka_unit_test(test_parse_transfer_and_error),
+		cmocka_unit_test(test_parse_transfer_patch),
 		cmocka_unit_test(test_error_table),
 		cmocka_unit_test(test_signature),
 	};
