@@ -14,7 +14,8 @@
 #    callback), again changes nothing; another PATCH ABORTED releases it;
 #    a PATCH for an unknown transfer (3208), one not RESERVED, a bad body
 #    or state or id (each named) refused; a resent POST after the commit
-#    is answered COMMITTED.
+#    is answered COMMITTED; reserved transfers count in the merchant's
+#    limits (a quote over them refused) until aborted.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/apilib.sh"
 command -v node >/dev/null || { echo "not ok 1 - node is needed"; exit 1; }
@@ -252,6 +253,21 @@ same "PATCH with a quotes Content-Type: 400" "$CODE" 400
 has "... 3101" "$OUT" '"errorCode":"3101"'
 NCB=$(wc -l <"$RLOG")
 same "no callback for any PATCH" "$NCB" "$N"
+
+# ---- reservations count in the limits until they settle ----
+# The second merchant has TZS 15,000 received; five transfers of 50,000
+# reserved make 265,000 of the day's 300,000.
+for i in 1 2 3 4 5; do
+	quote 70000000-0000-4000-8000-00000000000$i "$TILL2" 50000; cb "/quotes/70000000-0000-4000-8000-00000000000$i"
+	transfer 80000000-0000-4000-8000-00000000000$i; cb "/transfers/80000000-0000-4000-8000-00000000000$i"
+done
+same "five transfers of 50,000 reserved" "$(sql "SELECT count(*), sum(amount) FROM payee_transfer WHERE merchant_id = '$MID2' AND state = 'RESERVED'")" "5|25000000"
+quote 70000000-0000-4000-8000-000000000006 "$TILL2" 40000; cb "/quotes/70000000-0000-4000-8000-000000000006/error"
+same "a quote of 40,000 over the day's limit counting them: 5200" "$(js 'b.errorInformation.errorCode')" 5200
+patch 80000000-0000-4000-8000-000000000001 "{\"completedTimestamp\":\"$NOW\",\"transferState\":\"ABORTED\"}"
+same "one reservation aborted: 200" "$CODE" 200
+quote 70000000-0000-4000-8000-000000000007 "$TILL2" 40000; cb "/quotes/70000000-0000-4000-8000-000000000007"
+same "... released: a quote of 40,000 is within the limit again" "$(js 'b.transferAmount.amount')" 40000
 
 kill -TERM "$PID"; wait "$PID"; RC=$?; PID=
 same "the daemon stops cleanly" "$RC" 0
