@@ -27,18 +27,18 @@ function usage(msg) {
 		const k = a[i];
 		const num = (what) => {
 			const v = a[++i];
-			if (v === undefined || !/^[0-9]+$/.test(v)) usage(`${k}: ${what} expected (argument ${i})`);
+			if (v === undefined || !/^[0-9]+$/.test(v)) usage(`${k}: ${what} expected (argument ${i + 1})`);
 			return Number(v);
 		};
 		if (k === '--callback') {
 			opt.callback = a[++i];
 			let u;
 			try { u = new URL(opt.callback); } catch (e) { u = null; }
-			if (!u || u.protocol !== 'http:') usage(`--callback: an http:// URL expected (argument ${i})`);
+			if (!u || u.protocol !== 'http:') usage(`--callback: an http:// URL expected (argument ${i + 1})`);
 			opt.callback = opt.callback.replace(/\/+$/, '');
 		} else if (k === '--port') {
 			opt.port = num('a port number');
-			if (opt.port > 65535) usage(`--port: 0-65535 expected (argument ${i})`);
+			if (opt.port > 65535) usage(`--port: 0-65535 expected (argument ${i + 1})`);
 		} else if (k === '--idle-exit-s') {
 			opt.idle = num('whole seconds');
 		} else if (k === '--fast') {
@@ -68,7 +68,7 @@ function log(...m) {
 let st;
 function reset() {
 	st = {
-		quotes: new Map(),      // quoteId -> {hash, transactionId, packet, condition, fulfilment, amount, currency, answer}
+		quotes: new Map(),      // quoteId -> {hash, quoteId, transactionId, packet, condition, fulfilment, amount, currency, answer}
 		byPacket: new Map(),    // ilpPacket -> quote
 		transfers: new Map(),   // transferId -> transfer
 		order: [],              // transferIds in arrival order
@@ -312,7 +312,7 @@ function postQuote(req, raw) {
 		expiration: isoDate(exp), ilpPacket: packet, condition,
 	};
 	const rec = {
-		hash, transactionId: q.transactionId, packet, condition, fulfilment,
+		hash, quoteId: q.quoteId, transactionId: q.transactionId, packet, condition, fulfilment,
 		amount: amt, currency: q.amount.currency, answer,
 		payer: q.payer.partyIdInfo.partyIdentifier, payee: payee.partyIdentifier,
 	};
@@ -391,7 +391,7 @@ function postTransfer(req, raw) {
 	const q = st.byPacket.get(b.ilpPacket);
 	if (!q) return abort(3205, 'Quote ID not found: no quote made this ilpPacket');
 	t.transactionId = q.transactionId;
-	t.quoteId = [...st.quotes.entries()].find(([, v]) => v === q)[0];
+	t.quoteId = q.quoteId;
 	if (b.condition !== q.condition) return abort(3100, 'condition: does not match the ilpPacket');
 	const amt = minor(b.amount.amount, b.amount.currency);
 	if (amt !== q.amount || b.amount.currency !== q.currency) return abort(3100, 'amount: not the quote\'s transferAmount');
