@@ -78,6 +78,7 @@ function reset() {
 			delay_ms: { parties: 0, quotes: 0, transfers: 0 },
 			delay_count: { parties: -1, quotes: -1, transfers: -1 },
 			expire_transfers: 0,
+			bad_fulfilment: 0,
 			down: false,
 		},
 		stats: {
@@ -407,7 +408,14 @@ function postTransfer(req, raw) {
 	t.fulfilment = q.fulfilment;
 	st.stats.committed[q.transactionId] = (st.stats.committed[q.transactionId] || 0) + 1;
 	st.stats.committed_total++;
-	callback('transfers', path, transferPut(t), PAYEE_FSP, src);
+	const put = transferPut(t);
+	if (st.faults.bad_fulfilment > 0) {
+		// a callback whose fulfilment does not hash to the condition; a GET
+		// gets the right one
+		st.faults.bad_fulfilment--;
+		put.fulfilment = b64url(crypto.createHash('sha256').update('not the fulfilment ' + t.transferId).digest());
+	}
+	callback('transfers', path, put, PAYEE_FSP, src);
 	return [202, null];
 }
 
@@ -462,7 +470,7 @@ function control(method, path, raw) {
 					if (!Number.isInteger(n) || n < (k === 'delay_count' ? -1 : 0)) return [400, { error: `$.${k}.${r}: a whole number expected` }];
 					next[k][r] = n;
 				}
-			} else if (k === 'expire_transfers') {
+			} else if (k === 'expire_transfers' || k === 'bad_fulfilment') {
 				if (!Number.isInteger(v) || v < 0) return [400, { error: `$.${k}: a whole number expected` }];
 				next[k] = v;
 			} else if (k === 'down') {
