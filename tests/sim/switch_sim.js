@@ -520,6 +520,7 @@ function route(req, raw) {
 	st.stats.requests[key] = (st.stats.requests[key] || 0) + 1;
 	if (st.faults.down) {
 		st.stats.refused_down++;
+		countError(2003);
 		return [503, errBody(2003, 'Service currently unavailable')];
 	}
 	if (st.faults.lose[res] > 0) {
