@@ -855,6 +855,31 @@ int ussd_menu_begin(struct ussd_menu *m, struct ussd_ctx *c, const char *msisdn,
 	return 0;
 }
 
+int ussd_menu_push(struct ussd_menu *m, struct ussd_ctx *c, const char *msisdn,
+		   const struct ussd_flow *f, int state, const void *scratch, size_t n, char *out,
+		   size_t outlen, int *end)
+{
+	memset(c, 0, sizeof *c);
+	c->m = m;
+	c->choice = -1;
+	snprintf(c->msisdn, sizeof c->msisdn, "%s", msisdn);
+	lang_of(m, msisdn, c->lang, sizeof c->lang);
+	to_main(c);
+	begin_out(m, out, outlen);
+	int rc = caller_who(c);
+	if (rc < 0 || !f || state < 0 || state >= f->nstates || n > sizeof c->scratch) {
+		final_text(c, "err.internal", NULL, 0);
+		*end = 1;
+		return 0;
+	}
+	c->who = (uint8_t)rc;
+	enter(c, f, state, 0);
+	memcpy(c->scratch, scratch, n);
+	show(c);
+	*end = m->end;
+	return 0;
+}
+
 int ussd_menu_input(struct ussd_menu *m, struct ussd_ctx *c, const char *in, char *out,
 		    size_t outlen, int *end, int *secret)
 {
