@@ -148,6 +148,7 @@ void api_rtp_create(struct http_req *r, struct gw *gw, const struct auth_actor *
 		.currency = str[3],
 		.actor = a->user,
 		.role = merchant_role_name(a->role),
+		.remote_ok = gw->sw != NULL, /* asked through the switch */
 	};
 	struct rtp_rec q;
 	int rc = gw->rtp ? rtp_create(gw->rtp, &in, &q, err, sizeof err) : -ENOSYS;

@@ -13,6 +13,7 @@
 #include "gateway/audit.h"
 #include "gateway/customer.h"
 #include "gateway/db.h"
+#include "gateway/fspiop.h"
 #include "gateway/log.h"
 #include "gateway/outbox.h"
 #include "kyb/kyb_check.h"
@@ -120,8 +121,13 @@ int rtp_msisdn_normalise(const char *in, const char *country, const char *field,
 		snprintf(e164, sizeof e164, "+%s", in);
 	}
 	struct kyb_check_bad bad;
-	if (kyb_check_phone(f, e164, &bad) < 0 || strlen(e164) >= RTP_MSISDN_MAX + 1) {
-		snprintf(err, errlen, "%s", strlen(e164) >= RTP_MSISDN_MAX + 1 ? "too long" : bad.msg);
+	if (strlen(e164) >= RTP_MSISDN_MAX + 1) {
+		snprintf(err, errlen, "%s: position %d: too long (at most 15 digits in E.164)", f,
+			 RTP_MSISDN_MAX);
+		return -EINVAL;
+	}
+	if (kyb_check_phone(f, e164, &bad) < 0) {
+		snprintf(err, errlen, "%s", bad.msg);
 		return -EINVAL;
 	}
 	size_t len = strlen(e164 + 1);
@@ -134,7 +140,7 @@ int rtp_msisdn_normalise(const char *in, const char *country, const char *field,
 #define COLS "q.id, q.state, q.channel, q.dfsp, q.merchant_id, q.till_number, m.trading_name, " \
 	"q.payer_msisdn, q.payer_dfsp, q.payer_fsp, q.amount, q.currency, q.fail_code, "       \
 	"q.payment_id, q.transaction_request_id, q.expires_at, q.created_by, q.created, "     \
-	"q.updated, q.version, q.req_sha256 "                                                 \
+	"q.updated, q.version, q.req_sha256, q.quote_id "                                     \
 	"FROM payment_request q JOIN merchant m ON m.dfsp = q.dfsp AND m.merchant_id = q.merchant_id "
 
 enum {
@@ -149,6 +155,9 @@ enum {
 	Q_PAYMENT,
 	Q_PROMPTED,
 	Q_LIST,
+	Q_BY_TXR,
+	Q_BY_QUOTE,
+	Q_SET_QUOTE,
 	Q__COUNT
 };
 
@@ -156,8 +165,9 @@ static const char *const rtp_sql[Q__COUNT] = {
 	[Q_GET] = "SELECT " COLS "WHERE q.id = :id AND (:dfsp IS NULL OR q.dfsp = :dfsp)",
 	[Q_INSERT] = "INSERT INTO payment_request (id, req_sha256, channel, dfsp, merchant_id, "
 		     "till_number, payer_msisdn, payer_dfsp, amount, currency, state, expires_at, "
-		     "created_by) VALUES (:id, :req, :channel, :dfsp, :merchant_id, :till, :msisdn, "
-		     ":payer_dfsp, :amount, :currency, 'PENDING', :expires_at, :actor)",
+		     "created_by, transaction_request_id) VALUES (:id, :req, :channel, :dfsp, "
+		     ":merchant_id, :till, :msisdn, :payer_dfsp, :amount, :currency, 'PENDING', "
+		     ":expires_at, :actor, :txr)",
 	[Q_MERCHANT] = "SELECT m.status, m.trading_name, coalesce(m.contact_phone, (SELECT o.phone "
 		       "FROM owner o WHERE o.dfsp = m.dfsp AND o.merchant_id = m.merchant_id AND "
 		       "o.phone IS NOT NULL ORDER BY o.id LIMIT 1)) FROM merchant m "
@@ -167,7 +177,8 @@ static const char *const rtp_sql[Q__COUNT] = {
 	[Q_FIRST_TILL] = "SELECT till_number FROM till WHERE dfsp = :dfsp AND merchant_id = "
 			 ":merchant_id AND status = 'ACTIVE' ORDER BY created, till_number LIMIT 1",
 	[Q_SET] = "UPDATE payment_request SET state = :state, fail_code = :code, "
-		  "payment_id = coalesce(:payment, payment_id), version = version + 1, "
+		  "payment_id = coalesce(:payment, payment_id), payer_fsp = coalesce(:fsp, payer_fsp), "
+		  "version = version + 1, "
 		  "updated = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = :id AND version = :version",
 	[Q_DUE] = "SELECT id FROM payment_request WHERE state IN ('PENDING', 'PROMPTED', 'SENT') "
 		  "AND expires_at <= :now ORDER BY expires_at, id LIMIT 1",
@@ -183,6 +194,11 @@ static const char *const rtp_sql[Q__COUNT] = {
 		   "AND (:cursor IS NULL OR (q.created, q.rowid) < "
 		   "(SELECT c.created, c.rowid FROM payment_request c WHERE c.id = :cursor)) "
 		   "ORDER BY q.created DESC, q.rowid DESC LIMIT :limit",
+	[Q_BY_TXR] = "SELECT q.id FROM payment_request q WHERE q.transaction_request_id = :txr",
+	[Q_BY_QUOTE] = "SELECT q.id FROM payment_request q WHERE q.quote_id = :quote",
+	[Q_SET_QUOTE] = "UPDATE payment_request SET quote_id = :quote, version = version + 1, "
+			"updated = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = :id AND "
+			"state = 'SENT' AND quote_id IS NULL",
 };
 
 struct rtp {
@@ -265,6 +281,7 @@ static void read_rec(sqlite3_stmt *s, struct rtp_rec *q, char req[65])
 	q->version = sqlite3_column_int64(s, 19);
 	if (req)
 		copy_col(s, 20, req, 65);
+	copy_col(s, 21, q->quote_id, sizeof q->quote_id);
 }
 
 static int get(struct rtp *r, const char *dfsp, const char *id, struct rtp_rec *q, char req[65])
@@ -376,7 +393,8 @@ static int payer_dfsp(struct rtp *r, const char *msisdn, const char *merchant_df
 }
 
 static int create_tx(struct rtp *r, const struct rtp_in *in, const char *id, const char *till,
-		     const char *req, const char *pdfsp, struct rtp_rec *out, char *err, size_t errlen)
+		     const char *req, const char *pdfsp, const char *txr, struct rtp_rec *out, char *err,
+		     size_t errlen)
 {
 	struct rtp_rec q;
 	char oreq[65];
@@ -399,7 +417,8 @@ static int create_tx(struct rtp *r, const struct rtp_in *in, const char *id, con
 	    (rc = db_bind_text(s, ":merchant_id", in->merchant_id)) < 0 ||
 	    (rc = db_bind_text(s, ":till", till)) < 0 ||
 	    (rc = db_bind_text(s, ":msisdn", in->payer_msisdn)) < 0 ||
-	    (rc = db_bind_text(s, ":payer_dfsp", pdfsp)) < 0 ||
+	    (rc = db_bind_text(s, ":payer_dfsp", pdfsp[0] ? pdfsp : NULL)) < 0 ||
+	    (rc = db_bind_text(s, ":txr", txr[0] ? txr : NULL)) < 0 ||
 	    (rc = db_bind_int64(s, ":amount", in->amount)) < 0 ||
 	    (rc = db_bind_text(s, ":currency", r->currency)) < 0 ||
 	    (rc = db_bind_int64(s, ":expires_at", (int64_t)time(NULL) + r->ttl_s)) < 0 ||
@@ -507,7 +526,8 @@ int rtp_create(struct rtp *r, const struct rtp_in *in, struct rtp_rec *out, char
 	char pdfsp[33];
 	if ((rc = payer_dfsp(r, in->payer_msisdn, in->dfsp, pdfsp)) < 0)
 		return rc;
-	if (!pdfsp[0]) {
+	char txr[37] = "";
+	if (!pdfsp[0] && !in->remote_ok) {
 		snprintf(err, errlen, "payer_msisdn: not an active customer of a DFSP hosted here");
 		return -ENOENT;
 	}
@@ -520,9 +540,11 @@ int rtp_create(struct rtp *r, const struct rtp_in *in, struct rtp_rec *out, char
 		return rc;
 	char id[RTP_ID_MAX];
 	snprintf(id, sizeof id, "R%.24s", hex);
+	if (!pdfsp[0] && fspiop_uuid_new(txr) < 0)
+		return -EIO;
 	if ((rc = db_begin(r->db)) < 0)
 		return rc;
-	rc = create_tx(r, in, id, till, req, pdfsp, out, err, errlen);
+	rc = create_tx(r, in, id, till, req, pdfsp, txr, out, err, errlen);
 	int erc = db_end(r->db, rc == 1 ? 0 : rc);
 	if (erc < 0)
 		rc = erc;
@@ -566,8 +588,8 @@ static int tell_merchant(struct rtp *r, const struct rtp_rec *q)
 }
 
 static int apply_tx(struct rtp *r, const char *id, enum rtp_event ev, const char *code,
-		    const char *payment_id, const char *actor, const char *role, struct rtp_rec *out,
-		    char *err, size_t errlen)
+		    const char *payment_id, const char *fsp, const char *actor, const char *role,
+		    struct rtp_rec *out, char *err, size_t errlen)
 {
 	struct rtp_rec before, after;
 	int rc = get(r, NULL, id, &before, NULL);
@@ -591,6 +613,7 @@ static int apply_tx(struct rtp *r, const char *id, enum rtp_event ev, const char
 	if ((rc = db_bind_text(s, ":state", rtp_state_name((enum rtp_state)to))) < 0 ||
 	    (rc = db_bind_text(s, ":code", failed ? code : NULL)) < 0 ||
 	    (rc = db_bind_text(s, ":payment", payment_id && *payment_id ? payment_id : NULL)) < 0 ||
+	    (rc = db_bind_text(s, ":fsp", fsp && *fsp ? fsp : NULL)) < 0 ||
 	    (rc = db_bind_text(s, ":id", id)) < 0 ||
 	    (rc = db_bind_int64(s, ":version", before.version)) < 0 || (rc = db_run(s)) < 0) {
 		if (rc == -EINVAL)
@@ -620,9 +643,9 @@ static int apply_tx(struct rtp *r, const char *id, enum rtp_event ev, const char
 	return 0;
 }
 
-int rtp_apply(struct rtp *r, const char *id, enum rtp_event ev, const char *fail_code,
-	      const char *payment_id, const char *actor, const char *role, struct rtp_rec *out,
-	      char *err, size_t errlen)
+static int apply(struct rtp *r, const char *id, enum rtp_event ev, const char *fail_code,
+		 const char *payment_id, const char *fsp, const char *actor, const char *role,
+		 struct rtp_rec *out, char *err, size_t errlen)
 {
 	char dummy[8];
 	if (!err) {
@@ -641,7 +664,91 @@ int rtp_apply(struct rtp *r, const char *id, enum rtp_event ev, const char *fail
 	int rc = db_begin(r->db);
 	if (rc < 0)
 		return rc;
-	return db_end(r->db, apply_tx(r, id, ev, fail_code, payment_id, actor, role, out, err, errlen));
+	return db_end(r->db,
+		      apply_tx(r, id, ev, fail_code, payment_id, fsp, actor, role, out, err, errlen));
+}
+
+int rtp_apply(struct rtp *r, const char *id, enum rtp_event ev, const char *fail_code,
+	      const char *payment_id, const char *actor, const char *role, struct rtp_rec *out,
+	      char *err, size_t errlen)
+{
+	return apply(r, id, ev, fail_code, payment_id, NULL, actor, role, out, err, errlen);
+}
+
+int rtp_apply_fsp(struct rtp *r, const char *id, enum rtp_event ev, const char *fail_code,
+		  const char *payer_fsp, struct rtp_rec *out, char *err, size_t errlen)
+{
+	if (payer_fsp && !fspiop_fsp_id_ok(payer_fsp)) {
+		snprintf(err, errlen, "payer_fsp: 1-32 characters");
+		return -EINVAL;
+	}
+	return apply(r, id, ev, fail_code, NULL, payer_fsp, "system", "system", out, err, errlen);
+}
+
+/* The id of the request found by st (bound to key at name), into id. */
+static int find_id(sqlite3_stmt *st, const char *name, const char *key, char id[RTP_ID_MAX])
+{
+	int rc;
+	if (!key || !*key)
+		return -ENOENT;
+	if ((rc = db_bind_text(st, name, key)) < 0 || (rc = db_step(st)) < 0)
+		return rc;
+	if (rc == 0)
+		return -ENOENT;
+	copy_col(st, 0, id, RTP_ID_MAX);
+	db_reset(st);
+	return 0;
+}
+
+int rtp_on_quote(struct rtp *r, const char *txr, const char *quote_id, const char *payer_fsp,
+		 const char *merchant_id)
+{
+	char id[RTP_ID_MAX];
+	struct rtp_rec q;
+	int rc = find_id(r->st[Q_BY_TXR], ":txr", txr, id);
+	if (rc < 0)
+		return rc;
+	if ((rc = get(r, NULL, id, &q, NULL)) < 0)
+		return rc;
+	/* Only the FSP it was sent to may answer it, for its merchant. */
+	if (q.state != RTP_SENT || strcmp(q.payer_fsp, payer_fsp ? payer_fsp : "") != 0 ||
+	    strcmp(q.merchant_id, merchant_id ? merchant_id : "") != 0 || q.quote_id[0]) {
+		LOGN(LC_PAY, "quote names a request it may not answer", "id=%s quote=%s state=%s "
+		     "payer_fsp=%s", id, quote_id, rtp_state_name(q.state), payer_fsp ? payer_fsp : "-");
+		return -ENOENT;
+	}
+	if ((rc = db_begin(r->db)) < 0)
+		return rc;
+	sqlite3_stmt *s = r->st[Q_SET_QUOTE];
+	if ((rc = db_bind_text(s, ":quote", quote_id)) == 0 && (rc = db_bind_text(s, ":id", id)) == 0 &&
+	    (rc = db_run(s)) == 0 && db_changes(r->db) != 1)
+		rc = -ESTALE;
+	if (rc == 0) {
+		char before[64], after[120];
+		snprintf(before, sizeof before, "{\"state\":\"SENT\"}");
+		snprintf(after, sizeof after, "{\"quote_id\":\"%s\",\"state\":\"SENT\"}", quote_id);
+		rc = audit_append(r->db, payer_fsp, "system", q.dfsp, "quote", "payment_request", id,
+				  before, after);
+	}
+	rc = db_end(r->db, rc);
+	if (rc == 0)
+		LOGI(LC_PAY, "payment request quoted", "id=%s quote=%s payer_fsp=%s", id, quote_id,
+		     payer_fsp);
+	return rc;
+}
+
+int rtp_on_transfer(struct rtp *r, const char *quote_id, const char *payment_id)
+{
+	char id[RTP_ID_MAX], err[RTP_ERR_MAX];
+	int rc = find_id(r->st[Q_BY_QUOTE], ":quote", quote_id, id);
+	if (rc < 0)
+		return rc;
+	rc = apply(r, id, RTP_EV_PAID, NULL, payment_id, NULL, "system", "system", NULL, err,
+		   sizeof err);
+	if (rc < 0)
+		LOGW(LC_PAY, "payment request not marked paid", "id=%s payment=%s error=\"%s\"", id,
+		     payment_id, err);
+	return rc;
 }
 
 int rtp_sweep(struct rtp *r, int64_t now)
@@ -750,6 +857,7 @@ json_t *rtp_rec_json(const struct rtp_rec *q)
 		{ "fail_code", offsetof(struct rtp_rec, fail_code) },
 		{ "payment_id", offsetof(struct rtp_rec, payment_id) },
 		{ "transaction_request_id", offsetof(struct rtp_rec, transaction_request_id) },
+		{ "quote_id", offsetof(struct rtp_rec, quote_id) },
 	};
 	for (size_t i = 0; i < sizeof opt / sizeof opt[0]; i++) {
 		const char *v = (const char *)q + opt[i].off;

@@ -123,6 +123,9 @@ struct rtp_in {
 	const char *currency;     /* NULL: the gateway's */
 	const char *actor;        /* audit actor and role */
 	const char *role;
+	int remote_ok;            /* 1: a number no customer here is asked through
+				   * the switch (payer_dfsp "", a transactionRequestId
+				   * made); 0: -ENOENT for it */
 };
 
 /* One request as stored. */
@@ -142,6 +145,7 @@ struct rtp_rec {
 	char fail_code[RTP_CODE_MAX]; /* "" unless REFUSED, FAILED, EXPIRED */
 	char payment_id[28];          /* "" until approved */
 	char transaction_request_id[37];
+	char quote_id[37];            /* the payer DFSP's quote for it, "" until then */
 	int64_t expires_at;           /* Unix seconds */
 	char created_by[65];
 	char created[RTP_TS_MAX];
@@ -154,8 +158,9 @@ struct rtp_rec {
  * merchant's), the amount and currency, and finds the payer's hosted
  * DFSP: the merchant's own DFSP when the number is an ACTIVE customer of
  * it, else the first DFSP it is an ACTIVE customer of. A number that is
- * no ACTIVE customer here gets -ENOENT with field payer_msisdn (a payer
- * of another DFSP is asked through the switch: not yet done). The id
+ * no ACTIVE customer here gets -ENOENT with field payer_msisdn, unless
+ * remote_ok: it is then recorded without a payer DFSP, with a new
+ * transactionRequestId, to be asked through the switch. The id
  * derives from (idem_scope, idem_key): the same pair with the same
  * request returns the one recorded (1), with another -EEXIST.
  * Returns 0 (new), 1 (replay), -EINVAL, -ENOENT, -EPERM, -EEXIST, db
@@ -174,6 +179,25 @@ int rtp_create(struct rtp *r, const struct rtp_in *in, struct rtp_rec *out, char
 int rtp_apply(struct rtp *r, const char *id, enum rtp_event ev, const char *fail_code,
 	      const char *payment_id, const char *actor, const char *role, struct rtp_rec *out,
 	      char *err, size_t errlen);
+
+/* rtp_apply() that also records the payer's FSP (SENT: the FSP the
+ * lookup found; NULL leaves it). */
+int rtp_apply_fsp(struct rtp *r, const char *id, enum rtp_event ev, const char *fail_code,
+		  const char *payer_fsp, struct rtp_rec *out, char *err, size_t errlen);
+
+/* The payee side's hooks (gateway/payee.c), in the caller's transaction:
+ *
+ * rtp_on_quote: a POST /quotes from payer_fsp carried
+ * transactionRequestId txr for merchant_id: a SENT request of that id,
+ * merchant and payer FSP records quote_id (audited "quote"). Returns 0
+ * when one did, -ENOENT when none matches (an ordinary quote), db codes.
+ *
+ * rtp_on_transfer: the transfer of quote_id committed as payment_id: the
+ * SENT request that recorded that quote becomes PAID. Returns 0,
+ * -ENOENT (none), -EPERM (no longer SENT: expired meanwhile), db codes. */
+int rtp_on_quote(struct rtp *r, const char *txr, const char *quote_id, const char *payer_fsp,
+		 const char *merchant_id);
+int rtp_on_transfer(struct rtp *r, const char *quote_id, const char *payment_id);
 
 /* Request id seen by DFSP dfsp (the merchant's; NULL: any). Returns 0 or
  * -ENOENT. */

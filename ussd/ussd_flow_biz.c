@@ -429,6 +429,7 @@ static int req_confirm_input(struct ussd_ctx *c, const char *in)
 		.amount = s->amount,
 		.actor = ussd_ctx_msisdn(c),
 		.role = "merchant",
+		.remote_ok = gw->sw != NULL, /* asked through the switch */
 	};
 	struct rtp_rec q;
 	int rc = rtp_create(gw->rtp, &ri, &q, err, sizeof err);

@@ -28,6 +28,7 @@ CREATE TABLE payment_request (
 	payment_id TEXT REFERENCES payment (id),
 	transaction_request_id TEXT
 		CHECK (transaction_request_id IS NULL OR length(transaction_request_id) = 36),
+	quote_id TEXT CHECK (quote_id IS NULL OR length(quote_id) = 36),
 	expires_at INTEGER NOT NULL,
 	created_by TEXT NOT NULL CHECK (length(created_by) BETWEEN 1 AND 64),
 	created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
