@@ -460,6 +460,70 @@ static void list_and_json(void **state)
 	json_decref(j);
 }
 
+/* A payer of another DFSP: recorded with a transactionRequestId, SENT
+ * with the FSP found, the quote of that FSP linked, and its transfer's
+ * payment making it PAID. */
+static void remote_payer(void **state)
+{
+	(void)state;
+	struct rtp_rec q;
+	char err[RTP_ERR_MAX];
+	assert_int_equal(create("r0", NOBODY, 500000, &q, err, sizeof err), -ENOENT);
+	struct rtp_in in = {
+		.idem_scope = "k1", .idem_key = "r1", .channel = RTP_CH_API, .dfsp = "dfspa",
+		.merchant_id = merchant_a, .payer_msisdn = NOBODY, .amount = 500000,
+		.actor = "pos", .role = "payments", .remote_ok = 1,
+	};
+	assert_int_equal(rtp_create(rtp, &in, &q, err, sizeof err), 0);
+	assert_string_equal(q.payer_dfsp, "");
+	assert_int_equal(strlen(q.transaction_request_id), 36);
+	char txr[37];
+	snprintf(txr, sizeof txr, "%s", q.transaction_request_id);
+	/* Not SENT yet: a quote naming it is not taken. */
+	const char *q1 = "b51ec534-ee48-4575-b6a9-ead2955b8069";
+	assert_int_equal(rtp_on_quote(rtp, txr, q1, "acqbank", merchant_a), -ENOENT);
+	assert_int_equal(rtp_apply_fsp(rtp, q.id, RTP_EV_SENT, NULL, "acqbank", &q, err, sizeof err), 0);
+	assert_int_equal(q.state, RTP_SENT);
+	assert_string_equal(q.payer_fsp, "acqbank");
+	/* Another FSP, another merchant, an unknown request: not taken. */
+	assert_int_equal(rtp_on_quote(rtp, txr, q1, "otherbank", merchant_a), -ENOENT);
+	assert_int_equal(rtp_on_quote(rtp, txr, q1, "acqbank", "99999997"), -ENOENT);
+	assert_int_equal(rtp_on_quote(rtp, "a8323bc6-c228-4df2-ae82-e5a997baf899", q1, "acqbank",
+				      merchant_a), -ENOENT);
+	assert_int_equal(rtp_on_quote(rtp, txr, q1, "acqbank", merchant_a), 0);
+	assert_int_equal(rtp_get(rtp, NULL, q.id, &q), 0);
+	assert_string_equal(q.quote_id, q1);
+	assert_int_equal(q.state, RTP_SENT);
+	/* A second quote for it is not taken. */
+	assert_int_equal(rtp_on_quote(rtp, txr, "0c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5", "acqbank",
+				      merchant_a), -ENOENT);
+	assert_int_equal(count("SELECT count(*) FROM audit WHERE entity_id = '%s' AND action = 'quote' "
+			       "AND actor = 'acqbank'", q.id), 1);
+	/* The transfer of that quote, recorded as a payment received. */
+	struct pay_incoming pi = {
+		.payee_dfsp = "dfspa", .merchant_id = merchant_a, .payer_fsp = "acqbank",
+		.transfer_id = "11111111-2222-4333-8444-555555555555", .quote_id = q1,
+		.amount = 500000, .currency = "TZS",
+	};
+	struct pay_rec pr;
+	assert_int_equal(pay_record_incoming(pay, &pi, &pr, err, sizeof err), 0);
+	assert_int_equal(rtp_on_transfer(rtp, "0c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5", pr.id), -ENOENT);
+	assert_int_equal(rtp_on_transfer(rtp, q1, pr.id), 0);
+	assert_int_equal(rtp_get(rtp, NULL, q.id, &q), 0);
+	assert_int_equal(q.state, RTP_PAID);
+	assert_string_equal(q.payment_id, pr.id);
+	/* Again: already PAID. */
+	assert_int_equal(rtp_on_transfer(rtp, q1, pr.id), -EPERM);
+	/* REJECTED by the payer's DFSP: REFUSED. */
+	in.idem_key = "r2";
+	assert_int_equal(rtp_create(rtp, &in, &q, err, sizeof err), 0);
+	assert_int_equal(rtp_apply(rtp, q.id, RTP_EV_REFUSE, "rejected", NULL, NULL, NULL, &q, err,
+				   sizeof err), 0);
+	assert_int_equal(q.state, RTP_REFUSED);
+	assert_int_equal(rtp_apply_fsp(rtp, q.id, RTP_EV_SENT, NULL, "an-fsp-id-of-more-than-thirty-two-characters", NULL,
+				       err, sizeof err), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -470,6 +534,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(refuse_tells_merchant, setup, teardown),
 		cmocka_unit_test_setup_teardown(sweep_expires_and_follows, setup, teardown),
 		cmocka_unit_test_setup_teardown(list_and_json, setup, teardown),
+		cmocka_unit_test_setup_teardown(remote_payer, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
