@@ -423,7 +423,7 @@ static void list_and_json(void **state)
 {
 	(void)state;
 	struct rtp_rec q;
-	char err[RTP_ERR_MAX], key[8], next[RTP_ID_MAX];
+	char err[RTP_ERR_MAX], key[16], next[RTP_ID_MAX];
 	for (int i = 0; i < 5; i++) {
 		snprintf(key, sizeof key, "l%d", i);
 		assert_int_equal(create(key, CA, 100 + i, &q, err, sizeof err), 0);
