@@ -24,6 +24,7 @@
 #include "gateway/log.h"
 #include "gateway/outbox.h"
 #include "gateway/pay.h"
+#include "gateway/rtp.h"
 #include "gateway/payee.h"
 #include "gateway/switch.h"
 
@@ -1048,6 +1049,9 @@ static void h_post_quote(struct http_req *r, void *arg)
 		req_error(r, FSPIOP_QUOTES, 500, 2001, "Internal server error");
 		return;
 	}
+	/* A quote for a merchant's request to pay (gateway/rtp.h). */
+	if (!a.code && q.transaction_request_id[0] && gw->rtp)
+		rtp_on_quote(gw->rtp, q.transaction_request_id, q.quote_id, src, a.merchant_id);
 	http_reply(r, 202, NULL, "", 0);
 	p->stats.quotes++;
 	if (a.code)
@@ -1182,13 +1186,17 @@ static int record_payment(struct payee *p, const char *transfer_id, const char *
 		.amount = amount, .currency = currency,
 	};
 	char err[160];
-	int rc = pay_record_incoming(p->gw->pay, &in, NULL, err, sizeof err);
+	struct pay_rec rec;
+	int rc = pay_record_incoming(p->gw->pay, &in, &rec, err, sizeof err);
 	if (rc < 0) {
 		char q1[200];
 		LOGE(LC_SWITCH, "payment not recorded", "transfer=%s error=%s", transfer_id,
 		     log_q(q1, sizeof q1, err[0] ? err : strerror(-rc)));
 		return rc;
 	}
+	/* The transfer of a request to pay's quote: the request is PAID. */
+	if (p->gw->rtp && quote_id && quote_id[0])
+		rtp_on_transfer(p->gw->rtp, quote_id, rec.id);
 	return 0;
 }
 
