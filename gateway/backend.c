@@ -585,16 +585,14 @@ static void ask(struct backend *b, const char *id)
 static void authorise_done(struct breq *q, CURLcode cc, long code)
 {
 	struct backend_answer a;
-	char err[200] = "";
+	char err[200] = "", perr[160] = "";
 	if (cc != CURLE_OK) {
 		snprintf(err, sizeof err, "%s: %.140s", curl_easy_strerror(cc),
 			 q->errbuf[0] ? q->errbuf : "-");
 	} else if (code != 200) {
 		snprintf(err, sizeof err, "HTTP %ld", code);
-	} else if (backend_answer_parse(q->resp, q->resp_len, &a, err, sizeof err) < 0) {
-		char e2[200];
-		snprintf(e2, sizeof e2, "answer refused: %s", err);
-		snprintf(err, sizeof err, "%s", e2);
+	} else if (backend_answer_parse(q->resp, q->resp_len, &a, perr, sizeof perr) < 0) {
+		snprintf(err, sizeof err, "answer refused: %.160s", perr);
 	} else {
 		resolve(q->b, q->id, a.approved ? V_APPROVED : V_DECLINED, a.reason);
 		return;

@@ -210,6 +210,30 @@ has "... its fulfilment verified at the transfer" "$LOG" "msg=\"switch answered\
 same "... the customer's SMS" "$(sms "$P7" $C)" "Paid TZS 250.50 to MAMA JUMA SHOP (till $TILL). Ref $P7"
 hasnt "no fulfilment failed to verify" "$LOG" 'fulfilment does not verify'
 
+# ---- bank-b with a backend hook: asked before anything goes to the switch ----
+printf 'bank-b-hook-secret-0123456789\n' >"$T_DIR/secret"
+node "$(dirname "$0")/backend_peer.js" 0 "$T_DIR/secret" "$T_DIR/peer.port" "$T_DIR/peer.log" \
+	>"$T_DIR/peer.out" 2>&1 &
+PEER=$!
+trap '[ -n "$PID" ] && kill "$PID" 2>/dev/null; [ -n "$TTK_PID" ] && kill "$TTK_PID" 2>/dev/null; kill "$PEER" 2>/dev/null; rm -rf "$T_DIR"' EXIT
+for _ in $(seq 200); do [ -s "$T_DIR/peer.port" ] && break; sleep 0.05; done
+tg dfsp set --set gateway.data_dir="$D" --id bank-b --backend-url "http://127.0.0.1:$(cat "$T_DIR/peer.port")/hook" \
+	--backend-secret-file "$T_DIR/secret"
+status "bank-b sets a backend hook" 0
+BEFORE=$(grep -c '"source":"bank-b"' "$ACCESS")
+pay h1 "{\"payer_msisdn\":\"$C\",\"till\":\"$TILL\",\"amount\":777700}"
+P8=$(jfield id)
+same "declined by the hook (777700 is its decline): FAILED" "$(final "$P8")" FAILED
+same "... backend_declined" "$(sql "SELECT fail_code FROM payment WHERE id = '$P8'")" backend_declined
+same "... and nothing went to the switch" "$(grep -c '"source":"bank-b"' "$ACCESS")" "$BEFORE"
+pay h2 "{\"payer_msisdn\":\"$C\",\"till\":\"$TILL\",\"amount\":31400}"
+P9=$(jfield id)
+same "approved by the hook, then through the switch: COMMITTED" "$(final "$P9")" COMMITTED
+has "... with a verified fulfilment" "$LOG" "msg=\"switch answered\" payment=$P9 step=2 status=ok action=commit"
+for _ in $(seq 200); do grep -q "\"path\":\"/hook/notify\".*\"$P9\"" "$T_DIR/peer.log" && break; sleep 0.05; done
+grep "\"path\":\"/hook/notify\".*\"$P9\"" "$T_DIR/peer.log" | grep -q '"state":"COMMITTED"' \
+	&& pass "... and the hook is told COMMITTED" || fail "hook told" "$(cat "$T_DIR/peer.log")"
+
 # ---- not one request of ours failed the Toolkit's validation ----
 N=$(grep -c '"source":"bank-b"' "$ACCESS")
 [ "${N:-0}" -ge 15 ] && pass "the Toolkit answered $N requests of ours" || fail "the Toolkit's record" "$N requests from bank-b"
