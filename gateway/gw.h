@@ -30,6 +30,7 @@ struct switch_conn;
 struct fwd;
 struct payee;
 struct backend;
+struct rtp;
 
 struct gw {
 	struct cfg cfg;        /* owned: the configuration in force */
@@ -52,6 +53,7 @@ struct gw {
 				     * (gateway/fwd.h) */
 	struct payee *payee;        /* owned: the payee side of FSPIOP (gateway/payee.h) */
 	struct backend *backend;    /* owned: the DFSPs' backend hooks (gateway/backend.h) */
+	struct rtp *rtp;            /* owned: merchants' requests to pay (gateway/rtp.h) */
 	struct http_route *routes;/* owned: the API's routes and /healthz */
 	size_t nroutes;
 	uint64_t started_ms;   /* ev_now_ms() at start */
