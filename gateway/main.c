@@ -22,7 +22,7 @@ static const struct command commands[] = {
 	{ "qr", cmd_qr, "EMVCo merchant QR codes: parse, encode, render, decode" },
 	{ "check-config", cmd_check_config, "check a configuration file: configuration OK, or each error" },
 	{ "db", cmd_db, "check the database (integrity, schema, audit chain), or migrate it" },
-	{ "dfsp", cmd_dfsp, "the DFSPs (tenants): create, list, payee terms (fees)" },
+	{ "dfsp", cmd_dfsp, "the DFSPs (tenants): create, list, set the backend hook, payee terms" },
 	{ "apikey", cmd_apikey, "API keys of a DFSP or of the hub: create, list, revoke" },
 	{ "phone", cmd_phone, "a feature phone on the USSD HTTP transport (POST /ussd)" },
 	{ "queue", cmd_queue, "the payments queue: status, list, cancel, retry" },
