@@ -1,8 +1,9 @@
 /* fuzz_fspiop.c -- libFuzzer target for the FSPIOP parsers of
  * gateway/fspiop.c. The first byte picks the parser, the rest is its
  * input: 'p' PUT /parties body, 'q' PUT /quotes body, 't' PUT /transfers
- * body, 'e' an errorInformation body, 'r' a PUT /participants body, 'c'
- * a Content-Type (transfers), 'd' a Date header, 'a' an Amount (the next byte's low bits: the
+ * body, 'r' PUT /transactionRequests body, 'e' an errorInformation body,
+ * 'P' a PUT /participants body, 'c' a Content-Type (transfers),
+ * 'd' a Date header, 'a' an Amount (the next byte's low bits: the
  * currency exponent 0..4). abort()s when an invariant breaks: every
  * rejection names a field ("$..." for bodies) and a position inside the
  * input; what is accepted passes the schema checks again; an accepted
@@ -96,6 +97,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		break;
 	}
+	case 'r': { /* PUT /transactionRequests/{ID} */
+		struct fspiop_txreq_cb x;
+		if (fspiop_parse_txreq(body, len, &x, err, sizeof err) < 0) {
+			rejected(err, len, 1);
+		} else {
+			CHECK(x.state <= FSPIOP_TXR_REJECTED);
+			CHECK(!x.transaction_id[0] || fspiop_uuid_ok(x.transaction_id));
+		}
+		break;
+	}
 	case 'e': {
 		struct fspiop_error e;
 		if (fspiop_parse_error(body, len, &e, err, sizeof err) < 0) {
@@ -106,7 +117,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		break;
 	}
-	case 'r': {
+	case 'P': {
 		char fsp[33];
 		if (fspiop_parse_participant(body, len, fsp, err, sizeof err) < 0) {
 			rejected(err, len, 1);
