@@ -29,6 +29,7 @@ struct ussd_smpp;
 struct switch_conn;
 struct fwd;
 struct payee;
+struct backend;
 struct rtp;
 struct als;
 
@@ -52,6 +53,7 @@ struct gw {
 	struct fwd *fwd;            /* owned: the forwarder of payments to the switch
 				     * (gateway/fwd.h) */
 	struct payee *payee;        /* owned: the payee side of FSPIOP (gateway/payee.h) */
+	struct backend *backend;    /* owned: the DFSPs' backend hooks (gateway/backend.h) */
 	struct rtp *rtp;            /* owned: merchants' requests to pay (gateway/rtp.h) */
 	struct als *als;            /* owned: registrations at the switch's account lookup
 				     * (gateway/als.h); NULL without a switch or with

@@ -314,6 +314,36 @@ int64_t outbox_recover(struct outbox *ob, const char *kind, const char *why)
 	return db_changes(ob->db);
 }
 
+/* ---- other kinds ---- */
+
+static int kind_ok(const char *k)
+{
+	size_t n = k ? strlen(k) : 0;
+	return n >= 1 && n <= 16 && strspn(k, "abcdefghijklmnopqrstuvwxyz_") == n;
+}
+
+int outbox_put(struct outbox *ob, const char *kind, const char *dfsp, const char *dest,
+	       const char *body, const char *ref, int64_t *id)
+{
+	sqlite3_stmt *st = ob->st[O_INSERT];
+	int rc;
+
+	if (!db_in_transaction(ob->db) || !kind_ok(kind) || strcmp(kind, "sms") == 0 || !dest ||
+	    !*dest || strlen(dest) > 64 || !body || (ref && (!*ref || strlen(ref) > 64)))
+		return -EINVAL;
+	if ((rc = db_bind_text(st, ":kind", kind)) < 0 ||
+	    (rc = dfsp ? db_bind_text(st, ":dfsp", dfsp) : db_bind_null(st, ":dfsp")) < 0 ||
+	    (rc = db_bind_text(st, ":dest", dest)) < 0 ||
+	    (rc = db_bind_text(st, ":body", body)) < 0 ||
+	    (rc = ref ? db_bind_text(st, ":ref", ref) : db_bind_null(st, ":ref")) < 0)
+		return rc;
+	if ((rc = db_run(st)) < 0)
+		return rc;
+	if (id)
+		*id = db_last_insert_id(ob->db);
+	return 0;
+}
+
 int outbox_delivered(struct outbox *ob, int64_t id, const char *note)
 {
 	sqlite3_stmt *st = ob->st[O_DELIVERED];
@@ -338,7 +368,7 @@ int64_t outbox_requeue(struct outbox *ob, const char *kind, const char *why)
 
 void outbox_metrics(struct outbox *ob, FILE *f)
 {
-	static const char *const kinds[] = { "sms", "als" };
+	static const char *const kinds[] = { "sms", "als", "backend" };
 	static const char *const states[] = { "pending", "sending", "sent", "delivered", "failed" };
 
 	fprintf(f, "# HELP tillgate_outbox_rows Rows of the outbox, by kind and state.\n"
