@@ -25,6 +25,7 @@ const FSPIOP_ROUTES = [
 	'GET /parties/{Type}/{ID}', 'POST /quotes', 'POST /transfers',
 	'PATCH /transfers/{ID}',
 	'PUT /transactionRequests/{ID}', 'PUT /transactionRequests/{ID}/error',
+	'PUT /participants/{Type}/{ID}', 'PUT /participants/{Type}/{ID}/error',
 ];
 
 // The route table as a sorted list of "METHOD PATTERN" strings (the
