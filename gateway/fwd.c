@@ -87,6 +87,7 @@ struct fwd {
 	uint64_t failed;
 	uint64_t requeued;
 	uint64_t reconciled;
+	uint64_t resent;        /* transfers sent again (same id, same body) */
 	uint32_t minute[60];    /* commits per second of the last minute */
 	uint64_t minute_sec[60];
 };
@@ -453,6 +454,7 @@ static void resend(struct job *j)
 		return;
 	}
 	j->sends++;
+	f->resent++;
 	LOGN(LC_PAY, "transfer unknown at the switch: sent again", "payment=%s transfer=%s sends=%lld",
 	     j->rec.id, j->rec.transfer_id, (long long)j->sends);
 	send_transfer(j);
@@ -833,8 +835,9 @@ void fwd_metrics(const struct fwd *f, FILE *out)
 		"tillgate_forward_total{outcome=\"committed\"} %llu\n"
 		"tillgate_forward_total{outcome=\"failed\"} %llu\n"
 		"tillgate_forward_total{outcome=\"requeued\"} %llu\n"
-		"tillgate_forward_total{outcome=\"reconciling\"} %llu\n",
+		"tillgate_forward_total{outcome=\"reconciling\"} %llu\n"
+		"tillgate_forward_total{outcome=\"resent\"} %llu\n",
 		inflight, (unsigned long long)minute, (unsigned long long)f->forwarded,
 		(unsigned long long)f->failed, (unsigned long long)f->requeued,
-		(unsigned long long)f->reconciled);
+		(unsigned long long)f->reconciled, (unsigned long long)f->resent);
 }

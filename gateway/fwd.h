@@ -132,7 +132,7 @@ uint64_t fwd_watch(struct gw *gw, const char *id, fwd_watch_fn cb, void *arg);
 void fwd_unwatch(struct gw *gw, uint64_t wid);
 
 /* Prometheus text: payments in flight, forwarded in the last minute and
- * in total, link state as the forwarder last saw it. f NULL ok. */
+ * in total by outcome, transfers resent, since start. f NULL ok. */
 void fwd_metrics(const struct fwd *f, FILE *out);
 
 #endif /* GW_FWD_H */

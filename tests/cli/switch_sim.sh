@@ -216,6 +216,7 @@ same "... the first POST lost, the second seen once, unmodified, COMMITTED" \
 	"$(stat "s.lost_ids.filter((i) => i === '$X4').length") $(sim GET /sim/transfers; sjs "(t => [t.posts, t.modified, t.state].join(' '))(s.find((t) => t.transferId === '$X4') || {})")" \
 	"1 1 0 COMMITTED"
 same_body "... the second POST is the lost one, byte for byte" "$X4"
+same "... /metrics: one transfer resent" "$(metric 'tillgate_forward_total{outcome="resent"}')" 1
 same "... one commit at the switch" "$(committed_of "$P4")" 1
 one_each "$P4" "..."
 
@@ -236,6 +237,7 @@ EXP8=$(sql "SELECT expiration_ms FROM payment_transfer WHERE transfer_id = '$X8A
 same "... new ids only after the first transfer's expiration" \
 	"$(sim GET /sim/transfers; sjs "Date.parse((s.find((t) => t.transferId === '$X8B') || {}).received) >= $EXP8")" true
 same "... one commit at the switch" "$(committed_of "$P8")" 1
+same "... /metrics: two transfers resent since start" "$(metric 'tillgate_forward_total{outcome="resent"}')" 2
 one_each "$P8" "..."
 
 # ---- the POST lost, the daemon killed: resent after the restart ----

@@ -438,6 +438,7 @@ static void test_switch_down_requeues(void **state)
 	fclose(m);
 	assert_non_null(strstr(buf, "tillgate_forward_total{outcome=\"requeued\"} 1\n"));
 	assert_non_null(strstr(buf, "tillgate_forward_total{outcome=\"committed\"} 0\n"));
+	assert_non_null(strstr(buf, "tillgate_forward_total{outcome=\"resent\"} 0\n"));
 	assert_int_equal(told.calls, 1);
 	assert_int_equal(told.state, PAY_QUEUED);
 	assert_string_equal(told.id, r.id);
