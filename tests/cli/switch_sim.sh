@@ -38,7 +38,7 @@ daemon() {
 		--set ussd.pin_memlimit_kib=8 \
 		--set switch.endpoint="$SIM_U" --set switch.callback_base="http://127.0.0.1:$CB" \
 		--set switch.callback_timeout_ms=1000 --set switch.max_inflight=4 \
-		--set switch.transfer_expiry_s=3
+		--set switch.transfer_expiry_s="${EXPIRY:-3}"
 } 8>&-
 daemon
 DB=$D/tillgate.db
@@ -240,25 +240,6 @@ same "... one commit at the switch" "$(committed_of "$P8")" 1
 same "... /metrics: two transfers resent since start" "$(metric 'tillgate_forward_total{outcome="resent"}')" 2
 one_each "$P8" "..."
 
-# ---- the POST lost, the daemon killed: resent after the restart ----
-sim POST /sim/faults '{"lose":{"transfers":1}}'
-LOST=$(stat 's.lost')
-pay p9 109
-P9=$PAYID
-for _ in $(seq 100); do [ "$(stat 's.lost')" -gt "$LOST" ] && break; sleep 0.05; done
-kill -9 "$PID"; wait "$PID" 2>/dev/null
-X9=$(xfers "$P9")
-same "the POST /transfers lost, then the daemon killed: the payment left SENDING" \
-	"$(sql "SELECT state FROM payment WHERE id = '$P9'") $(stat "s.lost_ids.includes('$X9')")" "SENDING true"
-API_WHAT="restart after the kill" daemon
-final "$P9" "... after the restart: COMMITTED" COMMITTED
-same "... reconciled, then the same transfer sent again: one transfer, sent twice, one resend" \
-	"$(sql "SELECT count(*) FROM audit WHERE entity = 'payment' AND entity_id = '$P9' AND action = 'reconciling'") $(xfers "$P9" | wc -l) $(sql "SELECT sends FROM payment_transfer WHERE transfer_id = '$X9'") $(resends "$P9")" \
-	"1 1 2 1"
-same_body "... the POST after the restart is the lost one, byte for byte" "$X9"
-same "... one commit at the switch" "$(committed_of "$P9")" 1
-one_each "$P9" "..."
-
 # ---- a transfer expires unfinished: 3303 ----
 sim POST /sim/faults '{"expire_transfers":1}'
 pay p5 105
@@ -307,6 +288,28 @@ sim POST /sim/faults '{"down":false}'
 final "$P6" "... the switch back: COMMITTED" COMMITTED
 same "... one transfer, one commit at the switch" "$(xfers "$P6" | wc -l) $(committed_of "$P6")" "1 1"
 one_each "$P6" "..."
+
+# ---- the POST lost, the daemon killed: resent after the restart ----
+# Transfers of 30 s from here, so that the restart is well within one.
+kill "$PID"; wait "$PID" 2>/dev/null
+API_WHAT="restart with transfers of 30 s" EXPIRY=30 daemon
+sim POST /sim/faults '{"lose":{"transfers":1}}'
+LOST=$(stat 's.lost')
+pay p9 109
+P9=$PAYID
+for _ in $(seq 100); do [ "$(stat 's.lost')" -gt "$LOST" ] && break; sleep 0.05; done
+kill -9 "$PID"; wait "$PID" 2>/dev/null
+X9=$(xfers "$P9")
+same "the POST /transfers lost, then the daemon killed: the payment left SENDING" \
+	"$(sql "SELECT state FROM payment WHERE id = '$P9'") $(stat "s.lost_ids.includes('$X9')")" "SENDING true"
+API_WHAT="restart after the kill" EXPIRY=30 daemon
+final "$P9" "... after the restart: COMMITTED" COMMITTED
+same "... reconciled, then the same transfer sent again: one transfer, sent twice, one resend" \
+	"$(sql "SELECT count(*) FROM audit WHERE entity = 'payment' AND entity_id = '$P9' AND action = 'reconciling'") $(xfers "$P9" | wc -l) $(sql "SELECT sends FROM payment_transfer WHERE transfer_id = '$X9'") $(resends "$P9")" \
+	"1 1 2 1"
+same_body "... the POST after the restart is the lost one, byte for byte" "$X9"
+same "... one commit at the switch" "$(committed_of "$P9")" 1
+one_each "$P9" "..."
 
 # ---- a party the switch does not know ----
 fsp GET /parties/ALIAS/40412345 parties '' -H 'FSPIOP-Source: bank-b'
