@@ -41,7 +41,8 @@ n_online=${PAY_BENCH_ONLINE:-1000}    # online payments
 n_ceil=${PAY_BENCH_CEILING:-2000}     # flows of the simulator's ceiling
 n_payee1=${PAY_BENCH_PAYEE1:-200}     # payee flows, one at a time
 n_payee=${PAY_BENCH_PAYEE:-1000}      # payee flows, $conc at once
-n_ttk=${PAY_BENCH_TTK:-40}            # payments through the Toolkit
+n_ttk=${PAY_BENCH_TTK:-30}            # payments through the stock Toolkit
+n_ttkp=${PAY_BENCH_TTK_PATCHED:-100}  # payments through the patched Toolkit (ttk_fast.js)
 amount=10000                          # TZS 100.00 each
 
 if [ ! -x "$tillgate" ]; then
@@ -321,10 +322,16 @@ fi
 stop
 
 # ---- the full flow through the Testing Toolkit ----
-if [ -d "$root/tests/ttk/node_modules/ml-testing-toolkit" ]; then
-	echo "bench: payments: Testing Toolkit (starting it)..." >&2
+# ttk_run NAME N [PRELOAD]: starts the Toolkit (node -r PRELOAD when
+# given) and the daemon on a database of its own (nothing left from the
+# runs above to forward), 4 warm-up payments (the Toolkit compiles its
+# validators on first use), then N payments: results NAME (the POSTs) and
+# NAME_commit (first POST to last COMMITTED).
+ttk_run() {
+	echo "bench: payments: Testing Toolkit${3:+ (patched)}, starting it..." >&2
+	rm -rf "$tmp/ttk"
 	TTK_API_PORT=$ttk_api TTK_ADMIN_PORT=$ttk_adm TTK_CALLBACK_URL=$u TTK_RUN_DIR=$tmp/ttk TTK_TIMEOUT_S=300 \
-		LOG_LEVEL=warn node "$root/tests/ttk/start.js" >"$tmp/ttk.log" 2>&1 &
+		LOG_LEVEL=warn node ${3:+-r "$3"} "$root/tests/ttk/start.js" >"$tmp/$1.log" 2>&1 &
 	ttkpid=$!
 	ready=
 	for _ in $(seq 600); do
@@ -333,21 +340,18 @@ if [ -d "$root/tests/ttk/node_modules/ml-testing-toolkit" ]; then
 		kill -0 "$ttkpid" 2>/dev/null || break
 		sleep 0.1
 	done
-	[ -n "$ready" ] || { tail -n 20 "$tmp/ttk.log" >&2; die "the Toolkit did not start"; }
-	# a database of its own: nothing left from the runs above to forward
-	data=$tmp/var-ttk
+	[ -n "$ready" ] || { tail -n 20 "$tmp/$1.log" >&2; die "the Toolkit did not start"; }
+	data=$tmp/var-$1
 	setup "http://127.0.0.1:$ttk_api"
-	done_before=0
-	# warm-up: the Toolkit compiles its validators on first use
-	drive ttkw payments "$u" "$pkey" 4 4 ttkw "$payers" "$till" "$amount"
-	base_count=$done_before
-	wait_state COMMITTED $((done_before + 4)) 120 || die "the Toolkit's warm-up payments did not commit"
-	echo "bench: payments: Testing Toolkit, $n_ttk payments..." >&2
-	base_count=$((done_before + 4))
+	drive "$1w" payments "$u" "$pkey" 4 4 "$1w" "$payers" "$till" "$amount"
+	base_count=0
+	wait_state COMMITTED 4 120 || die "the Toolkit's warm-up payments did not commit"
+	echo "bench: payments: Testing Toolkit${3:+ (patched)}, $2 payments..." >&2
+	base_count=4
 	t0=$(now)
-	drive ttk payments "$u" "$pkey" "$n_ttk" "$conc" ttk "$payers" "$till" "$amount"
-	if wait_state COMMITTED $((done_before + 4 + n_ttk)) 240; then
-		echo "ttk_commit $(awk -v n="$n_ttk" -v s="$t0" -v l="$last" 'BEGIN {
+	drive "$1" payments "$u" "$pkey" "$2" "$conc" "$1" "$payers" "$till" "$amount"
+	if wait_state COMMITTED $((4 + $2)) 240; then
+		echo "$1_commit $(awk -v n="$2" -v s="$t0" -v l="$last" 'BEGIN {
 			printf "{\"n\":%d,\"secs\":%.2f,\"rate\":%.2f}", n, (l - s) / 1e9, n / ((l - s) / 1e9) }')" >>"$res"
 	else
 		die "the Toolkit's payments did not all commit in 240 s: $(sql "SELECT state, fail_code, count(*) FROM payment GROUP BY 1, 2" | tr '\n' ' ')"
@@ -356,6 +360,10 @@ if [ -d "$root/tests/ttk/node_modules/ml-testing-toolkit" ]; then
 	kill "$ttkpid" 2>/dev/null
 	wait "$ttkpid" 2>/dev/null
 	ttkpid=
+}
+if [ -d "$root/tests/ttk/node_modules/ml-testing-toolkit" ]; then
+	[ "$n_ttk" -gt 0 ] && ttk_run ttk "$n_ttk"
+	[ "$n_ttkp" -gt 0 ] && ttk_run ttkp "$n_ttkp" "$here/ttk_fast.js"
 else
 	note "tests/ttk/node_modules missing (tests/deps.sh): the Toolkit's full flow not measured"
 fi
@@ -416,8 +424,8 @@ END {
 		row("payee: POST /transfers -> PUT /transfers/{id}", num(r["payeec"], "n"), conc, num(r["payeec"], "rate"), num(r["payeec"], "transfer_p50"), num(r["payeec"], "transfer_p99"),
 			"payments received " received " = transfers " expect (received == expect ? "" : "  MISMATCH"))
 	}
-	if ("ttk" in r) row("Toolkit: POST /v1/payments -> 202", num(r["ttk"], "n"), conc, num(r["ttk"], "rate"), num(r["ttk"], "p50"), num(r["ttk"], "p99"), "")
-	if ("ttk_commit" in r) row("Toolkit: first POST to last COMMITTED", num(r["ttk_commit"], "n"), conc, num(r["ttk_commit"], "rate"), "", "", "(stock Toolkit)")
+	if ("ttk_commit" in r) row("Toolkit (stock): first POST to last COMMITTED", num(r["ttk_commit"], "n"), conc, num(r["ttk_commit"], "rate"), "", "", "")
+	if ("ttkp_commit" in r) row("Toolkit (patched): first POST to last COMMITTED", num(r["ttkp_commit"], "n"), conc, num(r["ttkp_commit"], "rate"), "", "", "")
 	print ""
 	print "payee rows: quotes/s and transfers/s are both the flow rate (each flow is one"
 	print "quote then one transfer); p50/p99 from writing the request to its PUT callback."
