@@ -34,7 +34,8 @@ load=$here/pay_load.js
 sim_js=$root/tests/sim/switch_sim.js
 
 n_seq=${PAY_BENCH_SEQ:-300}           # offline payments, one at a time
-n_conc=${PAY_BENCH_CONC:-1700}        # offline payments over $conc connections
+n_conc=${PAY_BENCH_CONC:-1699}        # offline payments over $conc connections (with the
+                                      # first one and $n_seq: a backlog of 2000)
 conc=${PAY_BENCH_C:-8}                # connections of the concurrent runs
 inflight=${PAY_BENCH_INFLIGHT:-32}    # [switch] max_inflight, and the ceiling's flows at once
 n_online=${PAY_BENCH_ONLINE:-1000}    # online payments
@@ -43,6 +44,7 @@ n_payee1=${PAY_BENCH_PAYEE1:-200}     # payee flows, one at a time
 n_payee=${PAY_BENCH_PAYEE:-1000}      # payee flows, $conc at once
 n_ttk=${PAY_BENCH_TTK:-30}            # payments through the stock Toolkit
 n_ttkp=${PAY_BENCH_TTK_PATCHED:-100}  # payments through the patched Toolkit (ttk_fast.js)
+# PAY_BENCH_KEEP=1 keeps the temporary folder (databases, logs, results).
 amount=10000                          # TZS 100.00 each
 
 if [ ! -x "$tillgate" ]; then
@@ -74,7 +76,11 @@ cleanup() {
 		kill -TERM "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	fi
-	rm -rf "$tmp"
+	if [ -n "${PAY_BENCH_KEEP:-}" ]; then
+		echo "bench: kept $tmp" >&2
+	else
+		rm -rf "$tmp"
+	fi
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -84,6 +90,19 @@ res=$tmp/results # lines "NAME JSON"
 notes=$tmp/notes
 : >"$notes"
 note() { echo "$*" >>"$notes"; }
+checks=$tmp/checks
+: >"$checks"
+# check WHAT GOT EXPECTED: a line "check: WHAT: GOT (expected EXPECTED)",
+# and a failed run when they differ
+check() {
+	if [ "$2" = "$3" ]; then
+		echo "check: $1: $2, as expected" >>"$checks"
+	else
+		echo "check: $1: $2, expected $3: WRONG" >>"$checks"
+		echo "bench: $1: $2, expected $3" >&2
+		status=1
+	fi
+}
 die() {
 	echo "bench: $*" >&2
 	[ -f "$tmp/serve.log" ] && tail -n 20 "$tmp/serve.log" >&2
@@ -123,7 +142,7 @@ sed -e 's/^\(limit_[a-z]*\|offline_payment\|offline_exposure\) *=.*/\1 = 1_000_0
 serve() {
 	: >"$tmp/serve.log"
 	"$tillgate" serve --set gateway.data_dir="$data" --set gateway.listen="127.0.0.1:$cb" \
-		--set gateway.log_file="$tmp/serve.log" --set gateway.log_level=notice \
+		--set gateway.log_file="$tmp/serve.log" --set gateway.log_level="warn main=notice" \
 		--set kyb.tiers_file="$tmp/tiers.conf" --set ussd.pin_opslimit=1 --set ussd.pin_memlimit_kib=8 \
 		--set switch.endpoint="$1" --set switch.callback_base="$u" \
 		--set switch.max_inflight="$inflight" --set switch.callback_timeout_ms=5000 \
@@ -255,10 +274,7 @@ drive payee1 payee "$u" "$prx" demo-dfsp "$till" "$n_payee1" 1
 drive payeec payee "$u" "$prx" demo-dfsp "$till" "$n_payee" "$conc"
 received=$(sql "SELECT count(*) FROM payment WHERE channel = 'switch' AND state = 'COMMITTED'")
 expect=$((n_payee1 + n_payee + $(jget payee1 warm) + $(jget payeec warm)))
-if [ "$received" != "$expect" ]; then
-	echo "bench: $received payments received, $expect transfers committed" >&2
-	status=1
-fi
+check "payee: payments received (COMMITTED, channel switch) = transfers committed" "$received" "$expect"
 stop
 serve "http://127.0.0.1:$sw"
 
@@ -274,10 +290,8 @@ drive offc payments "$u" "$pkey" "$n_conc" "$conc" offc "$payers" "$till" "$amou
 backlog=$((n_seq + n_conc + 1))
 queued=$(sql "SELECT count(*) FROM payment WHERE state = 'QUEUED'")
 a202=$(($(sed -n 's/.*"202":\([0-9]*\).*/\1/p' "$tmp/off1.json") + $(sed -n 's/.*"202":\([0-9]*\).*/\1/p' "$tmp/offc.json") + 1))
-if [ "$queued" != "$a202" ] || [ "$queued" != "$backlog" ]; then
-	echo "bench: $queued QUEUED rows, $a202 202s (the first payment included), $backlog sent" >&2
-	status=1
-fi
+check "offline: 202s (the first payment included)" "$a202" "$backlog"
+check "offline: QUEUED rows = 202s" "$queued" "$a202"
 
 # ---- drain: the simulator comes up on the switch's port ----
 if [ -f "$sim_js" ]; then
@@ -307,14 +321,15 @@ if [ -f "$sim_js" ]; then
 	sim_committed=$(curl -s "http://127.0.0.1:$sw/sim/stats" | sed -n 's/.*"committed_total":\([0-9]*\).*/\1/p')
 	sim_stop
 	audit=$(sql "SELECT count(*) FROM (SELECT entity_id FROM audit WHERE entity = 'payment' AND action = 'committed' GROUP BY entity_id HAVING count(*) = 1)")
-	if [ "$audit" != $((backlog + n_online)) ]; then
-		echo "bench: $audit payments with exactly one 'committed' audit row, $((backlog + n_online)) expected" >&2
-		status=1
-	fi
+	check "drain + online: payments COMMITTED" "$(sql "SELECT count(*) FROM payment WHERE state = 'COMMITTED' AND channel = 'api'")" $((backlog + n_online))
+	check "drain + online: payments with exactly one 'committed' audit row" "$audit" $((backlog + n_online))
+	check "drain + online: transfers the simulator committed" "${sim_committed:-?}" $((backlog + n_online))
 
 	# ---- the simulator's own ceiling ----
 	echo "bench: payments: the simulator's ceiling..." >&2
 	drive ceil ceiling "$sim_js" "$n_ceil" "$inflight" "$till" "$amount"
+	check "ceiling: transfers the simulator committed (warm-up included)" "$(jget ceil sim_committed)" \
+		$(($(jget ceil n) + $(jget ceil warm)))
 else
 	note "$sim_js not found: drain, online and the simulator's ceiling not measured"
 fi
@@ -353,6 +368,8 @@ ttk_run() {
 	if wait_state COMMITTED $((4 + $2)) 240; then
 		echo "$1_commit $(awk -v n="$2" -v s="$t0" -v l="$last" 'BEGIN {
 			printf "{\"n\":%d,\"secs\":%.2f,\"rate\":%.2f}", n, (l - s) / 1e9, n / ((l - s) / 1e9) }')" >>"$res"
+		check "Toolkit${3:+, patched}: payments COMMITTED (warm-up included)" \
+			"$(sql "SELECT count(*) FROM payment WHERE state = 'COMMITTED'")" $((4 + $2))
 	else
 		die "the Toolkit's payments did not all commit in 240 s: $(sql "SELECT state, fail_code, count(*) FROM payment GROUP BY 1, 2" | tr '\n' ' ')"
 	fi
@@ -376,9 +393,8 @@ echo "$tillgate, loopback, synchronous = FULL, database on $(df -P "$tmp" | awk 
 echo "[switch] max_inflight = $inflight (and the ceiling's flows at once), $conc connections or flows"
 echo "in the concurrent runs, TZS $((amount / 100)).00 a payment, bench tier file (every limit very large)"
 echo
-awk -v backlog="$backlog" -v conc="$conc" -v inflight="$inflight" -v queued="${queued:-?}" -v a202="${a202:-?}" \
-	-v simc="${sim_committed:-}" -v audit="${audit:-}" -v received="${received:-?}" -v expect="${expect:-?}" '
-function num(line, key,   m) {
+awk -v backlog="$backlog" -v conc="$conc" -v inflight="$inflight" '
+function num(line, key) {
 	if (match(line, "\"" key "\":[0-9.]+")) return substr(line, RSTART + length(key) + 3, RLENGTH - length(key) - 3)
 	return ""
 }
@@ -390,48 +406,45 @@ function fmt(x,   s, out) {
 }
 function f2(x) { return x == "" ? "-" : sprintf("%.2f", x) }
 function row(op, n, c, rate, p50, p99, extra) {
-	printf "%-50s %6s %5s %9s %9s %9s  %s\n", op, fmt(n), c, fmt(rate), f2(p50), f2(p99), extra
+	printf "%-52s %6s %5s %9s %9s %9s  %s\n", op, fmt(n), c, fmt(rate), f2(p50), f2(p99), extra
+}
+# row for result NAME: its n, rate, and the percentiles KEY_p50, KEY_p99
+function res(op, name, c, key, extra) {
+	if (name in r) row(op, num(r[name], "n"), c, num(r[name], "rate"), num(r[name], key "p50"), num(r[name], key "p99"), extra)
 }
 { r[$1] = $0 }
 END {
-	printf "%-50s %6s %5s %9s %9s %9s  %s\n", "operation", "n", "conc", "ops/s", "p50 ms", "p99 ms", "ratio / check"
-	printf "%-50s %6s %5s %9s %9s %9s  %s\n", "---------", "-", "----", "-----", "------", "------", "-------------"
-	if ("off1" in r) row("offline: POST /v1/payments -> 202 QUEUED", num(r["off1"], "n"), 1, num(r["off1"], "rate"), num(r["off1"], "p50"), num(r["off1"], "p99"), "")
-	if ("offc" in r) row("offline: POST /v1/payments -> 202 QUEUED", num(r["offc"], "n"), conc, num(r["offc"], "rate"), num(r["offc"], "p50"), num(r["offc"], "p99"),
-		"QUEUED rows " queued " = 202s " a202 (queued == a202 ? "" : "  MISMATCH"))
+	cl = num(r["ceil"], "rate")
+	printf "%-52s %6s %5s %9s %9s %9s  %s\n", "operation", "n", "conc", "ops/s", "p50 ms", "p99 ms", "ratio"
+	printf "%-52s %6s %5s %9s %9s %9s  %s\n", "---------", "-", "----", "-----", "------", "------", "-----"
+	res("offline: POST /v1/payments -> 202 QUEUED", "off1", 1, "", "")
+	res("offline: POST /v1/payments -> 202 QUEUED", "offc", conc, "", "")
 	if ("drain" in r) {
-		row("drain: backlog QUEUED -> COMMITTED (from switch up)", num(r["drain"], "n"), inflight, num(r["drain"], "rate"), "", "",
-			"link seen up after " f2(num(r["drain"], "detect_s")) " s")
-		d = num(r["drain"], "rate_steady"); cl = num(r["ceil"], "rate")
-		row("drain: first to last COMMITTED", num(r["drain"], "n"), inflight, d, "", "",
-			(cl > 0) ? sprintf("%.2f of the ceiling", d / cl) : "")
+		row("drain: switch up -> backlog all COMMITTED", num(r["drain"], "n"), inflight, num(r["drain"], "rate"), "", "",
+			"(link seen up after " f2(num(r["drain"], "detect_s")) " s)")
+		d = num(r["drain"], "rate_steady")
+		row("drain: first to last COMMITTED", num(r["drain"], "n"), inflight, d, "", "", (cl > 0) ? sprintf("%.2f of the ceiling", d / cl) : "")
 	}
-	if ("ceil" in r) row("ceiling: simulator --fast, lookup+quote+transfer", num(r["ceil"], "n"), inflight, num(r["ceil"], "rate"), num(r["ceil"], "p50"), num(r["ceil"], "p99"),
-		"(a whole flow)")
-	if ("onl" in r) row("online: POST /v1/payments -> 202, forwarding", num(r["onl"], "n"), conc, num(r["onl"], "rate"), num(r["onl"], "p50"), num(r["onl"], "p99"), "")
-	if ("online_commit" in r) {
-		o = num(r["online_commit"], "rate"); cl = num(r["ceil"], "rate")
-		row("online: first POST to last COMMITTED", num(r["online_commit"], "n"), conc, o, "", "",
-			(cl > 0 ? sprintf("%.2f of the ceiling", o / cl) : "") (simc != "" ? "; simulator committed " simc : "") \
-			(audit != "" ? "; one commit audit each: " audit : ""))
-	}
-	if ("payee1" in r) {
-		row("payee: POST /quotes -> PUT /quotes/{id}", num(r["payee1"], "n"), 1, num(r["payee1"], "rate"), num(r["payee1"], "quote_p50"), num(r["payee1"], "quote_p99"), "")
-		row("payee: POST /transfers -> PUT /transfers/{id}", num(r["payee1"], "n"), 1, num(r["payee1"], "rate"), num(r["payee1"], "transfer_p50"), num(r["payee1"], "transfer_p99"), "")
-	}
-	if ("payeec" in r) {
-		row("payee: POST /quotes -> PUT /quotes/{id}", num(r["payeec"], "n"), conc, num(r["payeec"], "rate"), num(r["payeec"], "quote_p50"), num(r["payeec"], "quote_p99"), "")
-		row("payee: POST /transfers -> PUT /transfers/{id}", num(r["payeec"], "n"), conc, num(r["payeec"], "rate"), num(r["payeec"], "transfer_p50"), num(r["payeec"], "transfer_p99"),
-			"payments received " received " = transfers " expect (received == expect ? "" : "  MISMATCH"))
-	}
-	if ("ttk_commit" in r) row("Toolkit (stock): first POST to last COMMITTED", num(r["ttk_commit"], "n"), conc, num(r["ttk_commit"], "rate"), "", "", "")
-	if ("ttkp_commit" in r) row("Toolkit (patched): first POST to last COMMITTED", num(r["ttkp_commit"], "n"), conc, num(r["ttkp_commit"], "rate"), "", "", "")
+	res("ceiling: simulator --fast, lookup+quote+transfer", "ceil", inflight, "", "1.00 (a whole flow)")
+	res("online: POST /v1/payments -> 202, forwarding", "onl", conc, "", "")
+	o = num(r["online_commit"], "rate")
+	res("online: first POST to last COMMITTED", "online_commit", inflight, "", (cl > 0) ? sprintf("%.2f of the ceiling", o / cl) : "")
+	res("payee: POST /quotes -> PUT /quotes/{id}", "payee1", 1, "quote_", "")
+	res("payee: POST /transfers -> PUT /transfers/{id}", "payee1", 1, "transfer_", "")
+	res("payee: POST /quotes -> PUT /quotes/{id}", "payeec", conc, "quote_", "")
+	res("payee: POST /transfers -> PUT /transfers/{id}", "payeec", conc, "transfer_", "")
+	res("Toolkit, stock: first POST to last COMMITTED", "ttk_commit", inflight, "", "")
+	res("Toolkit, patched: first POST to last COMMITTED", "ttkp_commit", inflight, "", "")
 	print ""
-	print "payee rows: quotes/s and transfers/s are both the flow rate (each flow is one"
-	print "quote then one transfer); p50/p99 from writing the request to its PUT callback."
-	print "ratio = the drain (or online) commit rate / the simulator ceiling, at the same"
-	print "concurrency: 1.00 means the daemon forwards as fast as the switch can answer."
+	print "conc: connections (POST rows), flows at once (ceiling, payee), the forwarder'"'"'s"
+	print "max_inflight (COMMITTED rows). payee: quotes/s and transfers/s are both the"
+	print "flow rate (each flow is one quote then one transfer); p50/p99 from writing the"
+	print "request to its PUT callback. ratio = the daemon'"'"'s commit rate through the"
+	print "simulator / the simulator'"'"'s own ceiling at the same concurrency: 1.00 would"
+	print "mean the daemon forwards as fast as the switch can answer."
 }' "$res"
+echo
+cat "$checks"
 if [ -s "$notes" ]; then
 	echo
 	sed 's/^/note: /' "$notes"

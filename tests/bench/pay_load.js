@@ -79,10 +79,24 @@ async function runPool(n, c, fn) {
 }
 
 // A callback receiver: PUT /{parties,quotes,transfers}/ID[/error] resolve
-// the waiter registered for the resource (its path without /error).
+// the oldest waiter registered for the resource (its path without
+// /error); concurrent lookups of one party share a path, and their
+// callbacks are alike, so first come, first served.
 function receiver(port) {
-	const waiters = new Map();
-	const early = new Map();
+	const waiters = new Map(); // path -> [{resolve, timer}]
+	const early = new Map(); // path -> [callback]
+	const push = (m, k, v) => {
+		const a = m.get(k);
+		if (a) a.push(v);
+		else m.set(k, [v]);
+	};
+	const shift = (m, k) => {
+		const a = m.get(k);
+		if (!a) return undefined;
+		const v = a.shift();
+		if (!a.length) m.delete(k);
+		return v;
+	};
 	const server = http.createServer((req, res) => {
 		const chunks = [];
 		req.on('data', (c) => chunks.push(c));
@@ -93,29 +107,31 @@ function receiver(port) {
 			const isErr = req.url.endsWith('/error');
 			const key = isErr ? req.url.slice(0, -6) : req.url;
 			const cb = { t, method: req.method, error: isErr, body: Buffer.concat(chunks).toString('utf8') };
-			const w = waiters.get(key);
+			const w = shift(waiters, key);
 			if (w) {
-				waiters.delete(key);
 				clearTimeout(w.timer);
 				w.resolve(cb);
 			} else {
-				early.set(key, cb);
+				push(early, key, cb);
 			}
 		});
 	});
 	server.keepAliveTimeout = 60000;
 	const wait = (key, timeoutMs = 30000) => new Promise((resolve, reject) => {
-		const e = early.get(key);
+		const e = shift(early, key);
 		if (e) {
-			early.delete(key);
 			resolve(e);
 			return;
 		}
-		const timer = setTimeout(() => {
-			waiters.delete(key);
+		const w = { resolve };
+		w.timer = setTimeout(() => {
+			const a = waiters.get(key) || [];
+			const i = a.indexOf(w);
+			if (i >= 0) a.splice(i, 1);
+			if (!a.length) waiters.delete(key);
 			reject(new Error(`no callback PUT ${key} within ${timeoutMs} ms`));
 		}, timeoutMs);
-		waiters.set(key, { resolve, timer });
+		push(waiters, key, w);
 	});
 	return new Promise((resolve, reject) => {
 		server.on('error', reject);
