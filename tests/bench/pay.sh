@@ -20,7 +20,11 @@
 #     daemon's payee side, p50/p99 from the request to its PUT callback
 #     (pay_load.js payee plays the switch), at 1 and C flows at once;
 #   * the full flow against the Mojaloop Testing Toolkit (tests/ttk/
-#     start.js): payments COMMITTED per second end to end.
+#     start.js), stock and patched (ttk_fast.js): payments COMMITTED per
+#     second end to end.
+# The payee runs come first (their daemon's switch endpoint is the
+# driver), then the payer side on the same database, then the Toolkit on
+# databases of their own. Every count is checked ("check:" lines).
 # Sizes: environment variables PAY_BENCH_* below. It asserts nothing about
 # time: it exits 0 unless something failed to run or a count is wrong.
 # tests/bench/README.md, "Payments benchmark".
