@@ -3,7 +3,8 @@
  * entries whose who matches: an unknown number "Register business" and
  * "Pay merchant", a merchant owner "My business", a customer waiting for
  * activation "Activate my account", an active customer "Pay merchant",
- * everyone "Language".
+ * everyone "Language", and an active customer last "Payment requests"
+ * (after Language, so that the numbers above stay as they were).
  */
 #include <stddef.h>
 
@@ -15,5 +16,6 @@ const struct ussd_flow *const ussd_main_flows[] = {
 	&ussd_flow_cust,
 	&ussd_flow_pay,
 	&ussd_flow_lang,
+	&ussd_flow_rtp,
 	NULL,
 };

@@ -14,6 +14,9 @@
 #    commit;
 #  - a transfer that expires unfinished (3303): a duplicate of it in
 #    flight is ignored; new ids only then; one commit;
+#  - a COMMITTED callback with a fulfilment that does not match: not
+#    taken; the GET's verified one commits;
+#  - the switch answering 503: the payment QUEUED, then COMMITTED once;
 #  - the daemon never sends a modified duplicate (3106 stays 0 until the
 #    test makes one), and every payment has one final SMS per party.
 # docs/payments.md "Forwarding", docs/switch.md "Tests".
@@ -229,6 +232,27 @@ same "... the second made only once the first had expired" \
 same "... one commit at the switch" "$(committed_of "$P5")" 1
 one_each "$P5" "..."
 
+# ---- a COMMITTED callback whose fulfilment does not match ----
+sim POST /sim/faults '{"bad_fulfilment":1}'
+pay p7 107
+final "$PAYID" "a COMMITTED callback with a wrong fulfilment: COMMITTED only through the GET" COMMITTED
+P7=$PAYID
+same "... the callback refused, the GET asked, one transfer, one commit at the switch" \
+	"$(sql "SELECT count(*) FROM audit WHERE entity = 'payment' AND entity_id = '$P7' AND action = 'reconciling'") $(xfers "$P7" | wc -l) $(committed_of "$P7")" "1 1 1"
+one_each "$P7" "..."
+
+# ---- the switch answering 503 ("down"), then back ----
+sim POST /sim/faults '{"down":true}'
+pay p6 106
+P6=$PAYID
+for _ in $(seq 100); do [ "$(sql "SELECT state FROM payment WHERE id = '$P6'")" = QUEUED ] && break; sleep 0.1; done
+same "the switch answering 503: the payment QUEUED, the link down" \
+	"$(sql "SELECT state FROM payment WHERE id = '$P6'") $(metric tillgate_switch_up) $(stat 's.refused_down >= 1')" "QUEUED 0 true"
+sim POST /sim/faults '{"down":false}'
+final "$P6" "... the switch back: COMMITTED" COMMITTED
+same "... one transfer, one commit at the switch" "$(xfers "$P6" | wc -l) $(committed_of "$P6")" "1 1"
+one_each "$P6" "..."
+
 # ---- a party the switch does not know ----
 fsp GET /parties/ALIAS/40412345 parties '' -H 'FSPIOP-Source: bank-b'
 code "a lookup of a party id starting with 404" 202
@@ -237,7 +261,7 @@ same "... answered with 3204" "$(stat 's.errors["3204"]')" 1
 # ---- no modified duplicate from the daemon, ever ----
 same "the daemon never sent a modified request (3106 count 0)" "$(stat 's.errors["3106"] || 0')" 0
 same "... every commit at the switch is one of the daemon's payments" \
-	"$(stat 's.committed_total') $(stat 'Object.values(s.committed).every((n) => n === 1)')" "5 true"
+	"$(stat 's.committed_total') $(stat 'Object.values(s.committed).every((n) => n === 1)')" "7 true"
 # the test's own modified duplicate: 3106
 MOD=$(printf '%s' "$B2" | sed 's/"expiration":"[^"]*"/"expiration":"2099-01-01T00:00:00.000Z"/')
 fsp POST /transfers transfers "$MOD" -H 'FSPIOP-Source: bank-b' -H 'FSPIOP-Destination: simpayee'

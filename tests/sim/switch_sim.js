@@ -27,18 +27,18 @@ function usage(msg) {
 		const k = a[i];
 		const num = (what) => {
 			const v = a[++i];
-			if (v === undefined || !/^[0-9]+$/.test(v)) usage(`${k}: ${what} expected (argument ${i})`);
+			if (v === undefined || !/^[0-9]+$/.test(v)) usage(`${k}: ${what} expected (argument ${i + 1})`);
 			return Number(v);
 		};
 		if (k === '--callback') {
 			opt.callback = a[++i];
 			let u;
 			try { u = new URL(opt.callback); } catch (e) { u = null; }
-			if (!u || u.protocol !== 'http:') usage(`--callback: an http:// URL expected (argument ${i})`);
+			if (!u || u.protocol !== 'http:') usage(`--callback: an http:// URL expected (argument ${i + 1})`);
 			opt.callback = opt.callback.replace(/\/+$/, '');
 		} else if (k === '--port') {
 			opt.port = num('a port number');
-			if (opt.port > 65535) usage(`--port: 0-65535 expected (argument ${i})`);
+			if (opt.port > 65535) usage(`--port: 0-65535 expected (argument ${i + 1})`);
 		} else if (k === '--idle-exit-s') {
 			opt.idle = num('whole seconds');
 		} else if (k === '--fast') {
@@ -68,7 +68,7 @@ function log(...m) {
 let st;
 function reset() {
 	st = {
-		quotes: new Map(),      // quoteId -> {hash, transactionId, packet, condition, fulfilment, amount, currency, answer}
+		quotes: new Map(),      // quoteId -> {hash, quoteId, transactionId, packet, condition, fulfilment, amount, currency, answer}
 		byPacket: new Map(),    // ilpPacket -> quote
 		transfers: new Map(),   // transferId -> transfer
 		order: [],              // transferIds in arrival order
@@ -78,6 +78,7 @@ function reset() {
 			delay_ms: { parties: 0, quotes: 0, transfers: 0 },
 			delay_count: { parties: -1, quotes: -1, transfers: -1 },
 			expire_transfers: 0,
+			bad_fulfilment: 0,
 			down: false,
 		},
 		stats: {
@@ -312,7 +313,7 @@ function postQuote(req, raw) {
 		expiration: isoDate(exp), ilpPacket: packet, condition,
 	};
 	const rec = {
-		hash, transactionId: q.transactionId, packet, condition, fulfilment,
+		hash, quoteId: q.quoteId, transactionId: q.transactionId, packet, condition, fulfilment,
 		amount: amt, currency: q.amount.currency, answer,
 		payer: q.payer.partyIdInfo.partyIdentifier, payee: payee.partyIdentifier,
 	};
@@ -391,7 +392,7 @@ function postTransfer(req, raw) {
 	const q = st.byPacket.get(b.ilpPacket);
 	if (!q) return abort(3205, 'Quote ID not found: no quote made this ilpPacket');
 	t.transactionId = q.transactionId;
-	t.quoteId = [...st.quotes.entries()].find(([, v]) => v === q)[0];
+	t.quoteId = q.quoteId;
 	if (b.condition !== q.condition) return abort(3100, 'condition: does not match the ilpPacket');
 	const amt = minor(b.amount.amount, b.amount.currency);
 	if (amt !== q.amount || b.amount.currency !== q.currency) return abort(3100, 'amount: not the quote\'s transferAmount');
@@ -407,7 +408,14 @@ function postTransfer(req, raw) {
 	t.fulfilment = q.fulfilment;
 	st.stats.committed[q.transactionId] = (st.stats.committed[q.transactionId] || 0) + 1;
 	st.stats.committed_total++;
-	callback('transfers', path, transferPut(t), PAYEE_FSP, src);
+	const put = transferPut(t);
+	if (st.faults.bad_fulfilment > 0) {
+		// a callback whose fulfilment does not hash to the condition; a GET
+		// gets the right one
+		st.faults.bad_fulfilment--;
+		put.fulfilment = b64url(crypto.createHash('sha256').update('not the fulfilment ' + t.transferId).digest());
+	}
+	callback('transfers', path, put, PAYEE_FSP, src);
 	return [202, null];
 }
 
@@ -462,7 +470,7 @@ function control(method, path, raw) {
 					if (!Number.isInteger(n) || n < (k === 'delay_count' ? -1 : 0)) return [400, { error: `$.${k}.${r}: a whole number expected` }];
 					next[k][r] = n;
 				}
-			} else if (k === 'expire_transfers') {
+			} else if (k === 'expire_transfers' || k === 'bad_fulfilment') {
 				if (!Number.isInteger(v) || v < 0) return [400, { error: `$.${k}: a whole number expected` }];
 				next[k] = v;
 			} else if (k === 'down') {
@@ -512,6 +520,7 @@ function route(req, raw) {
 	st.stats.requests[key] = (st.stats.requests[key] || 0) + 1;
 	if (st.faults.down) {
 		st.stats.refused_down++;
+		countError(2003);
 		return [503, errBody(2003, 'Service currently unavailable')];
 	}
 	if (st.faults.lose[res] > 0) {
