@@ -37,7 +37,14 @@ CREATE TABLE dfsp (
 	status TEXT NOT NULL DEFAULT 'ACTIVE' CHECK (status IN ('ACTIVE', 'SUSPENDED', 'CLOSED')),
 	created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
 	updated TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
-) STRICT;
+	-- The backend hook (version 10, gateway/backend.h): its URL and the
+	-- secret its requests are signed with, never shown nor logged. Laid
+	-- out as ALTER TABLE ADD COLUMN leaves them, so that db_check()
+	-- finds a migrated table equal to this one.
+	, backend_url TEXT CHECK (backend_url IS NULL OR
+		(length(backend_url) BETWEEN 10 AND 512 AND
+		 (backend_url GLOB 'http://?*' OR backend_url GLOB 'https://?*'))), backend_secret BLOB
+		CHECK (backend_secret IS NULL OR length(backend_secret) BETWEEN 16 AND 256)) STRICT;
 
 -- API keys. A key is presented as KEY_ID.SECRET: key_id is stored in clear
 -- (it finds the row and may be logged), the secret only as the hex SHA-256
@@ -510,6 +517,73 @@ CREATE TABLE payee_transfer (
 -- A transfer finds its quote by the packet; a quote is paid at most once.
 CREATE INDEX payee_quote_packet ON payee_quote (ilp_packet);
 CREATE UNIQUE INDEX payee_transfer_quote ON payee_transfer (quote_id) WHERE code = 0;
+
+-- The backend hook's authorisation of each payment of a hooked DFSP
+-- (version 10, gateway/backend.h): 'asking' while the payment waits in
+-- ACCEPTED, then the answer. offline: accepted while the switch was
+-- unreachable (approved, it goes to QUEUED).
+CREATE TABLE payment_auth (
+	payment_id TEXT PRIMARY KEY NOT NULL REFERENCES payment (id),
+	dfsp TEXT NOT NULL REFERENCES dfsp (fsp_id),
+	state TEXT NOT NULL DEFAULT 'asking'
+		CHECK (state IN ('asking', 'approved', 'declined', 'unreachable', 'allowed')),
+	offline INTEGER NOT NULL CHECK (offline IN (0, 1)),
+	reason TEXT CHECK (reason IS NULL OR length(reason) <= 255),
+	created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+	updated TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+) STRICT;
+CREATE INDEX payment_auth_asking ON payment_auth (state) WHERE state = 'asking';
+
+-- Registration at the switch's account lookup service (version 11,
+-- gateway/als.h, docs/switch.md "Registration"). A party a payer finds us
+-- by is registered (POST /participants/{Type}/{ID}) when it becomes
+-- payable and deregistered (DELETE) when it stops: these triggers write
+-- one outbox row of kind 'als' per party in the transaction of the change,
+-- whichever code path makes it. Payable: a till ACTIVE under an APPROVED
+-- merchant ('till/NUMBER', sent as the configured merchant_party_type),
+-- and the APPROVED merchant itself ('merchant/ID', sent as BUSINESS); body
+-- is the method, POST or DELETE. The drain sends the rows of one party in
+-- id order, one at a time (outbox_claim_ordered()).
+CREATE INDEX outbox_party ON outbox (kind, dest, id);
+CREATE TRIGGER als_merchant_insert AFTER INSERT ON merchant WHEN NEW.status = 'APPROVED'
+BEGIN
+	INSERT INTO outbox (kind, dfsp, dest, body, ref)
+	VALUES ('als', NEW.dfsp, 'merchant/' || NEW.merchant_id, 'POST', NEW.merchant_id);
+END;
+CREATE TRIGGER als_merchant_status AFTER UPDATE OF status ON merchant
+WHEN (OLD.status = 'APPROVED') <> (NEW.status = 'APPROVED')
+BEGIN
+	INSERT INTO outbox (kind, dfsp, dest, body, ref)
+	VALUES ('als', NEW.dfsp, 'merchant/' || NEW.merchant_id,
+		CASE NEW.status WHEN 'APPROVED' THEN 'POST' ELSE 'DELETE' END, NEW.merchant_id);
+	INSERT INTO outbox (kind, dfsp, dest, body, ref)
+	SELECT 'als', t.dfsp, 'till/' || t.till_number,
+		CASE NEW.status WHEN 'APPROVED' THEN 'POST' ELSE 'DELETE' END, NEW.merchant_id
+	FROM till t WHERE t.dfsp = NEW.dfsp AND t.merchant_id = NEW.merchant_id
+		AND t.status = 'ACTIVE' ORDER BY t.till_number;
+END;
+CREATE TRIGGER als_till_insert AFTER INSERT ON till
+WHEN NEW.status = 'ACTIVE' AND (SELECT m.status FROM merchant m
+	WHERE m.dfsp = NEW.dfsp AND m.merchant_id = NEW.merchant_id) = 'APPROVED'
+BEGIN
+	INSERT INTO outbox (kind, dfsp, dest, body, ref)
+	VALUES ('als', NEW.dfsp, 'till/' || NEW.till_number, 'POST', NEW.merchant_id);
+END;
+CREATE TRIGGER als_till_status AFTER UPDATE OF status ON till
+WHEN (OLD.status = 'ACTIVE') <> (NEW.status = 'ACTIVE') AND (SELECT m.status FROM merchant m
+	WHERE m.dfsp = NEW.dfsp AND m.merchant_id = NEW.merchant_id) = 'APPROVED'
+BEGIN
+	INSERT INTO outbox (kind, dfsp, dest, body, ref)
+	VALUES ('als', NEW.dfsp, 'till/' || NEW.till_number,
+		CASE NEW.status WHEN 'ACTIVE' THEN 'POST' ELSE 'DELETE' END, NEW.merchant_id);
+END;
+CREATE TRIGGER als_till_delete AFTER DELETE ON till
+WHEN OLD.status = 'ACTIVE' AND (SELECT m.status FROM merchant m
+	WHERE m.dfsp = OLD.dfsp AND m.merchant_id = OLD.merchant_id) = 'APPROVED'
+BEGIN
+	INSERT INTO outbox (kind, dfsp, dest, body, ref)
+	VALUES ('als', OLD.dfsp, 'till/' || OLD.till_number, 'DELETE', OLD.merchant_id);
+END;
 
 -- A merchant's request to pay (gateway/rtp.h, docs/payments.md "Request
 -- to pay"): made on USSD (My business) or by POST /v1/payment-requests;

@@ -29,7 +29,9 @@ struct ussd_smpp;
 struct switch_conn;
 struct fwd;
 struct payee;
+struct backend;
 struct rtp;
+struct als;
 
 struct gw {
 	struct cfg cfg;        /* owned: the configuration in force */
@@ -51,7 +53,11 @@ struct gw {
 	struct fwd *fwd;            /* owned: the forwarder of payments to the switch
 				     * (gateway/fwd.h) */
 	struct payee *payee;        /* owned: the payee side of FSPIOP (gateway/payee.h) */
+	struct backend *backend;    /* owned: the DFSPs' backend hooks (gateway/backend.h) */
 	struct rtp *rtp;            /* owned: merchants' requests to pay (gateway/rtp.h) */
+	struct als *als;            /* owned: registrations at the switch's account lookup
+				     * (gateway/als.h); NULL without a switch or with
+				     * [switch] register_parties false */
 	struct http_route *routes;/* owned: the API's routes and /healthz */
 	size_t nroutes;
 	uint64_t started_ms;   /* ev_now_ms() at start */

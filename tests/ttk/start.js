@@ -2,7 +2,15 @@
 // start.js -- the Mojaloop Testing Toolkit as the FSPIOP switch of a test.
 //
 //   TTK_API_PORT=P TTK_ADMIN_PORT=A TTK_CALLBACK_URL=http://127.0.0.1:C \
-//   TTK_RUN_DIR=DIR [TTK_TIMEOUT_S=300] [TTK_KEEP_TRANSFERS=1] node tests/ttk/start.js
+//   TTK_RUN_DIR=DIR [TTK_TIMEOUT_S=300] [TTK_KEEP_TRANSFERS=1] \
+//   [TTK_EXTRA_RULES=FILE] [TTK_ACCESS_LOG=FILE] node tests/ttk/start.js
+//
+// With TTK_HUB_DFSPS=A,B,... the Toolkit runs in hub-forwarding mode
+// (HUB_ONLY_MODE): it validates each request and callback as usual, then
+// forwards it to the DFSP its FSPIOP-Destination names, at
+// TTK_CALLBACK_URL for every DFSP (one daemon hosts them all); a
+// GET /parties, which has no destination, goes to the DFSP after its
+// source in that list (the Toolkit has no account lookup of its own).
 //
 // Copies the package's spec_files/ (TTK reads them relative to its working
 // directory) into DIR, puts Tillgate's deterministic rules
@@ -10,7 +18,12 @@
 // points callbacks at TTK_CALLBACK_URL, and starts TTK in this process
 // from DIR with both ports on 127.0.0.1 (loopback.js). It exits by itself
 // after TTK_TIMEOUT_S seconds or as soon as its parent process is gone.
-// docs/switch.md, "Tests".
+// TTK_EXTRA_RULES names a JSON array of validation rules a test made
+// (keyed on values it only knows once running, e.g. a till number), put
+// before the stock ones. TTK_ACCESS_LOG names a file that gets one JSON
+// line per request to the FSPIOP port, written when its answer leaves:
+// {method, path, status, source}; a 400 is a request the Toolkit's
+// OpenAPI validation refused. docs/switch.md, "Tests".
 
 const fs = require('fs');
 const path = require('path');
@@ -31,6 +44,21 @@ const runDir = path.resolve(need('TTK_RUN_DIR'));
 const timeoutS = Number(process.env.TTK_TIMEOUT_S || 300);
 
 require('./loopback'); // before TTK creates any server
+
+if (process.env.TTK_ACCESS_LOG) {
+	const http = require('http');
+	const file = process.env.TTK_ACCESS_LOG;
+	const emit = http.Server.prototype.emit;
+	http.Server.prototype.emit = function (ev, req, res, ...rest) {
+		const a = ev === 'request' ? this.address() : null;
+		if (a && a.port === apiPort)
+			res.on('finish', () => fs.appendFileSync(file, JSON.stringify({
+				method: req.method, path: req.url, status: res.statusCode,
+				source: req.headers['fspiop-source'] || null,
+			}) + '\n'));
+		return emit.call(this, ev, req, res, ...rest);
+	};
+}
 
 const pkg = path.dirname(require.resolve('ml-testing-toolkit/package.json', { paths: [__dirname] }));
 
@@ -91,8 +119,38 @@ edit('user_config.json', (c) => {
 	c.VALIDATE_INBOUND_JWS = false;
 	c.JWS_SIGN = false;
 });
+const hubDfsps = (process.env.TTK_HUB_DFSPS || '').split(',').filter((d) => d !== '');
+if (hubDfsps.length) {
+	edit('user_config.json', (c) => {
+		c.HUB_ONLY_MODE = true;
+		c.ENDPOINTS_DFSP_WISE = { dfsps: {} };
+		for (const d of hubDfsps)
+			c.ENDPOINTS_DFSP_WISE.dfsps[d] = { defaultEndpoint: callbackUrl, endpoints: [] };
+	});
+	const rule = (id, description, all, dfspId) => ({
+		ruleId: id, priority: 1, type: 'forward', version: 1, description,
+		apiVersion: { minorVersion: 1, majorVersion: 1, type: 'fspiop', asynchronous: true },
+		conditions: { all }, event: { type: 'FORWARD', params: { dfspId } },
+	});
+	const rules = [];
+	hubDfsps.forEach((d, i) => {
+		rules.push(rule(rules.length + 1, `to ${d}`,
+			[{ fact: 'headers', path: 'fspiop-destination', operator: 'equal', value: d }], d));
+		const next = hubDfsps[(i + 1) % hubDfsps.length];
+		rules.push(rule(rules.length + 1, `GET /parties from ${d} to ${next}`, [
+			{ fact: 'operationPath', operator: 'equal', value: '/parties/{Type}/{ID}' },
+			{ fact: 'method', operator: 'equal', value: 'get' },
+			{ fact: 'headers', path: 'fspiop-source', operator: 'equal', value: d },
+		], next));
+	});
+	fs.writeFileSync(path.join(spec, 'rules_forward', 'tillgate.json'), JSON.stringify(rules, null, 1));
+	fs.writeFileSync(path.join(spec, 'rules_forward', 'config.json'), JSON.stringify({ activeRulesFile: 'tillgate.json' }));
+}
 for (const kind of ['callback', 'validation']) {
-	fs.copyFileSync(path.join(__dirname, `rules_${kind}.json`), path.join(spec, `rules_${kind}`, 'tillgate.json'));
+	let rules = JSON.parse(fs.readFileSync(path.join(__dirname, `rules_${kind}.json`), 'utf8'));
+	if (kind === 'validation' && process.env.TTK_EXTRA_RULES)
+		rules = JSON.parse(fs.readFileSync(process.env.TTK_EXTRA_RULES, 'utf8')).concat(rules);
+	fs.writeFileSync(path.join(spec, `rules_${kind}`, 'tillgate.json'), JSON.stringify(rules, null, 1));
 	fs.writeFileSync(path.join(spec, `rules_${kind}`, 'config.json'), JSON.stringify({ activeRulesFile: 'tillgate.json' }));
 }
 
