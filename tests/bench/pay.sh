@@ -153,7 +153,8 @@ serve() {
 		--set gateway.log_file="$tmp/serve.log" --set gateway.log_level="warn main=notice" \
 		--set kyb.tiers_file="$tmp/tiers.conf" --set ussd.pin_opslimit=1 --set ussd.pin_memlimit_kib=8 \
 		--set switch.endpoint="$_ep" --set switch.callback_base="$u" \
-		--set switch.max_inflight="$inflight" --set switch.callback_timeout_ms=5000 "$@" \
+		--set switch.max_inflight="$inflight" --set switch.callback_timeout_ms=5000 \
+		--set switch.register_parties=false "$@" \
 		>>"$tmp/serve.out" 2>>"$tmp/serve.err" &
 	pid=$!
 	for _ in $(seq 200); do
