@@ -456,8 +456,8 @@ END {
 	res("payee: POST /transfers -> PUT /transfers/{id}", "payee1", 1, "transfer_", "")
 	res("payee: POST /quotes -> PUT /quotes/{id}", "payeec", conc, "quote_", "")
 	res("payee: POST /transfers -> PUT /transfers/{id}", "payeec", conc, "transfer_", "")
-	res("Toolkit, stock: first POST to last COMMITTED", "ttk_commit", num(r["ttk_commit"], "c"), "", "")
-	res("Toolkit, patched: first POST to last COMMITTED", "ttkp_commit", num(r["ttkp_commit"], "c"), "", "")
+	if ("ttk_commit" in r) res("Toolkit, stock: first POST to last COMMITTED", "ttk_commit", num(r["ttk_commit"], "c"), "", "")
+	if ("ttkp_commit" in r) res("Toolkit, patched: first POST to last COMMITTED", "ttkp_commit", num(r["ttkp_commit"], "c"), "", "")
 	print ""
 	print "conc: connections (POST rows), flows at once (ceiling, payee), the forwarder'"'"'s"
 	print "max_inflight (COMMITTED rows). payee: quotes/s and transfers/s are both the"
