@@ -428,8 +428,10 @@ function fmt(x,   s, out) {
 	return s out
 }
 function f2(x) { return x == "" ? "-" : sprintf("%.2f", x) }
+# a rate: one decimal below 100
+function fr(x) { return (x != "" && x + 0 < 100) ? sprintf("%.1f", x) : fmt(x) }
 function row(op, n, c, rate, p50, p99, extra) {
-	printf "%-52s %6s %5s %9s %9s %9s  %s\n", op, fmt(n), c, fmt(rate), f2(p50), f2(p99), extra
+	printf "%-52s %6s %5s %9s %9s %9s  %s\n", op, fmt(n), c, fr(rate), f2(p50), f2(p99), extra
 }
 # row for result NAME: its n, rate, and the percentiles KEY_p50, KEY_p99
 function res(op, name, c, key, extra) {
@@ -437,7 +439,7 @@ function res(op, name, c, key, extra) {
 }
 { r[$1] = $0 }
 END {
-	cl = num(r["ceil"], "rate")
+	cl = ("ceil" in r) ? num(r["ceil"], "rate") : ""
 	printf "%-52s %6s %5s %9s %9s %9s  %s\n", "operation", "n", "conc", "ops/s", "p50 ms", "p99 ms", "ratio"
 	printf "%-52s %6s %5s %9s %9s %9s  %s\n", "---------", "-", "----", "-----", "------", "------", "-----"
 	res("offline: POST /v1/payments -> 202 QUEUED", "off1", 1, "", "")
@@ -450,7 +452,7 @@ END {
 	}
 	res("ceiling: simulator --fast, lookup+quote+transfer", "ceil", inflight, "", "1.00 (a whole flow)")
 	res("online: POST /v1/payments -> 202, forwarding", "onl", conc, "", "")
-	o = num(r["online_commit"], "rate")
+	o = ("online_commit" in r) ? num(r["online_commit"], "rate") : ""
 	res("online: first POST to last COMMITTED", "online_commit", inflight, "", (cl > 0) ? sprintf("%.2f of the ceiling", o / cl) : "")
 	res("payee: POST /quotes -> PUT /quotes/{id}", "payee1", 1, "quote_", "")
 	res("payee: POST /transfers -> PUT /transfers/{id}", "payee1", 1, "transfer_", "")
