@@ -198,6 +198,7 @@ bench:
 	@sh tests/bench/run.sh build/bench
 	@sh tests/bench/api.sh build/bench
 	@sh tests/bench/ussd.sh build/bench
+	@sh tests/bench/pay.sh build/bench
 
 clean:
 	rm -rf build
