@@ -83,6 +83,7 @@ struct fwd {
 	struct job *jobs;
 	size_t njobs;
 	uint64_t timer;
+	uint64_t refill;        /* a drain due as soon as the loop turns, or 0 */
 	int last_up;            /* link as last seen: 1, 0, -1 */
 	uint64_t last_probe_ms;
 	uint64_t forwarded;     /* committed by the forwarder, since start */
@@ -192,12 +193,20 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static void refill(struct ev *ev, uint64_t id, void *arg);
+
+/* Frees a job's slot and, while the link is up, has the loop start the
+ * next due payment in it at its next turn (not from inside the job's own
+ * call chain), so that a backlog drains at the switch's pace rather than
+ * max_inflight per tick. */
 static void job_end(struct job *j)
 {
 	free(j->ilp_packet);
 	struct fwd *f = j->f;
 	memset(j, 0, sizeof *j);
 	j->f = f;
+	if (!f->refill && f->gw->sw && !f->gw->stopping && switch_link(f->gw->sw)->up == 1)
+		f->refill = ev_timer_add(f->gw->ev, 0, refill, f);
 }
 
 static int busy(const struct fwd *f, const char *id)
@@ -661,6 +670,16 @@ static void drain(struct fwd *f, int any, size_t max)
 	}
 }
 
+static void refill(struct ev *ev, uint64_t id, void *arg)
+{
+	(void)ev;
+	(void)id;
+	struct fwd *f = arg;
+	f->refill = 0;
+	if (f->gw->sw && !f->gw->stopping && switch_link(f->gw->sw)->up == 1)
+		drain(f, 0, f->njobs);
+}
+
 static void tick(struct ev *ev, uint64_t id, void *arg)
 {
 	(void)id;
@@ -755,6 +774,8 @@ void fwd_free(struct fwd *f)
 		return;
 	if (f->timer)
 		ev_timer_del(f->gw->ev, f->timer);
+	if (f->refill)
+		ev_timer_del(f->gw->ev, f->refill);
 	while (f->watches) {
 		struct watch *w = f->watches;
 		f->watches = w->next;
