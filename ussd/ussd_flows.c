@@ -2,8 +2,8 @@
  * (ussd/ussd_menu.h says how to write one). Each caller sees the
  * entries whose who matches: an unknown number "Register business" and
  * "Pay merchant", a merchant owner "My business", a customer waiting for
- * activation "Activate my account", an active customer "Pay merchant",
- * everyone "Language".
+ * activation "Activate my account", an active (or suspended) customer
+ * "Pay merchant" and "Change PIN", everyone "Language".
  */
 #include <stddef.h>
 
@@ -14,6 +14,7 @@ const struct ussd_flow *const ussd_main_flows[] = {
 	&ussd_flow_biz,
 	&ussd_flow_cust,
 	&ussd_flow_pay,
+	&ussd_flow_cpin,
 	&ussd_flow_lang,
 	NULL,
 };

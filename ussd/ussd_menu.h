@@ -136,6 +136,7 @@ extern const struct ussd_flow ussd_flow_reg;  /* "Register business": ussd_flow_
 extern const struct ussd_flow ussd_flow_biz;  /* "My business": ussd_flow_biz.c */
 extern const struct ussd_flow ussd_flow_cust; /* "Activate": ussd_flow_cust.c */
 extern const struct ussd_flow ussd_flow_pay;  /* "Pay merchant": ussd_flow_pay.c */
+extern const struct ussd_flow ussd_flow_cpin; /* "Change PIN": ussd_flow_cust.c */
 
 /* ---- what handlers read ---- */
 

@@ -286,7 +286,7 @@ static void menu_by_caller(void **state)
 	starts(dial_as("o", "255712582946", "*384#"), "CON Tillgate\n1 My business\n2 Language");
 	starts(dial_as("p", CUST, "*384#"), "CON Tillgate\n1 Activate my account\n2 Language");
 	activate();
-	starts(dial_as("a", CUST, "*384#"), "CON Tillgate\n1 Pay merchant\n2 Language");
+	starts(dial_as("a", CUST, "*384#"), "CON Tillgate\n1 Pay merchant\n2 Change PIN\n3 Language");
 	/* a closed customer is unknown again */
 	char err[128];
 	assert_int_equal(cust_act(gw.cust, &checker, cid, CA_CLOSE, NULL, NULL, NULL, err, sizeof err), 0);
@@ -348,6 +348,77 @@ static void act_locked_and_expired(void **state)
 	    "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 seconds')");
 	dial_as("c", CUST, "*384*1#");
 	starts(say("c", code), "END This activation code has expired. Ask Bank A for a new one.");
+}
+
+/* ---- Change PIN ---- */
+
+/* 1 if the log file holds s. */
+static int logged(const char *s)
+{
+	char buf[1 << 16];
+	FILE *f = fopen(logpath, "r");
+	assert_non_null(f);
+	int found = 0;
+	while (!found && fgets(buf, sizeof buf, f))
+		found = strstr(buf, s) != NULL;
+	fclose(f);
+	return found;
+}
+
+static void change_pin(void **state)
+{
+	(void)state;
+	activate();
+	dial_as("k", CUST, "*384#");
+	starts(say("k", "2"), "CON Enter your current PIN:");
+	starts(say("k", "1111"), "CON Wrong PIN.\nEnter your current PIN:");
+	assert_int_equal(count("SELECT pin_failures FROM customer WHERE msisdn = '" CUST "'"), 1);
+	starts(say("k", "5927"), "CON Choose a new PIN of 4 to 6 digits:");
+	assert_int_equal(count("SELECT pin_failures FROM customer WHERE msisdn = '" CUST "'"), 0);
+	starts(say("k", "1234"), "CON That PIN is too easy to guess.");
+	starts(say("k", "4826"), "CON Enter the new PIN again:");
+	starts(say("k", "4862"), "CON The PINs do not match.");
+	starts(say("k", "4826"), "END Your PIN is changed.");
+	struct cust_info ci;
+	assert_int_equal(cust_verify_pin(gw.cust, "dfspa", CUST, "5927", &ci), -EACCES);
+	assert_int_equal(cust_verify_pin(gw.cust, "dfspa", CUST, "4826", &ci), 0);
+	assert_int_equal(count("SELECT count(*) FROM audit WHERE action = 'pin_change' AND "
+			       "entity = 'customer'"), 1);
+	/* three wrong current PINs lock, as at payment */
+	dial_as("l", CUST, "*384*2#");
+	starts(say("l", "1111"), "CON Wrong PIN.");
+	starts(say("l", "2222"), "CON Wrong PIN.");
+	starts(say("l", "3333"), "END Too many wrong PINs. Your PIN is locked until 20");
+	assert_int_equal(count("SELECT count(*) FROM audit WHERE action = 'pin_locked' AND "
+			       "entity = 'customer'"), 1);
+	/* the PINs typed never reach the log */
+	assert_true(logged("customer PIN changed"));
+	assert_false(logged("4826"));
+	assert_false(logged("5927"));
+	assert_false(logged("4862"));
+	/* a phone with accounts at two DFSPs picks one first */
+	char err[128], code_b[CUST_CODE_SIZE];
+	assert_int_equal(cust_act(gw.cust, &checker, cid, CA_UNLOCK, NULL, NULL, NULL, err, sizeof err), 0);
+	struct cust_in ci2 = { CUST_E164, "Amina Said", "ACC-9", "C0" };
+	struct merchant_errs errs;
+	assert_int_equal(cust_enroll(gw.cust, &maker_b, &ci2, code_b, &ci, &errs), 0);
+	assert_int_equal(cust_activate(gw.cust, "dfspb", CUST, code_b, "7391"), 0);
+	dial_as("m", CUST, "*384*2#");
+	const char *sc = last.text;
+	holds(sc, "Change the PIN of which account?\n");
+	holds(sc, "1 Bank ");
+	holds(sc, "2 Bank ");
+	char pick[2] = "1";
+	if (strstr(sc, "2 Bank A"))
+		pick[0] = '2';
+	starts(say("m", "3"), "CON Invalid choice.");
+	starts(say("m", pick), "CON Enter your current PIN:");
+	starts(say("m", "7391"), "CON Wrong PIN."); /* Bank B's PIN, not Bank A's */
+	starts(say("m", "4826"), "CON Choose a new PIN");
+	starts(say("m", "5173"), "CON Enter the new PIN again:");
+	starts(say("m", "5173"), "END Your PIN is changed.");
+	assert_int_equal(cust_verify_pin(gw.cust, "dfspa", CUST, "5173", &ci), 0);
+	assert_int_equal(cust_verify_pin(gw.cust, "dfspb", CUST, "7391", &ci), 0);
 }
 
 /* ---- Pay merchant ---- */
@@ -613,6 +684,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(act_locked_and_expired, setup, teardown),
 		cmocka_unit_test_setup_teardown(pay_till, setup, teardown),
 		cmocka_unit_test_setup_teardown(pay_amount_and_pin, setup, teardown),
+		cmocka_unit_test_setup_teardown(change_pin, setup, teardown),
 		cmocka_unit_test_setup_teardown(pay_online_requeued, setup, teardown),
 		cmocka_unit_test_setup_teardown(pay_online_requeued_over, setup, teardown),
 		cmocka_unit_test_setup_teardown(pay_online_budget, setup, teardown),
