@@ -2,11 +2,13 @@
 // start.js -- the Mojaloop Testing Toolkit as the FSPIOP switch of a test.
 //
 //   TTK_API_PORT=P TTK_ADMIN_PORT=A TTK_CALLBACK_URL=http://127.0.0.1:C \
-//   TTK_RUN_DIR=DIR [TTK_TIMEOUT_S=300] [TTK_KEEP_TRANSFERS=1] node tests/ttk/start.js
+//   TTK_RUN_DIR=DIR [TTK_TIMEOUT_S=300] [TTK_KEEP_TRANSFERS=1] \
+//   [TTK_RULES_CALLBACK=FILE] [TTK_RULES_VALIDATION=FILE] node tests/ttk/start.js
 //
 // Copies the package's spec_files/ (TTK reads them relative to its working
 // directory) into DIR, puts Tillgate's deterministic rules
-// (rules_callback.json, rules_validation.json, next to this file) in force,
+// (rules_callback.json, rules_validation.json, next to this file, or the
+// files TTK_RULES_CALLBACK / TTK_RULES_VALIDATION name) in force,
 // points callbacks at TTK_CALLBACK_URL, and starts TTK in this process
 // from DIR with both ports on 127.0.0.1 (loopback.js). It exits by itself
 // after TTK_TIMEOUT_S seconds or as soon as its parent process is gone.
@@ -92,7 +94,9 @@ edit('user_config.json', (c) => {
 	c.JWS_SIGN = false;
 });
 for (const kind of ['callback', 'validation']) {
-	fs.copyFileSync(path.join(__dirname, `rules_${kind}.json`), path.join(spec, `rules_${kind}`, 'tillgate.json'));
+	// TTK_RULES_CALLBACK / TTK_RULES_VALIDATION: a test's own rules file instead
+	const own = process.env[`TTK_RULES_${kind.toUpperCase()}`];
+	fs.copyFileSync(own || path.join(__dirname, `rules_${kind}.json`), path.join(spec, `rules_${kind}`, 'tillgate.json'));
 	fs.writeFileSync(path.join(spec, `rules_${kind}`, 'config.json'), JSON.stringify({ activeRulesFile: 'tillgate.json' }));
 }
 
