@@ -245,7 +245,7 @@ static int cpin_refused(struct ussd_ctx *c, int rc, const struct cust_info *ci)
 static int cpin_first_render(struct ussd_ctx *c)
 {
 	struct cust_info p[CUST_MATCH_MAX];
-	char name[129], line[140];
+	char name[129], line[144];
 	int n = active(c, p, CUST_MATCH_MAX);
 	if (n < 0)
 		return n;
