@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 
 #include "gateway/api_customer.h"
+#include "gateway/api_rtp.h"
 #include "gateway/api_pin.h"
 #include "gateway/auth.h"
 #include "gateway/db.h"
@@ -275,6 +276,9 @@ static int idem_replay(struct http_req *r, struct gw *gw, const struct auth_acto
 		if (status == 201 && pid && strcmp(http_path(r), "/v1/payments") == 0 &&
 		    snprintf(loc, sizeof loc, "/v1/payments/%s", pid) < (int)sizeof loc)
 			http_add_header(r, "Location", loc);
+		if (pid && strcmp(http_path(r), "/v1/payment-requests") == 0 &&
+		    snprintf(loc, sizeof loc, "/v1/payment-requests/%s", pid) < (int)sizeof loc)
+			http_add_header(r, "Location", loc);
 		if (mid && json_is_integer(ver)) {
 			snprintf(etag, sizeof etag, "\"v%lld\"", (long long)json_integer_value(ver));
 			http_add_header(r, "ETag", etag);
@@ -350,9 +354,12 @@ static void run(struct http_req *r, void *arg, api_fn fn, int idem)
 		reply_rc(r, rc, NULL);
 		return;
 	}
-	/* A payments key (a DFSP's own app) reaches the payments only. */
-	if (a.role == ROLE_PAYMENTS && strncmp(http_path(r), "/v1/payments", 12) != 0) {
-		http_problem(r, 403, "forbidden", NULL, "a payments key reaches /v1/payments only");
+	/* A payments key (a DFSP's own app) reaches the payments only (and
+	 * its requests to pay). */
+	if (a.role == ROLE_PAYMENTS && strncmp(http_path(r), "/v1/payments", 12) != 0 &&
+	    strncmp(http_path(r), "/v1/payment-requests", 20) != 0) {
+		http_problem(r, 403, "forbidden", NULL,
+			     "a payments key reaches /v1/payments and /v1/payment-requests only");
 		return;
 	}
 	const char *key = idem ? http_header(r, "Idempotency-Key") : NULL;
@@ -2054,6 +2061,9 @@ AUTH(key_revoke_h)
 IDEM(payment_create_h)
 AUTH(payment_list_h)
 AUTH(payment_get_h)
+IDEM(api_rtp_create)
+AUTH(api_rtp_list)
+AUTH(api_rtp_get)
 
 /* Order matters where patterns overlap: the literal segments first, then
  * /v1/merchants/{id}/{action}. */
@@ -2094,6 +2104,9 @@ static const struct http_route routes[] = {
 	{ "POST", "/v1/payments", payment_create_h_r },
 	{ "GET", "/v1/payments", payment_list_h_r },
 	{ "GET", "/v1/payments/{id}", payment_get_h_r },
+	{ "POST", "/v1/payment-requests", api_rtp_create_r },
+	{ "GET", "/v1/payment-requests", api_rtp_list_r },
+	{ "GET", "/v1/payment-requests/{id}", api_rtp_get_r },
 };
 
 struct http_route *api_routes(const struct http_route *extra, size_t n, size_t *count)

@@ -618,6 +618,56 @@ json_t *fspiop_transfer_body(const struct fspiop_transfer_req *t, char *err, siz
 	return b;
 }
 
+json_t *fspiop_txreq_body(const struct fspiop_txreq_req *t, char *err, size_t n)
+{
+	if (!fspiop_uuid_ok(t->transaction_request_id)) {
+		snprintf(err, n, "$.transactionRequestId: not a lowercase UUID");
+		return NULL;
+	}
+	if (!t->scenario || !t->initiator || !t->initiator_type) {
+		snprintf(err, n, "$.transactionType: scenario, initiator and initiatorType needed");
+		return NULL;
+	}
+	if ((t->note && strlen(t->note) > 128) || (t->payee_name && strlen(t->payee_name) > 128)) {
+		snprintf(err, n, "$.%s: at most 128 characters", t->payee_name && strlen(t->payee_name) > 128
+								     ? "payee.name" : "note");
+		return NULL;
+	}
+	if (t->payee_mcc && (strlen(t->payee_mcc) != 4 || strspn(t->payee_mcc, "0123456789") != 4)) {
+		snprintf(err, n, "$.payee.merchantClassificationCode: 4 digits");
+		return NULL;
+	}
+	json_t *payee = party_json(&t->payee, "$.payee", err, n);
+	json_t *payer = payee ? party_json(&t->payer, "$.payer", err, n) : NULL;
+	json_t *amount = payer ? money_json(t->currency, t->amount, "$.amount", err, n) : NULL;
+	if (!amount) {
+		json_decref(payee);
+		json_decref(payer);
+		return NULL;
+	}
+	if (t->payee_mcc)
+		json_object_set_new(payee, "merchantClassificationCode", json_string(t->payee_mcc));
+	if (t->payee_name)
+		json_object_set_new(payee, "name", json_string(t->payee_name));
+	/* The payer is a PartyIdInfo here, not a Party. */
+	json_t *payer_id = json_incref(json_object_get(payer, "partyIdInfo"));
+	json_decref(payer);
+	json_t *b = json_pack("{s:s,s:o,s:o,s:o,s:{s:s,s:s,s:s}}", "transactionRequestId",
+			      t->transaction_request_id, "payee", payee, "payer", payer_id, "amount",
+			      amount, "transactionType", "scenario", t->scenario, "initiator",
+			      t->initiator, "initiatorType", t->initiator_type);
+	if (!b) {
+		snprintf(err, n, "out of memory");
+		return NULL;
+	}
+	char dt[32];
+	if (t->expiration_ms > 0 && fspiop_datetime(t->expiration_ms, dt, sizeof dt) == 0)
+		json_object_set_new(b, "expiration", json_string(dt));
+	if (t->note)
+		json_object_set_new(b, "note", json_string(t->note));
+	return b;
+}
+
 json_t *fspiop_error_body(int code, const char *desc)
 {
 	char c[8], d[129];
@@ -1046,6 +1096,46 @@ int fspiop_parse_quote_req(const char *body, size_t len, struct fspiop_quote_in 
 		goto out;
 	if (get_str(&c, j, "note", 0, q->note, sizeof q->note, 128) < 0)
 		goto out;
+	int has = get_str(&c, j, "transactionRequestId", 0, q->transaction_request_id,
+			  sizeof q->transaction_request_id, 36);
+	if (has < 0)
+		goto out;
+	if (has && !fspiop_uuid_ok(q->transaction_request_id)) {
+		fail(&c, "transactionRequestId", "not a lowercase UUID");
+		goto out;
+	}
+	rc = 0;
+out:
+	json_decref(j);
+	return rc;
+}
+
+int fspiop_parse_txreq(const char *body, size_t len, struct fspiop_txreq_cb *t, char *err,
+		       size_t n)
+{
+	static const char *const states[] = { [FSPIOP_TXR_RECEIVED] = "RECEIVED",
+					      [FSPIOP_TXR_PENDING] = "PENDING",
+					      [FSPIOP_TXR_ACCEPTED] = "ACCEPTED",
+					      [FSPIOP_TXR_REJECTED] = "REJECTED", NULL };
+	struct pctx c = { body, len, err, n };
+	memset(t, 0, sizeof *t);
+	json_t *j = load(&c);
+	if (!j)
+		return -1;
+	int rc = -1;
+	char st[16];
+	if (get_enum(&c, j, "transactionRequestState", st, sizeof st, states) < 0)
+		goto out;
+	for (int k = 0; states[k]; k++)
+		if (strcmp(st, states[k]) == 0)
+			t->state = (enum fspiop_txr_state)k;
+	int has = get_str(&c, j, "transactionId", 0, t->transaction_id, sizeof t->transaction_id, 36);
+	if (has < 0)
+		goto out;
+	if (has && !fspiop_uuid_ok(t->transaction_id)) {
+		fail(&c, "transactionId", "not a lowercase UUID");
+		goto out;
+	}
 	rc = 0;
 out:
 	json_decref(j);

@@ -226,6 +226,7 @@ struct fspiop_quote_in {
 	char initiator_type[12];    /* CONSUMER, AGENT, BUSINESS, DEVICE */
 	char expiration[32];        /* "" when absent */
 	char note[129];             /* "" when absent */
+	char transaction_request_id[37]; /* "" when absent: the request to pay it answers */
 };
 
 /* Parses a POST /quotes body with the same contract as the callback
@@ -255,6 +256,49 @@ void fspiop_transfer_in_clear(struct fspiop_transfer_in *t);
 /* Parses an API DateTime (as the parsers accept it) into epoch ms.
  * Returns 0 or -1. */
 int fspiop_datetime_parse(const char *s, int64_t *ms);
+
+/* ---- transaction requests (request to pay, payee side) ---- */
+
+/* POST /transactionRequests, sent by the payee's DFSP to the payer's.
+ * Strings are borrowed. */
+struct fspiop_txreq_req {
+	const char *transaction_request_id; /* lowercase UUID */
+	struct fspiop_party_id payee;       /* the merchant (a Party: partyIdInfo, name, MCC) */
+	const char *payee_name;             /* NULL or at most 128 characters */
+	const char *payee_mcc;              /* NULL or 4 digits */
+	struct fspiop_party_id payer;       /* a PartyIdInfo: MSISDN and the payer's FSP */
+	const char *currency;
+	int64_t amount;                     /* minor units, > 0 */
+	const char *scenario;               /* "PAYMENT" */
+	const char *initiator;              /* "PAYEE" */
+	const char *initiator_type;         /* "BUSINESS" */
+	int64_t expiration_ms;              /* epoch ms; 0 omits "expiration" */
+	const char *note;                   /* NULL or at most 128 characters */
+};
+
+/* Builds the body of POST /transactionRequests. Returns a new reference,
+ * or NULL with the offending field named in err. */
+json_t *fspiop_txreq_body(const struct fspiop_txreq_req *t, char *err, size_t n);
+
+enum fspiop_txr_state {
+	FSPIOP_TXR_RECEIVED,
+	FSPIOP_TXR_PENDING,
+	FSPIOP_TXR_ACCEPTED,
+	FSPIOP_TXR_REJECTED,
+};
+
+/* PUT /transactionRequests/{ID}, the payer DFSP's answer. */
+struct fspiop_txreq_cb {
+	enum fspiop_txr_state state;
+	char transaction_id[37];    /* "" when absent */
+};
+
+/* Parses a PUT /transactionRequests/{ID} body with the contract of the
+ * other callback parsers: transactionRequestState required (RECEIVED,
+ * PENDING, ACCEPTED, REJECTED), transactionId optional (a lowercase
+ * UUID); -1 names the field as a JSON path and its position. */
+int fspiop_parse_txreq(const char *body, size_t len, struct fspiop_txreq_cb *t, char *err,
+		       size_t n);
 
 /* ---- error codes ---- */
 

@@ -24,6 +24,7 @@
 #include "gateway/log.h"
 #include "gateway/outbox.h"
 #include "gateway/pay.h"
+#include "gateway/rtp.h"
 #include "gateway/payee.h"
 #include "gateway/switch.h"
 
@@ -921,6 +922,9 @@ static void h_post_quote(struct http_req *r, void *arg)
 		req_error(r, FSPIOP_QUOTES, 500, 2001, "Internal server error");
 		return;
 	}
+	/* A quote for a merchant's request to pay (gateway/rtp.h). */
+	if (!a.code && q.transaction_request_id[0] && gw->rtp)
+		rtp_on_quote(gw->rtp, q.transaction_request_id, q.quote_id, src, a.merchant_id);
 	http_reply(r, 202, NULL, "", 0);
 	p->stats.quotes++;
 	if (a.code)
@@ -1053,13 +1057,17 @@ static int transfer_store(struct payee *p, const struct fspiop_transfer_in *t, c
 		.amount = t->amount.amount, .currency = t->amount.currency,
 	};
 	char err[160];
-	rc = pay_record_incoming(p->gw->pay, &in, NULL, err, sizeof err);
+	struct pay_rec rec;
+	rc = pay_record_incoming(p->gw->pay, &in, &rec, err, sizeof err);
 	if (rc < 0) {
 		char q1[200];
 		LOGE(LC_SWITCH, "payment not recorded", "transfer=%s error=%s", t->transfer_id,
 		     log_q(q1, sizeof q1, err[0] ? err : strerror(-rc)));
 		return rc;
 	}
+	/* The transfer of a request to pay's quote: the request is PAID. */
+	if (p->gw->rtp && a->quote_id[0])
+		rtp_on_transfer(p->gw->rtp, a->quote_id, rec.id);
 	return 0;
 }
 

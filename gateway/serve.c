@@ -31,6 +31,8 @@
 #include "gateway/payee.h"
 #include "gateway/switch.h"
 #include "gateway/pay.h"
+#include "gateway/rtp.h"
+#include "qr/qr_emv.h"
 #include "gateway/ussd_http.h"
 #include "gateway/ussd_smpp.h"
 #include "kyb/kyb_mcc.h"
@@ -151,6 +153,22 @@ static void pay_sweep(struct ev *ev, uint64_t id, void *arg)
 	if (n > 0)
 		LOGN(LC_PAY, "queued payments expired", "count=%d", n);
 	ev_timer_add(ev, PAY_SWEEP_MS, pay_sweep, gw);
+}
+
+/* How often requests to pay are expired and followed to their payment's
+ * end (rtp_sweep()). */
+#define RTP_SWEEP_MS 5000
+
+static void rtp_sweep_cb(struct ev *ev, uint64_t id, void *arg)
+{
+	struct gw *gw = arg;
+	(void)id;
+	if (gw->stopping)
+		return;
+	int n = rtp_sweep(gw->rtp, (int64_t)time(NULL));
+	if (n > 0)
+		LOGI(LC_PAY, "payment requests settled or expired", "count=%d", n);
+	ev_timer_add(ev, RTP_SWEEP_MS, rtp_sweep_cb, gw);
 }
 
 static void on_stop_signal(struct ev *ev, int signo, void *arg)
@@ -352,6 +370,19 @@ static int start(struct gw *gw, struct auth_boot *boot)
 		LOGE(LC_MAIN, "cannot open the customers", "error=\"%s\"", err);
 		return -1;
 	}
+	const char *ccy_num = qr_emv_ccy_num(gw->cfg.gateway_currency);
+	int ccy_exp = ccy_num ? qr_emv_ccy_exponent(ccy_num) : 2;
+	struct rtp_opts ro = {
+		.cust = gw->cust,
+		.outbox = gw->outbox,
+		.currency = gw->cfg.gateway_currency,
+		.exponent = ccy_exp < 0 ? 2 : ccy_exp,
+		.ttl_s = gw->cfg.customer_request_ttl_s,
+	};
+	if ((rc = rtp_new(&gw->rtp, gw->db, &ro, err, sizeof err)) < 0) {
+		LOGE(LC_MAIN, "cannot open the payment requests", "error=\"%s\"", err);
+		return -1;
+	}
 	gw->ev = ev_new(err, sizeof err);
 	if (!gw->ev) {
 		LOGE(LC_MAIN, "cannot create the event loop", "error=\"%s\"", err);
@@ -406,7 +437,7 @@ static int start(struct gw *gw, struct auth_boot *boot)
 		LOGE(LC_MAIN, "cannot start the forwarder", "error=\"%s\"", err);
 		return -1;
 	}
-	if (!ev_timer_add(gw->ev, 0, pay_sweep, gw)) {
+	if (!ev_timer_add(gw->ev, 0, pay_sweep, gw) || !ev_timer_add(gw->ev, 0, rtp_sweep_cb, gw)) {
 		LOGE(LC_MAIN, "out of memory", NULL);
 		return -1;
 	}
@@ -437,6 +468,7 @@ static void stop(struct gw *gw)
 	free(gw->routes);
 	merchant_reg_free(gw->reg);
 	pay_free(gw->pay);
+	rtp_free(gw->rtp);
 	outbox_free(gw->outbox);
 	mpin_free(gw->mpin);
 	cust_free(gw->cust);

@@ -20,9 +20,9 @@
 
 #define RESP_MAX 8192 /* bytes of a synchronous answer kept */
 
-enum req_kind { K_LOOKUP, K_QUOTE, K_TRANSFER, K_GET, K_PUT, K__COUNT };
+enum req_kind { K_LOOKUP, K_QUOTE, K_TRANSFER, K_GET, K_PUT, K_TXREQ, K__COUNT };
 static const char *const kind_names[K__COUNT] = { "lookup", "quote", "transfer", "transfer_get",
-						    "callback" };
+						    "callback", "transaction_request" };
 
 struct sw_req {
 	struct switch_conn *sw;
@@ -670,6 +670,26 @@ int switch_transfer_get(struct switch_conn *sw, const char *source, const char *
 	return start(sw, q, path, source, dest, NULL, err, errlen);
 }
 
+int switch_txreq(struct switch_conn *sw, const struct fspiop_txreq_req *t, switch_cb cb,
+		 void *arg, char *err, size_t errlen)
+{
+	if (!t->payee.fsp_id || !t->payer.fsp_id) {
+		snprintf(err, errlen, "$.%s.fspId: needed for the FSPIOP headers",
+			 t->payee.fsp_id ? "payer" : "payee.partyIdInfo");
+		return -EINVAL;
+	}
+	json_t *b = fspiop_txreq_body(t, err, errlen);
+	if (!b)
+		return -EINVAL;
+	char *body = dump(b, err, errlen);
+	if (!body)
+		return -ENOMEM;
+	struct sw_req *q = req_new(sw, K_TXREQ, FSPIOP_TXREQUESTS, t->transaction_request_id, cb, arg,
+				   err, errlen);
+	return start(sw, q, "/transactionRequests", t->payee.fsp_id, t->payer.fsp_id, body, err,
+		     errlen);
+}
+
 int switch_callback_put(struct switch_conn *sw, enum fspiop_res res, const char *path,
 			const char *source, const char *dest, const char *body, switch_cb cb,
 			void *arg, char *err, size_t errlen)
@@ -770,6 +790,7 @@ struct cb_body {
 	struct fspiop_party party;
 	struct fspiop_quote quote;
 	struct fspiop_transfer transfer;
+	struct fspiop_txreq_cb txreq;
 };
 
 static void complete(struct switch_conn *sw, struct sw_req *q, struct cb_body *b)
@@ -787,6 +808,8 @@ static void complete(struct switch_conn *sw, struct sw_req *q, struct cb_body *b
 		r.party = &b->party;
 	} else if (q->kind == K_QUOTE) {
 		r.quote = &b->quote;
+	} else if (q->kind == K_TXREQ) {
+		r.txreq = &b->txreq;
 	} else {
 		r.transfer = &b->transfer;
 		const struct fspiop_transfer *t = &b->transfer;
@@ -839,6 +862,8 @@ static void on_callback(struct http_req *r, struct gw *gw, enum fspiop_res res, 
 		b->parsed = fspiop_parse_party(body, len, &b->party, b->perr, sizeof b->perr);
 	else if (res == FSPIOP_QUOTES)
 		b->parsed = fspiop_parse_quote(body, len, &b->quote, b->perr, sizeof b->perr);
+	else if (res == FSPIOP_TXREQUESTS)
+		b->parsed = fspiop_parse_txreq(body, len, &b->txreq, b->perr, sizeof b->perr);
 	else
 		b->parsed = fspiop_parse_transfer(body, len, &b->transfer, b->perr, sizeof b->perr);
 	char q1[300];
@@ -893,6 +918,8 @@ static void h_put_quote(struct http_req *r, void *arg) { on_callback(r, arg, FSP
 static void h_put_quote_err(struct http_req *r, void *arg) { on_callback(r, arg, FSPIOP_QUOTES, 1); }
 static void h_put_xfer(struct http_req *r, void *arg) { on_callback(r, arg, FSPIOP_TRANSFERS, 0); }
 static void h_put_xfer_err(struct http_req *r, void *arg) { on_callback(r, arg, FSPIOP_TRANSFERS, 1); }
+static void h_put_txr(struct http_req *r, void *arg) { on_callback(r, arg, FSPIOP_TXREQUESTS, 0); }
+static void h_put_txr_err(struct http_req *r, void *arg) { on_callback(r, arg, FSPIOP_TXREQUESTS, 1); }
 
 const struct http_route switch_routes[SWITCH_ROUTES] = {
 	{ "PUT", "/parties/{Type}/{ID}", h_put_party },
@@ -901,6 +928,8 @@ const struct http_route switch_routes[SWITCH_ROUTES] = {
 	{ "PUT", "/quotes/{ID}/error", h_put_quote_err },
 	{ "PUT", "/transfers/{ID}", h_put_xfer },
 	{ "PUT", "/transfers/{ID}/error", h_put_xfer_err },
+	{ "PUT", "/transactionRequests/{ID}", h_put_txr },
+	{ "PUT", "/transactionRequests/{ID}/error", h_put_txr_err },
 };
 
 /* ---- metrics ---- */

@@ -75,6 +75,7 @@ struct switch_result {
 	const struct fspiop_party *party;       /* lookup, SWITCH_OK */
 	const struct fspiop_quote *quote;       /* quote, SWITCH_OK */
 	const struct fspiop_transfer *transfer; /* transfer or get, SWITCH_OK */
+	const struct fspiop_txreq_cb *txreq;    /* transaction request, SWITCH_OK */
 	int fulfilment_verified;   /* transfer/get: 1 when COMMITTED and
 				    * sha256(fulfilment) == condition was checked */
 };
@@ -122,6 +123,13 @@ int switch_transfer_get(struct switch_conn *sw, const char *source, const char *
 			const char *transfer_id, const char *condition, switch_cb cb, void *arg,
 			char *err, size_t errlen);
 
+/* POST /transactionRequests (request to pay, as the payee's DFSP),
+ * FSPIOP-Source t->payee.fsp_id, FSPIOP-Destination t->payer.fsp_id
+ * (both required); cb gets the PUT /transactionRequests/{ID} callback
+ * (r->txreq) or its /error. */
+int switch_txreq(struct switch_conn *sw, const struct fspiop_txreq_req *t, switch_cb cb,
+		 void *arg, char *err, size_t errlen);
+
 /* PUT path (the payee side's callback, e.g. "/parties/ALIAS/123",
  * "/quotes/{id}/error"), FSPIOP-Source source, FSPIOP-Destination dest
  * (both required), body (JSON, copied) with the Content-Type of res and
@@ -158,11 +166,12 @@ size_t switch_inflight(const struct switch_conn *sw);
  * (switch disabled: tillgate_switch_up -1). */
 void switch_metrics(const struct switch_conn *sw, FILE *f);
 
-/* The six callback routes (PUT /parties/{Type}/{ID}[/error],
- * PUT /quotes/{ID}[/error], PUT /transfers/{ID}[/error]) for the
+/* The eight callback routes (PUT /parties/{Type}/{ID}[/error],
+ * PUT /quotes/{ID}[/error], PUT /transfers/{ID}[/error],
+ * PUT /transactionRequests/{ID}[/error]) for the
  * server's table. Their handlers' arg is the struct gw (gw->sw, may be
  * NULL: callbacks are then validated, answered and dropped). */
-#define SWITCH_ROUTES 6
+#define SWITCH_ROUTES 8
 extern const struct http_route switch_routes[SWITCH_ROUTES];
 
 #endif /* GW_SWITCH_H */

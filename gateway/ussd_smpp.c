@@ -24,7 +24,7 @@ struct ussd_smpp {
 	struct sms *sms;          /* owned */
 	enum key_mode mode;
 	uint8_t gsm_dcs;
-	uint64_t steps, aborts, bad;
+	uint64_t steps, aborts, bad, pushes;
 };
 
 /* What the reply of one step needs from its deliver_sm: copied to the
@@ -168,6 +168,34 @@ static uint32_t on_deliver(void *arg, const struct smpp_in *in)
 	return SMPP_ROK;
 }
 
+int ussd_smpp_push(struct ussd_smpp *u, const char *msisdn, const struct ussd_reply *r)
+{
+	uint8_t text[256];
+	size_t len = 0;
+	uint8_t dcs = u->gsm_dcs;
+	if (smpp_link_state(u->link) != SMPP_LINK_BOUND)
+		return -ENOTCONN;
+	int rc = ussd_text_encode(r->text, u->gsm_dcs, text, 253, &len, &dcs);
+	if (rc < 0)
+		return rc;
+	/* From the service code, as the replies; no its_session_info nor
+	 * user_message_reference: the network names the dialogue in its
+	 * answer (deliver_sm op 18), which ussd_sess correlates by MSISDN. */
+	struct smpp_submit s = {
+		.service_type = "USSD",
+		.source_addr = u->gw->cfg.ussd_service_code,
+		.dest_addr = msisdn,
+		.data_coding = dcs,
+		.text = text,
+		.text_len = len,
+		.ussd_op = SMPP_USSD_USSR_REQ,
+	};
+	rc = smpp_link_submit(u->link, &s, 0, NULL, NULL);
+	if (rc == 0)
+		u->pushes++;
+	return rc;
+}
+
 static void on_state(void *arg, enum smpp_link_state st)
 {
 	struct ussd_smpp *u = arg;
@@ -275,6 +303,7 @@ void ussd_smpp_metrics(const struct ussd_smpp *u, FILE *f)
 		{ "smpp_malformed_total", "Malformed or unknown PDUs answered.", ls->malformed },
 		{ "smpp_ussd_steps_total", "USSD steps fed to the sessions.", u->steps },
 		{ "smpp_ussd_aborts_total", "USSD dialogues ended by the network.", u->aborts },
+		{ "smpp_ussd_pushes_total", "USSD dialogues opened by the gateway (op 2 pushed).", u->pushes },
 		{ "sms_sent_total", "SMS accepted by the SMSC.", sc->sent },
 		{ "sms_failed_total", "SMS given up.", sc->failed },
 		{ "sms_retried_total", "SMS put back for a retry.", sc->retried },

@@ -38,6 +38,14 @@ struct sms;
  * err. */
 int ussd_smpp_new(struct ussd_smpp **out, struct gw *gw, char *err, size_t errlen);
 
+/* Pushes the first screen r (borrowed) of a network-initiated dialogue
+ * (ussd_sess_push()) to msisdn: submit_sm op 2 from [ussd] service_code,
+ * service_type "USSD", no correlation TLV. Returns 0; -ENOTCONN (the link
+ * is not bound); -EINVAL (the text does not encode); smpp_link_submit()'s
+ * codes. */
+struct ussd_reply;
+int ussd_smpp_push(struct ussd_smpp *u, const char *msisdn, const struct ussd_reply *r);
+
 /* Graceful stop: no new SMS are claimed, the link drains and unbinds. */
 void ussd_smpp_stop(struct ussd_smpp *u);
 

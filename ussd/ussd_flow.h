@@ -51,4 +51,19 @@ int ussd_flow_sms(struct ussd_ctx *c, const char *key, const char *dfsp, const c
  * missing at the end), or -1 when no one character is at fault. */
 const char *ussd_flow_amount(const char *in, int exponent, int64_t *out, int *pos);
 
+/* The scratch space of a request to pay on the payer's phone
+ * (ussd/ussd_flow_rtp.c), filled by gateway/rtp_push.c when it pushes
+ * the dialogue, or by the flow itself when the payer opens it from the
+ * main menu. */
+struct ussd_rtp_scratch {
+	char id[26];       /* the request id */
+	char dfsp[33];     /* the payer's hosted DFSP */
+	char till[20];
+	char name[26];     /* the merchant's trading name */
+	int64_t amount;    /* minor units of the gateway currency */
+};
+
+/* The flow's first screen of a pushed request. */
+#define USSD_RTP_PIN 0
+
 #endif /* USSD_FLOW_H */

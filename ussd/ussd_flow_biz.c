@@ -7,6 +7,9 @@
  *          4 language (the engine's flow)
  *          5 today's takings: committed payments apart from queued ones
  *          6 last payments (the last 5: time, amount, state, masked payer)
+ *          7 request payment: the customer's number (national or E.164)
+ *            -> amount -> confirm -> "Sent, ref R..." (gateway/rtp.h; the
+ *            customer answers on their own phone, gateway/rtp_push.h)
  *
  * Wrong PINs count in a row, here and at "old PIN" alike
  * (merchant/merchant_pin.h): at [ussd] pin_max_tries the merchant is
@@ -19,11 +22,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "gateway/db.h"
 #include "gateway/gw.h"
 #include "gateway/log.h"
 #include "gateway/pay.h"
 #include "gateway/pin.h"
+#include "gateway/rtp.h"
+#include "gateway/rtp_push.h"
 #include "kyb/kyb_limit.h"
 #include "kyb/kyb_req.h"
 #include "kyb/kyb_tier.h"
@@ -40,11 +47,17 @@ enum {
 	BIZ_NEW,
 	BIZ_NEW2,
 	BIZ_LAST,
+	BIZ_REQ_PAYER,
+	BIZ_REQ_AMOUNT,
+	BIZ_REQ_CONFIRM,
 	BIZ__COUNT
 };
 
 struct biz_scratch {
 	char pin[PIN_MAX_DIGITS + 1]; /* the new PIN until confirmed; wiped once used */
+	char payer[RTP_MSISDN_MAX];   /* request payment: the customer's E.164 digits */
+	int64_t amount;               /* ... the amount, minor units */
+	char key[48];                 /* ... the request's idempotency key */
 };
 
 _Static_assert(sizeof(struct biz_scratch) <= USSD_SCRATCH_MAX, "biz scratch");
@@ -108,7 +121,7 @@ static int menu_render(struct ussd_ctx *c)
 {
 	static const char *const keys[] = { "biz.title", "biz.menu_till", "biz.menu_tier",
 					    "biz.menu_pin", "biz.menu_lang", "biz.menu_takings",
-					    "biz.menu_last" };
+					    "biz.menu_last", "biz.menu_request" };
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < sizeof keys / sizeof keys[0]; i++)
 		rc = ussd_say(c, keys[i], NULL, 0);
@@ -335,7 +348,111 @@ static int menu_input(struct ussd_ctx *c, const char *in)
 		     ussd_ctx_merchant(c));
 		return ussd_go(c, BIZ_LAST);
 	}
+	if (strcmp(in, "7") == 0)
+		return ussd_go(c, BIZ_REQ_PAYER);
 	return ussd_retry(c, "err.choice");
+}
+
+/* ---- request payment ---- */
+
+static int req_payer_render(struct ussd_ctx *c)
+{
+	return ussd_say(c, "biz.req_ask_payer", NULL, 0);
+}
+
+static int req_payer_input(struct ussd_ctx *c, const char *in)
+{
+	struct biz_scratch *s = ussd_ctx_scratch(c);
+	struct gw *gw = ussd_ctx_gw(c);
+	char err[RTP_ERR_MAX];
+	if (rtp_msisdn_normalise(in, gw->cfg.gateway_country, "payer", s->payer, err, sizeof err) < 0) {
+		LOGD(LC_USSD, "payer number refused", "msisdn=%s reason=\"%s\"", ussd_ctx_msisdn(c), err);
+		return ussd_retry(c, "biz.req_bad_payer");
+	}
+	if (strcmp(s->payer, ussd_ctx_msisdn(c)) == 0)
+		return ussd_retry(c, "biz.req_self");
+	if (!s->key[0]) {
+		/* One key per dialogue: a request is made at most once. */
+		unsigned char r[8];
+		char hex[17];
+		randombytes_buf(r, sizeof r);
+		sodium_bin2hex(hex, sizeof hex, r, sizeof r);
+		snprintf(s->key, sizeof s->key, "%s-%s", ussd_ctx_msisdn(c), hex);
+	}
+	return ussd_go(c, BIZ_REQ_AMOUNT);
+}
+
+static int req_amount_render(struct ussd_ctx *c)
+{
+	struct ussd_var v[] = { { "ccy", ussd_ctx_gw(c)->cfg.gateway_currency } };
+	return ussd_say(c, "biz.req_ask_amount", v, 1);
+}
+
+static int req_amount_input(struct ussd_ctx *c, const char *in)
+{
+	struct biz_scratch *s = ussd_ctx_scratch(c);
+	const char *num = qr_emv_ccy_num(ussd_ctx_gw(c)->cfg.gateway_currency);
+	int exp = num ? qr_emv_ccy_exponent(num) : 2, pos;
+	const char *why = ussd_flow_amount(in, exp < 0 ? 2 : exp, &s->amount, &pos);
+	if (why)
+		return ussd_retry(c, why);
+	return ussd_go(c, BIZ_REQ_CONFIRM);
+}
+
+static int req_confirm_render(struct ussd_ctx *c)
+{
+	const struct biz_scratch *s = ussd_ctx_scratch(c);
+	char amount[64], phone[RTP_MSISDN_MAX + 1];
+	rtp_amount_text(ussd_ctx_gw(c)->rtp, s->amount, amount, sizeof amount);
+	snprintf(phone, sizeof phone, "+%s", s->payer);
+	struct ussd_var v[] = { { "amount", amount }, { "phone", phone } };
+	int rc = ussd_say(c, "biz.req_confirm", v, 2);
+	return rc ? rc : ussd_say(c, "biz.req_send", NULL, 0);
+}
+
+static int req_confirm_input(struct ussd_ctx *c, const char *in)
+{
+	struct biz_scratch *s = ussd_ctx_scratch(c);
+	struct gw *gw = ussd_ctx_gw(c);
+	char err[RTP_ERR_MAX];
+	if (strcmp(in, "1") != 0)
+		return ussd_retry(c, "err.choice");
+	if (!gw->rtp)
+		return ussd_end(c, "biz.req_error", NULL, 0);
+	struct rtp_in ri = {
+		.idem_scope = "ussd",
+		.idem_key = s->key,
+		.channel = RTP_CH_USSD,
+		.dfsp = ussd_ctx_dfsp(c),
+		.merchant_id = ussd_ctx_merchant(c),
+		.payer_msisdn = s->payer,
+		.amount = s->amount,
+		.actor = ussd_ctx_msisdn(c),
+		.role = "merchant",
+		.remote_ok = gw->sw != NULL, /* asked through the switch */
+	};
+	struct rtp_rec q;
+	int rc = rtp_create(gw->rtp, &ri, &q, err, sizeof err);
+	if (rc == -ENOENT && strncmp(err, "payer_msisdn", 12) == 0)
+		return ussd_end(c, "biz.req_not_customer", NULL, 0);
+	if (rc == -EPERM || rc == -ENOENT) {
+		LOGI(LC_USSD, "request to pay refused", "msisdn=%s merchant=%s reason=\"%s\"",
+		     ussd_ctx_msisdn(c), ussd_ctx_merchant(c), err);
+		return ussd_end(c, "biz.no_till", NULL, 0);
+	}
+	if (rc < 0) {
+		LOGE(LC_USSD, "request to pay failed", "msisdn=%s error=\"%s\"", ussd_ctx_msisdn(c),
+		     err[0] ? err : strerror(-rc));
+		return ussd_end(c, "biz.req_error", NULL, 0);
+	}
+	if (rc == 0 && (rc = rtp_push_deliver(gw, q.id, &q, err, sizeof err)) < 0) {
+		LOGE(LC_USSD, "request to pay not delivered", "request=%s error=\"%s\"", q.id, err);
+		return ussd_end(c, "biz.req_error", NULL, 0);
+	}
+	LOGI(LC_USSD, "request to pay sent", "msisdn=%s merchant=%s request=%s", ussd_ctx_msisdn(c),
+	     ussd_ctx_merchant(c), q.id);
+	struct ussd_var v[] = { { "ref", q.id } };
+	return ussd_end(c, "biz.req_sent", v, 1);
 }
 
 /* ---- change PIN ---- */
@@ -394,6 +511,10 @@ static const struct ussd_state biz_states[BIZ__COUNT] = {
 	[BIZ_NEW] = { "biz.new_pin", USSD_ST_SECRET, new_render, new_input },
 	[BIZ_NEW2] = { "biz.new_pin2", USSD_ST_SECRET, new2_render, new2_input },
 	[BIZ_LAST] = { "biz.last", USSD_ST_RAW, last_render, last_input },
+	[BIZ_REQ_PAYER] = { "biz.req_payer", 0, req_payer_render, req_payer_input },
+	/* RAW: "0" and "98" are amounts here, as in Pay merchant. */
+	[BIZ_REQ_AMOUNT] = { "biz.req_amount", USSD_ST_RAW, req_amount_render, req_amount_input },
+	[BIZ_REQ_CONFIRM] = { "biz.req_confirm", 0, req_confirm_render, req_confirm_input },
 };
 
 const struct ussd_flow ussd_flow_biz = {

@@ -944,6 +944,49 @@ int ussd_menu_begin(struct ussd_menu *m, struct ussd_ctx *c, const char *msisdn,
 	return 0;
 }
 
+int ussd_menu_push(struct ussd_menu *m, struct ussd_ctx *c, const char *msisdn,
+		   const struct ussd_flow *f, int state, const void *scratch, size_t n, char *out,
+		   size_t outlen, int *end)
+{
+	/* A push is made from inside another dialogue's step (a merchant's
+	 * "Request payment"), whose screen is still to be drawn: what the
+	 * engine holds of that step is put back before returning. */
+	struct {
+		char *out;
+		size_t outcap;
+		int end, listing, nstate;
+		const struct ussd_flow *nflow;
+		const char *reason_key, *notice_key;
+	} saved = { m->out, m->outcap, m->end, m->listing, m->nstate, m->nflow, m->reason_key,
+		    m->notice_key };
+	memset(c, 0, sizeof *c);
+	c->m = m;
+	c->choice = -1;
+	snprintf(c->msisdn, sizeof c->msisdn, "%s", msisdn);
+	lang_of(m, msisdn, c->lang, sizeof c->lang);
+	to_main(c);
+	begin_out(m, out, outlen);
+	int rc = caller_who(c);
+	if (rc < 0 || !f || state < 0 || state >= f->nstates || n > sizeof c->scratch) {
+		final_text(c, "err.internal", NULL, 0);
+	} else {
+		c->who = (uint8_t)rc;
+		enter(c, f, state, 0);
+		memcpy(c->scratch, scratch, n);
+		show(c);
+	}
+	*end = m->end;
+	m->out = saved.out;
+	m->outcap = saved.outcap;
+	m->end = saved.end;
+	m->listing = saved.listing;
+	m->nstate = saved.nstate;
+	m->nflow = saved.nflow;
+	m->reason_key = saved.reason_key;
+	m->notice_key = saved.notice_key;
+	return 0;
+}
+
 int ussd_menu_input(struct ussd_menu *m, struct ussd_ctx *c, const char *in, char *out,
 		    size_t outlen, int *end, int *secret)
 {

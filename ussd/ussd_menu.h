@@ -137,6 +137,7 @@ extern const struct ussd_flow ussd_flow_biz;  /* "My business": ussd_flow_biz.c 
 extern const struct ussd_flow ussd_flow_cust; /* "Activate": ussd_flow_cust.c */
 extern const struct ussd_flow ussd_flow_pay;  /* "Pay merchant": ussd_flow_pay.c */
 extern const struct ussd_flow ussd_flow_cpin; /* "Change PIN": ussd_flow_cust.c */
+extern const struct ussd_flow ussd_flow_rtp;  /* a request to pay, pushed: ussd_flow_rtp.c */
 
 /* ---- what handlers read ---- */
 
@@ -307,6 +308,17 @@ int ussd_menu_begin(struct ussd_menu *m, struct ussd_ctx *c, const char *msisdn,
  * has no context (session expired, table full). Returns 0 or -ENOSPC. */
 int ussd_menu_final(struct ussd_menu *m, const char *msisdn, const char *key, char *out,
 		    size_t outlen);
+
+/* Starts a dialogue the gateway opens itself (network-initiated: a
+ * request to pay pushed to a customer's phone) in c, as
+ * ussd_menu_begin() does, but in state state of flow f, with n bytes
+ * of scratch (at most USSD_SCRATCH_MAX, copied) as the flow's scratch
+ * space; draws that state's screen into out. "0" and "00" go back to the
+ * main menu unless the state is USSD_ST_RAW. Returns 0 (every failure is
+ * a final screen). */
+int ussd_menu_push(struct ussd_menu *m, struct ussd_ctx *c, const char *msisdn,
+		   const struct ussd_flow *f, int state, const void *scratch, size_t n, char *out,
+		   size_t outlen, int *end);
 
 /* Feeds one answer to c and draws the next screen, as ussd_menu_begin().
  * *secret is set to 1 if the answer belonged to a USSD_ST_SECRET state

@@ -40,6 +40,8 @@ struct sess {
 	void *arg;
 	uint64_t budget_timer;       /* its ev timer id, 0 when none */
 	struct ussd_sess_tbl *tbl;   /* for the budget timer's callback */
+	uint8_t pushed;              /* opened by ussd_sess_push(): its first answer
+				      * may come under another key (by MSISDN) */
 	char transport[6];
 	char msisdn[MSISDN_MAX + 1];
 	char key[USSD_KEY_MAX + 1];
@@ -493,6 +495,22 @@ static int answer(struct ussd_sess_tbl *t, const struct ussd_step_in *in, ussd_r
 		sess_free(t, s, why); /* the timer had not run yet */
 		s = NULL;
 	}
+	if (!s && (s = find_msisdn(t, in->msisdn)) && (!s->pushed || s->answers ||
+						       expired(t, s, ev_now_ms(), &why)))
+		s = NULL;
+	if (s && s->pushed && !s->answers && strcmp(s->key, in->key) != 0) {
+		/* The answer to a push: the network names the dialogue now
+		 * (its_session_info, user_message_reference), and the
+		 * dialogue takes that key from here on. */
+		LOGI(LC_USSD, "pushed dialogue answered", "key=%s new_key=%s msisdn=%s",
+		     log_q(q, sizeof q, s->key), log_q(qi, sizeof qi, in->key), s->msisdn);
+		unchain(&t->kb[s->khash & (t->nb - 1)], s, 1);
+		snprintf(s->key, sizeof s->key, "%s", in->key);
+		s->khash = hash(s->key);
+		uint32_t h = s->khash & (uint32_t)(t->nb - 1);
+		s->knext = t->kb[h];
+		t->kb[h] = s;
+	}
 	if (!s || strcmp(s->msisdn, in->msisdn) != 0) {
 		LOGI(LC_USSD, "answer to no dialogue", "key=%s msisdn=%s%s",
 		     log_q(q, sizeof q, in->key), in->msisdn, s ? " (another msisdn's)" : "");
@@ -545,4 +563,50 @@ int ussd_sess_step(struct ussd_sess_tbl *t, const struct ussd_step_in *in, ussd_
 	}
 	}
 	return -EINVAL;
+}
+
+int ussd_sess_push(struct ussd_sess_tbl *t, const char *msisdn, const char *transport,
+		   const struct ussd_flow *f, int state, const void *scratch, size_t n,
+		   struct ussd_reply *out)
+{
+	char key[USSD_KEY_MAX + 1];
+	snprintf(key, sizeof key, "push:%s", msisdn ? msisdn : "");
+	struct ussd_step_in in = { USSD_BEGIN, key, msisdn, "", transport };
+	if (!msisdn || !valid_in(&in) || !f || n > USSD_SCRATCH_MAX)
+		return -EINVAL;
+	struct sess *old = find_key(t, key);
+	if (old)
+		sess_free(t, old, WHY_REPLACED);
+	if ((old = find_msisdn(t, msisdn)))
+		sess_free(t, old, WHY_REPLACED);
+	if (t->n >= t->max_sessions)
+		return -EBUSY;
+	struct sess *s = calloc(1, t->ctx_off + ussd_ctx_size());
+	if (!s)
+		return -ENOMEM;
+	snprintf(s->key, sizeof s->key, "%s", key);
+	snprintf(s->msisdn, sizeof s->msisdn, "%s", msisdn);
+	snprintf(s->transport, sizeof s->transport, "%s", transport ? transport : "?");
+	s->khash = hash(s->key);
+	s->mhash = hash(s->msisdn);
+	s->pushed = 1;
+	s->tbl = t;
+	s->started_ms = s->active_ms = ev_now_ms();
+	memset(out, 0, sizeof *out);
+	ussd_menu_push(t->menu, ctx_of(t, s), s->msisdn, f, state, scratch, n, out->text,
+		       sizeof out->text, &out->end);
+	char q[USSD_KEY_MAX * 2 + 3];
+	LOGI(LC_USSD, "dialogue pushed", "key=%s msisdn=%s transport=%s flow=%s end=%d",
+	     log_q(q, sizeof q, s->key), s->msisdn, s->transport, f->name, out->end);
+	if (out->end) {
+		sess_wipe(t, s);
+		return -EIO; /* the screen could not be drawn: nothing to push */
+	}
+	grow(t);
+	chain(t, s);
+	LIST_APPEND(&t->idle, s, iprev, inext);
+	LIST_APPEND(&t->total, s, tprev, tnext);
+	t->n++;
+	arm(t);
+	return 0;
 }

@@ -87,6 +87,23 @@ int ussd_sess_step(struct ussd_sess_tbl *t, const struct ussd_step_in *in, ussd_
  * cb ends, each with cb(arg, NULL). t NULL ok. */
 void ussd_sess_cancel_replies(struct ussd_sess_tbl *t, ussd_reply_fn cb);
 
+/* Opens a dialogue the gateway starts (network-initiated: a request to
+ * pay pushed to a customer's phone), keyed "push:MSISDN", in state state
+ * of flow f
+ * (ussd/ussd_menu.h) with n bytes of scratch (copied), replacing any
+ * dialogue of msisdn; out gets its first screen, for the transport to
+ * send (SMPP: submit_sm op 2 with no correlation TLV). The dialogue is
+ * correlated by MSISDN: the first CONTINUE from msisdn whose key matches
+ * no dialogue (the network names it now: its_session_info or
+ * user_message_reference) continues this one, which takes that key.
+ * Timers as for any dialogue. Returns 0; -EINVAL (bad msisdn or
+ * scratch); -EBUSY (the table is full); -EIO (the screen could not be
+ * drawn); -ENOMEM. */
+struct ussd_flow;
+int ussd_sess_push(struct ussd_sess_tbl *t, const char *msisdn, const char *transport,
+		   const struct ussd_flow *f, int state, const void *scratch, size_t n,
+		   struct ussd_reply *out);
+
 /* Sessions open now. */
 size_t ussd_sess_count(const struct ussd_sess_tbl *t);
 

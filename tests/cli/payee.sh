@@ -232,7 +232,7 @@ line_has "COMMITTED with a fulfilment and a completedTimestamp" \
 	'\{\\"fulfilment\\":\\"[A-Za-z0-9_-]{43}\\",\\"completedTimestamp\\":\\"[0-9T:.-]+Z\\",\\"transferState\\":\\"COMMITTED\\"\}'
 F1=$(field fulfilment)
 CHECKED=$(node -e 'const c=require("crypto");const f=Buffer.from(process.argv[1],"base64url");
-	process.stdout.write(c.createHash("sha256").update(f).digest("base64url"))' "$F1")
+	process.stdout.write(c.createHash("sha256").update(f).digest("base64url"))' -- "$F1")
 same "base64url(SHA-256(fulfilment)) is the quote's condition" "$CHECKED" "$C5"
 TFIRST=$(body_of)
 same "the transfer is kept against its quote and merchant" \

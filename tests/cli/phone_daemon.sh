@@ -110,14 +110,15 @@ P="phone --url $U/ussd --token $TOK"
 tg $P --msisdn +255754000444 --input 1 --input "$ACODE" --input 5927 --input 5927
 status "Activate through the phone" 0
 has "activated" "$OUT" '^Your account is active\.'
-tg $P --msisdn +255754000444 --input 2 --input 1111 --input 5927 --input 1234 --input 4826 \
+tg $P --msisdn +255754000444 --input 4 --input 1111 --input 5927 --input 1234 --input 4826 \
 	--input 4826
 status "Change PIN through the phone" 0
 same "every screen of Change PIN" "$(grep -v '^> ' "$OUT")" "--- screen 1 (CON) ---
 Tillgate
 1 Pay merchant
-2 Change PIN
-3 Language
+2 Language
+3 Payment requests
+4 Change PIN
 --- screen 2 (CON) ---
 Enter your current PIN:
 --- screen 3 (CON) ---
@@ -132,7 +133,7 @@ Choose a new PIN of 4 to 6 digits:
 Enter the new PIN again:
 --- screen 7 (END) ---
 Your PIN is changed. Use the new PIN from now on."
-tg $P --msisdn +255754000444 --dial '*384*2#' --input 5927 --input 4826 --input 6153 --input 6153
+tg $P --msisdn +255754000444 --dial '*384*4#' --input 5927 --input 4826 --input 6153 --input 6153
 status "the old PIN no longer opens it, the new one does" 0
 has "the old PIN is wrong now" "$OUT" '^Wrong PIN\.$'
 has "the new one changes it again" "$OUT" '^Your PIN is changed\.'

@@ -180,6 +180,10 @@ req "$A_PAY" POST /v1/payments "{\"payer_msisdn\":\"255700000001\",\"till\":\"$T
 	-H 'Idempotency-Key: tenancy-pay'
 code "A's app pays A's merchant" 201
 PAYID=$(jfield id)
+req "$A_PAY" POST /v1/payment-requests "{\"merchant_id\":\"$MID\",\"payer_msisdn\":\"255700000001\",\"amount\":100}" \
+	-H 'Idempotency-Key: tenancy-rtp'
+code "A's app asks A's customer to pay A's merchant" 202
+RTPID=$(jfield id)
 
 # Controls: ids of the same shapes that name nothing (Luhn-valid merchant
 # and till numbers), to compare B's answers with what a stranger gets.
@@ -196,6 +200,7 @@ NOTILL=$(luhn $((${TILL%?} + 4321)))
 NOKEY=tg_0000000000000000
 NOFSP=no-such-dfsp
 NOPAY=Pffffffffffffffffffffffff
+NORTP=Rffffffffffffffffffffffff
 # A's customer, enrolled by A's maker; the control is an id never used.
 req "$A_MAKER" POST /v1/customers '{"msisdn":"+255712000999","name":"Tenancy Payer","account_ref":"TEN-1","tier":"C0"}'
 code "A's maker enrols a customer" 201
@@ -207,6 +212,7 @@ control() {
 		-e "s|/tills/$TILL/|/tills/$NOTILL/|" -e "s|/tills/$TILL2/|/tills/$NOTILL/|" \
 		-e "s|/dfsps/$A/|/dfsps/$NOFSP/|" -e "s|/api-keys/tg_.*|/api-keys/$NOKEY|" \
 		-e "s|/payments/$PAYID|/payments/$NOPAY|" \
+		-e "s|/payment-requests/$RTPID|/payment-requests/$NORTP|" \
 		-e "s|^/v1/customers/$CID\(/\|\$\)|/v1/customers/$NOCID\1|"
 }
 # norm FILE: the body with every real or control id as a placeholder.
@@ -214,7 +220,8 @@ norm() {
 	sed -e "s/$MID/<merchant>/g" -e "s/$NOMID/<merchant>/g" -e "s/$TILL2/<till>/g" \
 		-e "s/$TILL/<till>/g" -e "s/$NOTILL/<till>/g" -e "s/$A_SPARE_ID/<key>/g" \
 		-e "s/$A_MAKER_ID/<key>/g" -e "s/$NOKEY/<key>/g" -e "s/$PAYID/<payment>/g" \
-		-e "s/$NOPAY/<payment>/g" -e "s/$A/<fsp>/g" -e "s/$NOFSP/<fsp>/g" \
+		-e "s/$NOPAY/<payment>/g" -e "s/$RTPID/<request>/g" -e "s/$NORTP/<request>/g" \
+		-e "s/$A/<fsp>/g" -e "s/$NOFSP/<fsp>/g" \
 		-e "s|/customers/$CID\([^0-9]\)|/customers/<customer>\1|g" \
 		-e "s|/customers/$NOCID|/customers/<customer>|g" "$1"
 }
@@ -263,6 +270,7 @@ POST /v1/dfsps/{fsp}/api-keys|/v1/dfsps/$A/api-keys|{"role":"maker","user":"b-in
 GET /v1/dfsps/{fsp}/api-keys|/v1/dfsps/$A/api-keys|-
 DELETE /v1/api-keys/{key}|/v1/api-keys/$A_SPARE_ID|-
 GET /v1/payments/{id}|/v1/payments/$PAYID|-
+GET /v1/payment-requests/{id}|/v1/payment-requests/$RTPID|-
 DELETE /v1/api-keys/{key}|/v1/api-keys/$A_MAKER_ID|-
 GET /v1/customers/{id}|/v1/customers/$CID|-
 POST /v1/customers/{id}/{action}|/v1/customers/$CID/unlock|-
@@ -382,6 +390,19 @@ for _key in "$B_ADMIN" "$B_MAKER" "$B_CHECKER" "$B_AUDITOR"; do
 		fi
 	done
 done
+# ---- B's lists of payment requests do not show A's ----
+for _key in "$B_ADMIN" "$B_MAKER" "$B_CHECKER" "$B_AUDITOR"; do
+	for q in "" "?merchant_id=$MID" "?state=PROMPTED"; do
+		req "$_key" GET "/v1/payment-requests$q"
+		if [ "$CODE" = 200 ] && ! grep -qF -- "$RTPID" "$OUT"; then
+			pass "B's key: GET /v1/payment-requests$q omits A's request"
+		else
+			fail "B's key: GET /v1/payment-requests$q omits A's request" "HTTP $CODE"
+		fi
+	done
+done
+req "$A_AUDITOR" GET "/v1/payment-requests?merchant_id=$MID"
+has "A's auditor lists A's request (control)" "$OUT" "\"id\":\"$RTPID\""
 req "$A_AUDITOR" GET "/v1/customers/$CID"
 code "A's auditor reads A's customer" 200
 has "A's customer is still PENDING (B suspended and closed nothing)" "$OUT" '"status":"PENDING"'

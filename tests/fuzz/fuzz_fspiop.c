@@ -1,7 +1,8 @@
 /* fuzz_fspiop.c -- libFuzzer target for the FSPIOP parsers of
  * gateway/fspiop.c. The first byte picks the parser, the rest is its
  * input: 'p' PUT /parties body, 'q' PUT /quotes body, 't' PUT /transfers
- * body, 'e' an errorInformation body, 'c' a Content-Type (transfers),
+ * body, 'r' PUT /transactionRequests body, 'e' an errorInformation body,
+ * 'c' a Content-Type (transfers),
  * 'd' a Date header, 'a' an Amount (the next byte's low bits: the
  * currency exponent 0..4). abort()s when an invariant breaks: every
  * rejection names a field ("$..." for bodies) and a position inside the
@@ -93,6 +94,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(!t.fulfilment[0] || fspiop_b64url32_ok(t.fulfilment));
 			CHECK(fspiop_fulfilment_ok(t.fulfilment[0] ? t.fulfilment : "x",
 						   "GRzLaTP7DJ9t4P-a_BA0WA9wzzlsugf00-Tn6kESAfM") >= -1);
+		}
+		break;
+	}
+	case 'r': { /* PUT /transactionRequests/{ID} */
+		struct fspiop_txreq_cb x;
+		if (fspiop_parse_txreq(body, len, &x, err, sizeof err) < 0) {
+			rejected(err, len, 1);
+		} else {
+			CHECK(x.state <= FSPIOP_TXR_REJECTED);
+			CHECK(!x.transaction_id[0] || fspiop_uuid_ok(x.transaction_id));
 		}
 		break;
 	}

@@ -23,6 +23,7 @@ const FSPIOP_ROUTES = [
 	'PUT /quotes/{ID}', 'PUT /quotes/{ID}/error',
 	'PUT /transfers/{ID}', 'PUT /transfers/{ID}/error',
 	'GET /parties/{Type}/{ID}', 'POST /quotes', 'POST /transfers',
+	'PUT /transactionRequests/{ID}', 'PUT /transactionRequests/{ID}/error',
 ];
 
 // The route table as a sorted list of "METHOD PATTERN" strings (the

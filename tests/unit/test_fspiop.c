@@ -411,6 +411,77 @@ static void test_parse_transfer_and_error(void **state)
 	json_decref(j);
 }
 
+/* Request to pay: the body of POST /transactionRequests, the parse of
+ * its PUT callback, and transactionRequestId in an incoming quote. */
+static void test_txreq(void **state)
+{
+	(void)state;
+	char err[200];
+	struct fspiop_txreq_req t = {
+		.transaction_request_id = "b51ec534-ee48-4575-b6a9-ead2955b8069",
+		.payee = { "ALIAS", "1000009", "demo-dfsp" },
+		.payee_name = "MAMA JUMA SHOP",
+		.payee_mcc = "5411",
+		.payer = { "MSISDN", "255754111222", "acqbank" },
+		.currency = "TZS",
+		.amount = 500000,
+		.scenario = "PAYMENT",
+		.initiator = "PAYEE",
+		.initiator_type = "BUSINESS",
+		.expiration_ms = 1767261620000LL,
+	};
+	json_t *j = fspiop_txreq_body(&t, err, sizeof err);
+	assert_non_null(j);
+	char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+	assert_string_equal(s, "{\"amount\":{\"amount\":\"5000\",\"currency\":\"TZS\"},"
+			       "\"expiration\":\"2026-01-01T10:00:20.000Z\","
+			       "\"payee\":{\"merchantClassificationCode\":\"5411\",\"name\":\"MAMA JUMA SHOP\","
+			       "\"partyIdInfo\":{\"fspId\":\"demo-dfsp\",\"partyIdType\":\"ALIAS\","
+			       "\"partyIdentifier\":\"1000009\"}},"
+			       "\"payer\":{\"fspId\":\"acqbank\",\"partyIdType\":\"MSISDN\","
+			       "\"partyIdentifier\":\"255754111222\"},"
+			       "\"transactionRequestId\":\"b51ec534-ee48-4575-b6a9-ead2955b8069\","
+			       "\"transactionType\":{\"initiator\":\"PAYEE\",\"initiatorType\":\"BUSINESS\","
+			       "\"scenario\":\"PAYMENT\"}}");
+	free(s);
+	json_decref(j);
+	t.transaction_request_id = "B51EC534-EE48-4575-B6A9-EAD2955B8069";
+	assert_null(fspiop_txreq_body(&t, err, sizeof err));
+	assert_string_equal(err, "$.transactionRequestId: not a lowercase UUID");
+	t.transaction_request_id = "b51ec534-ee48-4575-b6a9-ead2955b8069";
+	t.payee_mcc = "54a1";
+	assert_null(fspiop_txreq_body(&t, err, sizeof err));
+	assert_string_equal(err, "$.payee.merchantClassificationCode: 4 digits");
+	t.payee_mcc = NULL;
+	t.payer.type = "PHONE";
+	assert_null(fspiop_txreq_body(&t, err, sizeof err));
+	assert_string_equal(err, "$.payer.partyIdInfo.partyIdType: not a PartyIdType");
+
+	struct fspiop_txreq_cb cb;
+	assert_int_equal(fspiop_parse_txreq(S("{\"transactionRequestState\":\"RECEIVED\"}"), &cb, err,
+					    sizeof err), 0);
+	assert_int_equal(cb.state, FSPIOP_TXR_RECEIVED);
+	assert_string_equal(cb.transaction_id, "");
+	assert_int_equal(fspiop_parse_txreq(S("{\"transactionId\":\"a8323bc6-c228-4df2-ae82-e5a997baf899\","
+					      "\"transactionRequestState\":\"REJECTED\",\"x\":1}"),
+					    &cb, err, sizeof err), 0);
+	assert_int_equal(cb.state, FSPIOP_TXR_REJECTED);
+	assert_string_equal(cb.transaction_id, "a8323bc6-c228-4df2-ae82-e5a997baf899");
+	assert_int_equal(fspiop_parse_txreq(S("{\"transactionRequestState\":\"DONE\"}"), &cb, err,
+					    sizeof err), -1);
+	assert_string_equal(err, "$.transactionRequestState: not an allowed value (position 27)");
+	assert_int_equal(fspiop_parse_txreq(S("{}"), &cb, err, sizeof err), -1);
+	assert_non_null(strstr(err, "$.transactionRequestState: missing"));
+	assert_int_equal(fspiop_parse_txreq(S("{\"transactionRequestState\":\"PENDING\","
+					      "\"transactionId\":\"x\"}"), &cb, err, sizeof err), -1);
+	assert_non_null(strstr(err, "$.transactionId: "));
+	assert_int_equal(fspiop_parse_txreq(S("{\"transactionRequestState\":"), &cb, err, sizeof err), -1);
+	/* Every strict prefix of a valid body is refused. */
+	const char *ok = "{\"transactionRequestState\":\"ACCEPTED\"}";
+	for (size_t n = 0; n < strlen(ok); n++)
+		assert_int_equal(fspiop_parse_txreq(ok, n, &cb, err, sizeof err), -1);
+}
+
 static void test_error_table(void **state)
 {
 	(void)state;
@@ -532,6 +603,7 @@ int main(void)
 		cmocka_unit_test(test_parse_party),
 		cmocka_unit_test(test_parse_quote),
 		cmocka_unit_test(test_parse_transfer_and_error),
+		cmocka_unit_test(test_txreq),
 		cmocka_unit_test(test_error_table),
 		cmocka_unit_test(test_signature),
 	};

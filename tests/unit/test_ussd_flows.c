@@ -357,7 +357,7 @@ static void registered(char mid[MERCHANT_ID_MAX])
 	sqlite3_finalize(st);
 }
 
-#define MENU "CON My business\n1 Send my till number by SMS\n2 Ask for a higher tier\n3 Change PIN\n4 Language\n5 Today's takings\n6 Last payments"
+#define MENU "CON My business\n1 Send my till number by SMS\n2 Ask for a higher tier\n3 Change PIN\n4 Language\n5 Today's takings\n6 Last payments\n7 Request payment"
 
 static void biz_pin_gate(void **state)
 {
@@ -368,7 +368,7 @@ static void biz_pin_gate(void **state)
 	starts(say("b", "1"), "CON Enter your PIN:");
 	starts(say("b", "1111"), "CON Wrong PIN.\nEnter your PIN:");
 	starts(say("b", "4817"), MENU);
-	starts(say("b", "7"), "CON Invalid choice");
+	starts(say("b", "8"), "CON Invalid choice");
 	/* a success reset the count: two more wrong ones do not lock */
 	dial("b", CALLER);
 	say("b", "1");

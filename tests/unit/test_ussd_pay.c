@@ -286,7 +286,7 @@ static void menu_by_caller(void **state)
 	starts(dial_as("o", "255712582946", "*384#"), "CON Tillgate\n1 My business\n2 Language");
 	starts(dial_as("p", CUST, "*384#"), "CON Tillgate\n1 Activate my account\n2 Language");
 	activate();
-	starts(dial_as("a", CUST, "*384#"), "CON Tillgate\n1 Pay merchant\n2 Change PIN\n3 Language");
+	starts(dial_as("a", CUST, "*384#"), "CON Tillgate\n1 Pay merchant\n2 Language\n3 Payment requests\n4 Change PIN");
 	/* a closed customer is unknown again */
 	char err[128];
 	assert_int_equal(cust_act(gw.cust, &checker, cid, CA_CLOSE, NULL, NULL, NULL, err, sizeof err), 0);
@@ -370,7 +370,7 @@ static void change_pin(void **state)
 	(void)state;
 	activate();
 	dial_as("k", CUST, "*384#");
-	starts(say("k", "2"), "CON Enter your current PIN:");
+	starts(say("k", "4"), "CON Enter your current PIN:");
 	starts(say("k", "1111"), "CON Wrong PIN.\nEnter your current PIN:");
 	assert_int_equal(count("SELECT pin_failures FROM customer WHERE msisdn = '" CUST "'"), 1);
 	starts(say("k", "5927"), "CON Choose a new PIN of 4 to 6 digits:");
@@ -385,7 +385,7 @@ static void change_pin(void **state)
 	assert_int_equal(count("SELECT count(*) FROM audit WHERE action = 'pin_change' AND "
 			       "entity = 'customer'"), 1);
 	/* three wrong current PINs lock, as at payment */
-	dial_as("l", CUST, "*384*2#");
+	dial_as("l", CUST, "*384*4#");
 	starts(say("l", "1111"), "CON Wrong PIN.");
 	starts(say("l", "2222"), "CON Wrong PIN.");
 	starts(say("l", "3333"), "END Too many wrong PINs. Your PIN is locked until 20");
@@ -403,7 +403,7 @@ static void change_pin(void **state)
 	struct merchant_errs errs;
 	assert_int_equal(cust_enroll(gw.cust, &maker_b, &ci2, code_b, &ci, &errs), 0);
 	assert_int_equal(cust_activate(gw.cust, "dfspb", CUST, code_b, "7391"), 0);
-	dial_as("m", CUST, "*384*2#");
+	dial_as("m", CUST, "*384*4#");
 	const char *sc = last.text;
 	holds(sc, "Change the PIN of which account?\n");
 	holds(sc, "1 Bank ");

@@ -2,10 +2,11 @@
  * (ussd/ussd_sess.c) on a real database and event loop: replacement by
  * key and by MSISDN, idle and total timers fired by the loop, the
  * expired screen, ABORT, the busy limit, the answer count of the HTTP
- * transport, bad input, and 10,000 open sessions; and answers given
- * later (ussd_later()): completed by the flow, refused input while
- * pending, the budget timer's answer, and the cancellation by abort,
- * replacement, the idle timer, the transport and the table's end. */
+ * transport, dialogues the gateway pushes, bad input, and 10,000 open
+ * sessions; and answers given later (ussd_later()): completed by the
+ * flow, refused input while pending, the budget timer's answer, and the
+ * cancellation by abort, replacement, the idle timer, the transport and
+ * the table's end. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -206,6 +207,55 @@ static void replaced_by_key_and_msisdn(void **state)
 	assert_int_equal(feed(USSD_BEGIN, "k5", "255700000005", "*999#"), 0);
 	assert_string_equal(reply, "END Unknown service. Please check the code you dialled.");
 	assert_int_equal(ussd_sess_count(gw.ussd), 1);
+}
+
+/* A dialogue the gateway opens (a push): correlated by MSISDN on its
+ * first answer, which gives it the network's key; replaced like any
+ * other; refused for a bad number or a full table. */
+static void pushed_dialogue(void **state)
+{
+	(void)state;
+	table(60, 180, 2);
+	struct ussd_reply r;
+	const unsigned char scratch[1] = { 0 };
+	assert_int_equal(ussd_sess_push(gw.ussd, "255700000009", "smpp", &ussd_flow_lang, 0, scratch,
+					sizeof scratch, &r), 0);
+	assert_int_equal(r.end, 0);
+	assert_non_null(strstr(r.text, "Choose your language"));
+	assert_int_equal(ussd_sess_count(gw.ussd), 1);
+	assert_int_equal(ussd_sess_answers(gw.ussd, "push:255700000009"), 0);
+	/* the answer comes under the network's key: the same dialogue */
+	assert_int_equal(feed(USSD_CONTINUE, "smpp:255700000009:81", "255700000009", "1"), 0);
+	assert_int_equal(calls, 1);
+	assert_string_not_equal(reply, EXPIRED);
+	assert_int_equal(ussd_sess_answers(gw.ussd, "smpp:255700000009:81"), 1);
+	assert_int_equal(ussd_sess_answers(gw.ussd, "push:255700000009"), -ENOENT);
+	assert_int_equal(ussd_sess_count(gw.ussd), 1);
+	/* once answered, another key is another dialogue */
+	assert_int_equal(feed(USSD_CONTINUE, "smpp:255700000009:82", "255700000009", "1"), 0);
+	assert_string_equal(reply, EXPIRED);
+	/* another phone's answer never takes it */
+	assert_int_equal(ussd_sess_push(gw.ussd, "255700000008", "smpp", &ussd_flow_lang, 0, scratch,
+					sizeof scratch, &r), 0);
+	assert_int_equal(feed(USSD_CONTINUE, "smpp:255700000007:5", "255700000007", "1"), 0);
+	assert_string_equal(reply, EXPIRED);
+	assert_int_equal(ussd_sess_answers(gw.ussd, "push:255700000008"), 0);
+	/* the phone dials: its own dialogue replaces the push */
+	assert_int_equal(feed(USSD_BEGIN, "k8", "255700000008", "*384#"), 0);
+	assert_int_equal(ussd_sess_answers(gw.ussd, "push:255700000008"), -ENOENT);
+	/* a full table, a bad number, too much scratch */
+	assert_int_equal(ussd_sess_count(gw.ussd), 2);
+	assert_int_equal(ussd_sess_push(gw.ussd, "255700000006", "smpp", &ussd_flow_lang, 0, scratch,
+					sizeof scratch, &r), -EBUSY);
+	assert_int_equal(ussd_sess_push(gw.ussd, "0755", "smpp", &ussd_flow_lang, 0, scratch,
+					sizeof scratch, &r), -EINVAL);
+	assert_int_equal(ussd_sess_push(gw.ussd, "255700000006", "smpp", &ussd_flow_lang, 0, scratch,
+					USSD_SCRATCH_MAX + 1, &r), -EINVAL);
+	/* a push to a phone with a dialogue replaces it, full table or not */
+	assert_int_equal(ussd_sess_push(gw.ussd, "255700000008", "smpp", &ussd_flow_lang, 0, scratch,
+					sizeof scratch, &r), 0);
+	assert_int_equal(ussd_sess_answers(gw.ussd, "k8"), -ENOENT);
+	assert_int_equal(ussd_sess_count(gw.ussd), 2);
 }
 
 static void bad_input(void **state)
@@ -441,6 +491,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(replaced_by_key_and_msisdn, done),
+		cmocka_unit_test_teardown(pushed_dialogue, done),
 		cmocka_unit_test_teardown(bad_input, done),
 		cmocka_unit_test_teardown(busy, done),
 		cmocka_unit_test_teardown(idle_timer, done),
