@@ -37,7 +37,14 @@ CREATE TABLE dfsp (
 	status TEXT NOT NULL DEFAULT 'ACTIVE' CHECK (status IN ('ACTIVE', 'SUSPENDED', 'CLOSED')),
 	created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
 	updated TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
-) STRICT;
+	-- The backend hook (version 10, gateway/backend.h): its URL and the
+	-- secret its requests are signed with, never shown nor logged. Laid
+	-- out as ALTER TABLE ADD COLUMN leaves them, so that db_check()
+	-- finds a migrated table equal to this one.
+	, backend_url TEXT CHECK (backend_url IS NULL OR
+		(length(backend_url) BETWEEN 10 AND 512 AND
+		 (backend_url GLOB 'http://?*' OR backend_url GLOB 'https://?*'))), backend_secret BLOB
+		CHECK (backend_secret IS NULL OR length(backend_secret) BETWEEN 16 AND 256)) STRICT;
 
 -- API keys. A key is presented as KEY_ID.SECRET: key_id is stored in clear
 -- (it finds the row and may be logged), the secret only as the hex SHA-256
@@ -511,6 +518,21 @@ CREATE TABLE payee_transfer (
 CREATE INDEX payee_quote_packet ON payee_quote (ilp_packet);
 CREATE UNIQUE INDEX payee_transfer_quote ON payee_transfer (quote_id) WHERE code = 0;
 
+-- The backend hook's authorisation of each payment of a hooked DFSP
+-- (version 10, gateway/backend.h): 'asking' while the payment waits in
+-- ACCEPTED, then the answer. offline: accepted while the switch was
+-- unreachable (approved, it goes to QUEUED).
+CREATE TABLE payment_auth (
+	payment_id TEXT PRIMARY KEY NOT NULL REFERENCES payment (id),
+	dfsp TEXT NOT NULL REFERENCES dfsp (fsp_id),
+	state TEXT NOT NULL DEFAULT 'asking'
+		CHECK (state IN ('asking', 'approved', 'declined', 'unreachable', 'allowed')),
+	offline INTEGER NOT NULL CHECK (offline IN (0, 1)),
+	reason TEXT CHECK (reason IS NULL OR length(reason) <= 255),
+	created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+	updated TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+) STRICT;
+CREATE INDEX payment_auth_asking ON payment_auth (state) WHERE state = 'asking';
 -- A merchant's request to pay (gateway/rtp.h, docs/payments.md "Request
 -- to pay"): made on USSD (My business) or by POST /v1/payment-requests;
 -- pushed to a hosted customer's phone, or sent as an FSPIOP

@@ -14,6 +14,7 @@
 #include <openssl/crypto.h>
 
 #include "gateway/auth.h"
+#include "gateway/backend.h"
 #include "gateway/cfg.h"
 #include "gateway/cmd.h"
 #include "gateway/db.h"
@@ -29,9 +30,18 @@ static void dfsp_usage(FILE *f)
 		"Commands:\n"
 		"  create --id FSPID --name NAME   add a DFSP (a tenant); prints its FSP id\n"
 		"  list                            one DFSP per line, tab-separated:\n"
-		"                                  FSP id, status, created, name\n\n"
+		"                                  FSP id, status, created, name, backend\n"
+		"                                  hook URL ('-' for none; never its secret)\n"
+		"  set --id FSPID --backend-url URL --backend-secret-file FILE\n"
+		"                                  the DFSP's backend hook: payments of its\n"
+		"                                  customers are authorised by URL/authorise\n"
+		"                                  and their final states told to URL/notify,\n"
+		"                                  signed with the secret (FILE's bytes, one\n"
+		"                                  trailing newline dropped; 16 to 256 bytes)\n"
+		"  set --id FSPID --no-backend      remove the hook\n\n"
 		"FSPID: 1 to 32 of A-Z a-z 0-9 . _ - (its FSP id at the switch).\n"
 		"NAME: 1 to 128 characters.\n"
+		"URL: http:// or https://, without query (docs/payments.md, Backend hook).\n"
 		"The database is DATA_DIR/" DB_FILE_NAME " ([gateway] data_dir, default ./var),\n"
 		"created or upgraded if needed.\n\n"
 		"  -c, --config FILE   the configuration file\n"
@@ -172,9 +182,94 @@ static int wants_help(int argc, char **argv)
 
 static int print_dfsp(void *arg, const struct auth_dfsp *d)
 {
-	(void)arg;
-	printf("%s\t%s\t%s\t%s\n", d->fsp_id, d->status, d->created, d->name);
+	struct db *db = arg;
+	char url[BACKEND_URL_MAX];
+	int rc = backend_dfsp_get(db, d->fsp_id, url, NULL, NULL);
+	if (rc < 0)
+		return rc;
+	printf("%s\t%s\t%s\t%s\t%s\n", d->fsp_id, d->status, d->created, d->name,
+	       url[0] ? url : "-");
 	return 0;
+}
+
+/* Reads the shared secret from path: its bytes, one trailing newline
+ * (LF or CR LF) dropped. Returns the length, or -1 after printing why. */
+static long read_secret(const char *path, uint8_t buf[BACKEND_SECRET_MAX + 2])
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		fprintf(stderr, "tillgate dfsp set: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	size_t n = fread(buf, 1, BACKEND_SECRET_MAX + 2, f);
+	int bad = ferror(f) || fgetc(f) != EOF;
+	fclose(f);
+	if (n > 0 && buf[n - 1] == '\n')
+		n--;
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	if (bad || n < BACKEND_SECRET_MIN || n > BACKEND_SECRET_MAX) {
+		fprintf(stderr, "tillgate dfsp set: %s: the secret must be %d to %d bytes\n", path,
+			BACKEND_SECRET_MIN, BACKEND_SECRET_MAX);
+		OPENSSL_cleanse(buf, BACKEND_SECRET_MAX + 2);
+		return -1;
+	}
+	return (long)n;
+}
+
+/* 'tillgate dfsp set': the DFSP's backend hook. */
+static int dfsp_set(int argc, char **argv)
+{
+	struct cfg c;
+	struct db *db = NULL;
+	const char *id = NULL, *url = NULL, *file = NULL;
+	int none = 0;
+	/* --no-backend takes no value: taken out before parse_opts(). */
+	int n = 0;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--no-backend") == 0)
+			none = 1;
+		else
+			argv[n++] = argv[i];
+	}
+	argc = n;
+	const struct opt opts[] = { { "--id", &id }, { "--backend-url", &url },
+				    { "--backend-secret-file", &file }, { NULL, NULL } };
+	int status = load_cfg("dfsp set", &c, &argc, argv);
+	if (status)
+		return status;
+	status = parse_opts("dfsp set", argc, argv, opts, NULL, 0);
+	if (!status && (!id || (none ? (url || file) : (!url || !file)))) {
+		fprintf(stderr, "tillgate dfsp set: --id and either --backend-url with "
+				"--backend-secret-file, or --no-backend\n");
+		status = EXIT_USAGE;
+	}
+	if (status == EXIT_USAGE)
+		dfsp_usage(stderr);
+	char err[256];
+	if (!status && url && backend_url_check(url, err, sizeof err) < 0) {
+		fprintf(stderr, "tillgate dfsp set: %s\n", err);
+		status = EXIT_FAIL;
+	}
+	uint8_t secret[BACKEND_SECRET_MAX + 2] = { 0 };
+	long slen = 0;
+	if (!status && file && (slen = read_secret(file, secret)) < 0)
+		status = EXIT_FAIL;
+	if (!status)
+		status = open_db("dfsp set", &c, &db);
+	if (!status) {
+		int rc = backend_dfsp_set(db, id, none ? NULL : url, secret, (size_t)slen, err,
+					  sizeof err);
+		if (rc == 0)
+			printf("%s\t%s\n", id, none ? "-" : url);
+		else
+			fprintf(stderr, "tillgate dfsp set: %s\n", err[0] ? err : strerror(-rc));
+		status = rc ? EXIT_FAIL : 0;
+	}
+	OPENSSL_cleanse(secret, sizeof secret);
+	db_close(db);
+	cfg_free(&c);
+	return status;
 }
 
 static int dfsp_run(const char *sub, int argc, char **argv)
@@ -217,7 +312,7 @@ static int dfsp_run(const char *sub, int argc, char **argv)
 			fprintf(stderr, "tillgate dfsp create: %s\n", strerror(-rc));
 		status = rc ? EXIT_FAIL : 0;
 	} else if (!status) {
-		int rc = auth_dfsp_list(db, print_dfsp, NULL);
+		int rc = auth_dfsp_list(db, print_dfsp, db);
 		if (rc < 0) {
 			fprintf(stderr, "tillgate dfsp list: %s\n", strerror(-rc));
 			status = EXIT_FAIL;
@@ -240,6 +335,8 @@ int cmd_dfsp(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "create") == 0 || strcmp(argv[1], "list") == 0)
 		return dfsp_run(argv[1], argc - 1, argv + 1);
+	if (strcmp(argv[1], "set") == 0)
+		return dfsp_set(argc - 1, argv + 1);
 	fprintf(stderr, "tillgate dfsp: unknown command '%s'\n", argv[1]);
 	dfsp_usage(stderr);
 	return EXIT_USAGE;

@@ -9,6 +9,7 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "gateway/backend.h"
 #include "gateway/db.h"
 #include "gateway/ev.h"
 #include "gateway/fspiop.h"
@@ -35,6 +36,7 @@ static const char *const fwd_sql[F__COUNT] = {
 	/* Customers first (ACCEPTED), then oldest first. */
 	[F_DUE] = "SELECT id FROM payment WHERE state IN ('ACCEPTED', 'QUEUED', 'RECONCILING') "
 		  "AND (next_at <= :now OR :any) "
+		  "AND id NOT IN (SELECT payment_id FROM payment_auth WHERE state = 'asking') "
 		  "ORDER BY state = 'ACCEPTED' DESC, created, id LIMIT :lim",
 	[F_SENDING] = "SELECT id FROM payment WHERE state = 'SENDING' ORDER BY created, id",
 	[F_XFER_PUT] = "INSERT INTO payment_transfer (transfer_id, payment_id, payee_fsp, condition, "
@@ -682,6 +684,8 @@ enum pay_mode fwd_mode(const struct gw *gw)
 void fwd_kick(struct gw *gw, const char *id)
 {
 	struct fwd *f = gw->fwd;
+	if (backend_kick(gw, id))
+		return; /* its DFSP's hook is asked first */
 	if (!f || !gw->sw || gw->stopping || busy(f, id))
 		return;
 	struct job *j = free_slot(f);
@@ -702,6 +706,12 @@ uint64_t fwd_watch(struct gw *gw, const char *id, fwd_watch_fn cb, void *arg)
 	w->next = f->watches;
 	f->watches = w;
 	return w->wid;
+}
+
+void fwd_tell(struct gw *gw, const struct pay_rec *rec)
+{
+	if (gw->fwd && rec)
+		tell(gw->fwd, rec);
 }
 
 void fwd_unwatch(struct gw *gw, uint64_t wid)

@@ -92,7 +92,9 @@ void fwd_free(struct fwd *f);
 enum pay_mode fwd_mode(const struct gw *gw);
 
 /* A customer waits for payment id, just ACCEPTED: start it now if a slot
- * is free (else the drain takes it first). gw->fwd may be NULL. */
+ * is free (else the drain takes it first). A payment waiting for its
+ * DFSP's backend hook (backend_kick()) is left to the hook, which kicks
+ * it again once approved. gw->fwd may be NULL. */
 void fwd_kick(struct gw *gw, const char *id);
 
 /* Hears of one payment's outcome: rec is the payment after the move
@@ -108,6 +110,12 @@ typedef void (*fwd_watch_fn)(void *arg, const struct pay_rec *rec);
  * id is copied. Returns the watch's id (> 0) for fwd_unwatch(), or 0
  * without a forwarder or memory (cb is then never called). */
 uint64_t fwd_watch(struct gw *gw, const char *id, fwd_watch_fn cb, void *arg);
+
+/* Tells the watchers of rec's payment of a move made outside the
+ * forwarder (the backend hook's verdict, gateway/backend.h), as if the
+ * forwarder had made it: COMMITTED, FAILED and QUEUED are told, other
+ * states are not. rec borrowed for the call. gw->fwd may be NULL. */
+void fwd_tell(struct gw *gw, const struct pay_rec *rec);
 
 /* Drops a watch that has not been told yet; 0 and unknown ids are
  * ignored. cb is not called. */

@@ -29,6 +29,7 @@ struct ussd_smpp;
 struct switch_conn;
 struct fwd;
 struct payee;
+struct backend;
 struct rtp;
 
 struct gw {
@@ -51,6 +52,7 @@ struct gw {
 	struct fwd *fwd;            /* owned: the forwarder of payments to the switch
 				     * (gateway/fwd.h) */
 	struct payee *payee;        /* owned: the payee side of FSPIOP (gateway/payee.h) */
+	struct backend *backend;    /* owned: the DFSPs' backend hooks (gateway/backend.h) */
 	struct rtp *rtp;            /* owned: merchants' requests to pay (gateway/rtp.h) */
 	struct http_route *routes;/* owned: the API's routes and /healthz */
 	size_t nroutes;

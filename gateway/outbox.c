@@ -20,6 +20,7 @@ enum {
 	O_FAIL,
 	O_RECEIPT,
 	O_RECOVER,
+	O_REQUEUE,
 	O__COUNT
 };
 
@@ -43,6 +44,8 @@ static const char *const outbox_sql[O__COUNT] = {
 	[O_RECEIPT] = ("UPDATE outbox SET state = :state, last_error = :why, " UPDATED
 		       " WHERE kind = :kind AND remote_id = :rid AND state = 'sent'"),
 	[O_RECOVER] = ("UPDATE outbox SET state = 'failed', last_error = :why, " UPDATED
+		       " WHERE kind = :kind AND state = 'sending'"),
+	[O_REQUEUE] = ("UPDATE outbox SET state = 'pending', next_at = 0, last_error = :why, " UPDATED
 		       " WHERE kind = :kind AND state = 'sending'"),
 };
 
@@ -278,6 +281,48 @@ int outbox_receipt(struct outbox *ob, const char *kind, const char *remote_id, i
 int64_t outbox_recover(struct outbox *ob, const char *kind, const char *why)
 {
 	sqlite3_stmt *st = ob->st[O_RECOVER];
+	int rc;
+
+	if ((rc = db_bind_text(st, ":kind", kind)) < 0 || (rc = db_bind_text(st, ":why", why)) < 0)
+		return rc;
+	if ((rc = db_run(st)) < 0)
+		return rc;
+	return db_changes(ob->db);
+}
+
+/* ---- other kinds ---- */
+
+static int kind_ok(const char *k)
+{
+	size_t n = k ? strlen(k) : 0;
+	return n >= 1 && n <= 16 && strspn(k, "abcdefghijklmnopqrstuvwxyz_") == n;
+}
+
+int outbox_put(struct outbox *ob, const char *kind, const char *dfsp, const char *dest,
+	       const char *body, const char *ref, int64_t *id)
+{
+	sqlite3_stmt *st = ob->st[O_INSERT];
+	int rc;
+
+	if (!db_in_transaction(ob->db) || !kind_ok(kind) || strcmp(kind, "sms") == 0 || !dest ||
+	    !*dest || strlen(dest) > 64 || !body || (ref && (!*ref || strlen(ref) > 64)))
+		return -EINVAL;
+	if ((rc = db_bind_text(st, ":kind", kind)) < 0 ||
+	    (rc = dfsp ? db_bind_text(st, ":dfsp", dfsp) : db_bind_null(st, ":dfsp")) < 0 ||
+	    (rc = db_bind_text(st, ":dest", dest)) < 0 ||
+	    (rc = db_bind_text(st, ":body", body)) < 0 ||
+	    (rc = ref ? db_bind_text(st, ":ref", ref) : db_bind_null(st, ":ref")) < 0)
+		return rc;
+	if ((rc = db_run(st)) < 0)
+		return rc;
+	if (id)
+		*id = db_last_insert_id(ob->db);
+	return 0;
+}
+
+int64_t outbox_requeue(struct outbox *ob, const char *kind, const char *why)
+{
+	sqlite3_stmt *st = ob->st[O_REQUEUE];
 	int rc;
 
 	if ((rc = db_bind_text(st, ":kind", kind)) < 0 || (rc = db_bind_text(st, ":why", why)) < 0)

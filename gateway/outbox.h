@@ -97,4 +97,22 @@ int outbox_receipt(struct outbox *ob, const char *kind, const char *remote_id, i
  * is never sent twice. Returns the number of rows, or a negative errno. */
 int64_t outbox_recover(struct outbox *ob, const char *kind, const char *why);
 
+/* ---- kinds other than SMS ---- */
+
+/* Queues a row of kind (1..16 of a-z and _, not "sms": outbox_sms()
+ * checks what an SMS needs) for dest (1..64 bytes: whatever the kind's
+ * transport needs to find its peer, e.g. a DFSP id) with body (any
+ * text, e.g. JSON), inside the caller's transaction, as outbox_sms().
+ * dfsp and ref may be NULL. Strings borrowed. *id (may be NULL) gets the
+ * row id. Returns 0, -EINVAL (no transaction, bad kind, dest or ref),
+ * -ENOENT (dfsp is not a DFSP), db codes. */
+int outbox_put(struct outbox *ob, const char *kind, const char *dfsp, const char *dest,
+	       const char *body, const char *ref, int64_t *id);
+
+/* At start, for a kind delivered at least once (its peer de-duplicates):
+ * every row of kind left 'sending' by a previous run becomes 'pending'
+ * again, due now, with why as its last error. Returns the number of rows,
+ * or a negative errno. (outbox_recover() is the at-most-once choice.) */
+int64_t outbox_requeue(struct outbox *ob, const char *kind, const char *why);
+
 #endif /* GW_OUTBOX_H */

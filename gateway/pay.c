@@ -15,6 +15,7 @@
 #include <openssl/evp.h>
 
 #include "gateway/audit.h"
+#include "gateway/backend.h"
 #include "gateway/db.h"
 #include "gateway/log.h"
 #include "gateway/outbox.h"
@@ -32,8 +33,11 @@
 static const unsigned allowed[PAY__STATE_COUNT][PAY__STATE_COUNT] = {
 	[PAY_ACCEPTED] = {
 		[PAY_SENDING] = BIT(PAY_BY_FORWARDER),
-		[PAY_QUEUED] = BIT(PAY_BY_FORWARDER),    /* switch unreachable */
-		[PAY_FAILED] = BIT(PAY_BY_FORWARDER),    /* refused before sending */
+		/* switch unreachable; approved by the hook, accepted offline */
+		[PAY_QUEUED] = BIT(PAY_BY_FORWARDER) | BIT(PAY_BY_BACKEND),
+		/* refused before sending; declined by the hook */
+		[PAY_FAILED] = BIT(PAY_BY_FORWARDER) | BIT(PAY_BY_BACKEND),
+		[PAY_COMMITTED] = BIT(PAY_BY_BACKEND),   /* on-us, approved by the hook */
 	},
 	[PAY_QUEUED] = {
 		[PAY_SENDING] = BIT(PAY_BY_FORWARDER),
@@ -67,7 +71,9 @@ static const char *const state_names[PAY__STATE_COUNT] = {
 static const char *const state_actions[PAY__STATE_COUNT] = {
 	"accepted", "queued", "sending", "committed", "failed", "expired", "reconciling",
 };
-static const char *const cause_names[PAY__CAUSE_COUNT] = { "forwarder", "sweep", "operator" };
+static const char *const cause_names[PAY__CAUSE_COUNT] = {
+	"forwarder", "sweep", "operator", "backend",
+};
 static const char *const channel_names[PAY__CH_COUNT] = { "ussd", "api", "switch" };
 
 /* Codes an operator may send again: the payment never reached a final
@@ -144,6 +150,8 @@ enum {
 	P_LIST,
 	P_COUNT_STATE,
 	P_OLDEST,
+	P_HOOKED,
+	P_AUTH_INSERT,
 	P__COUNT
 };
 
@@ -215,6 +223,9 @@ static const char *const pay_sql[P__COUNT] = {
 	[P_COUNT_STATE] = "SELECT state, count(*) FROM payment GROUP BY state",
 	[P_OLDEST] = "SELECT CAST(strftime('%s', min(created)) AS INTEGER) FROM payment "
 		     "WHERE state = 'QUEUED'",
+	[P_HOOKED] = "SELECT backend_url IS NOT NULL FROM dfsp WHERE fsp_id = :dfsp",
+	[P_AUTH_INSERT] = "INSERT INTO payment_auth (payment_id, dfsp, offline) "
+			  "VALUES (:id, :dfsp, :offline)",
 };
 
 struct pay {
@@ -461,9 +472,39 @@ static int usage(struct pay *p, int payer, const char *dfsp, const char *who, ti
 
 static int tell_merchant(struct pay *p, const struct pay_rec *r, const char *to_merchant);
 
+/* 1 if DFSP dfsp has a backend hook (gateway/backend.h), 0 if not, or a
+ * negative errno. */
+static int hooked(struct pay *p, const char *dfsp)
+{
+	sqlite3_stmt *s = p->st[P_HOOKED];
+	int rc;
+	if (!dfsp || !*dfsp)
+		return 0;
+	if ((rc = db_bind_text(s, ":dfsp", dfsp)) < 0 || (rc = db_step(s)) <= 0)
+		return rc;
+	rc = sqlite3_column_int(s, 0);
+	db_reset(s);
+	return rc;
+}
+
+/* The hook's notification of a final state, if the payer's DFSP has one. */
+static int tell_backend(struct pay *p, const struct pay_rec *r)
+{
+	int rc = hooked(p, r->payer_dfsp);
+	if (rc <= 0)
+		return rc;
+	char *body = backend_notify_body(r, p->exponent);
+	if (!body)
+		return -ENOMEM;
+	rc = outbox_put(p->outbox, BACKEND_OUTBOX_KIND, r->payer_dfsp, r->payer_dfsp, body, r->id,
+			NULL);
+	free(body);
+	return rc;
+}
+
 static int tell(struct pay *p, const struct pay_rec *r)
 {
-	char amt[KYB_AMOUNT_MAX + 8], masked[PAY_MSISDN_MAX], to_payer[320], to_merchant[320];
+	char amt[KYB_AMOUNT_MAX + 8], masked[PAY_MSISDN_MAX], to_payer[600], to_merchant[320];
 	fmt_amount(p, r->amount, r->currency, amt, sizeof amt);
 	pay_mask_msisdn(r->payer_msisdn, masked);
 	if (r->channel == PAY_CH_SWITCH) {
@@ -490,8 +531,14 @@ static int tell(struct pay *p, const struct pay_rec *r)
 			 masked, r->till, r->id);
 		break;
 	case PAY_FAILED:
-		snprintf(to_payer, sizeof to_payer, "Payment of %s to %s failed (%s). You were not "
-			 "charged. Ref %s", amt, r->trading_name, r->fail_code, r->id);
+		if (strncmp(r->fail_code, "backend_", 8) == 0)
+			/* The DFSP's own words (gateway/backend.h). */
+			snprintf(to_payer, sizeof to_payer, "Payment of %s to %s was not approved: "
+				 "%.200s You were not charged. Ref %s", amt, r->trading_name,
+				 r->fail_reason, r->id);
+		else
+			snprintf(to_payer, sizeof to_payer, "Payment of %s to %s failed (%s). You were "
+				 "not charged. Ref %s", amt, r->trading_name, r->fail_code, r->id);
 		snprintf(to_merchant, sizeof to_merchant, "Payment of %s from %s at till %s failed: "
 			 "not paid. Ref %s", amt, masked, r->till, r->id);
 		break;
@@ -505,7 +552,7 @@ static int tell(struct pay *p, const struct pay_rec *r)
 		return 0;
 	}
 	int rc = outbox_sms(p->outbox, r->payer_dfsp, r->payer_msisdn, to_payer, r->id, NULL);
-	if (rc < 0)
+	if (rc < 0 || (rc = tell_backend(p, r)) < 0)
 		return rc;
 	return tell_merchant(p, r, to_merchant);
 }
@@ -646,8 +693,14 @@ static int accept_tx(struct pay *p, const struct pay_in *in, const char *id, con
 
 	enum pay_state state = on_us ? PAY_COMMITTED
 			       : in->mode == PAY_MODE_ONLINE ? PAY_ACCEPTED : PAY_QUEUED;
+	int hook = hooked(p, in->payer_dfsp);
+	if (hook < 0)
+		return hook;
+	int offline = state == PAY_QUEUED;
+	if (hook)
+		state = PAY_ACCEPTED; /* until the DFSP's backend approves it */
 	int64_t expires_at = 0;
-	if (state == PAY_QUEUED) {
+	if (offline) {
 		int64_t age = mt->limits.offline_max_age;
 		if (ct->limits.offline_max_age < age)
 			age = ct->limits.offline_max_age;
@@ -670,6 +723,13 @@ static int accept_tx(struct pay *p, const struct pay_in *in, const char *id, con
 	    (rc = db_bind_int64(s, ":next_at", (int64_t)now)) < 0 ||
 	    (rc = db_bind_int64(s, ":expires_at", expires_at)) < 0 || (rc = db_run(s)) < 0)
 		return rc;
+	if (hook) {
+		s = p->st[P_AUTH_INSERT];
+		if ((rc = db_bind_text(s, ":id", id)) < 0 ||
+		    (rc = db_bind_text(s, ":dfsp", in->payer_dfsp)) < 0 ||
+		    (rc = db_bind_int64(s, ":offline", offline)) < 0 || (rc = db_run(s)) < 0)
+			return rc;
+	}
 	if ((rc = get(p, NULL, id, &r, NULL)) < 0)
 		return rc;
 	char *after = rec_audit_json(&r);
@@ -876,6 +936,11 @@ static int transition_tx(struct pay *p, const char *id, enum pay_state to, enum 
 	if (!pay_transition_allowed(before.state, to, by)) {
 		snprintf(err, errlen, "payment %s is %s: the %s may not make it %s", id,
 			 pay_state_name(before.state), pay_cause_name(by), pay_state_name(to));
+		return -EPERM;
+	}
+	if (before.state == PAY_ACCEPTED && to == PAY_COMMITTED && !before.on_us) {
+		/* Only money that never leaves the gateway commits without the switch. */
+		snprintf(err, errlen, "payment %s is not on-us: only the forwarder may commit it", id);
 		return -EPERM;
 	}
 	if (by == PAY_BY_OPERATOR && to == PAY_QUEUED && before.state == PAY_FAILED &&

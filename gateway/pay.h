@@ -12,12 +12,18 @@
  *   RECONCILING -> COMMITTED | FAILED | SENDING (new ids)
  *   FAILED (retryable code) | EXPIRED -> QUEUED (operator retry)
  *   on-us: accepted straight into COMMITTED, inside pay_accept().
+ *   payer DFSP with a backend hook: accepted into ACCEPTED (on-us and
+ *   offline too) with a payment_auth row 'asking'; the hook's verdict
+ *   moves it (cause backend) to COMMITTED (on-us), QUEUED (accepted
+ *   offline) or FAILED, or leaves it ACCEPTED for the forwarder.
  * pay_transition_allowed() is the table; docs/payments.md prints it.
  *
  * Every change (acceptance or transition) is one SQLite transaction with
  * its audit row (entity "payment", entity_id the payment id) and, on a
  * final state (COMMITTED, FAILED, EXPIRED), one SMS to the payer and one to
- * the merchant through the outbox, committed before the function returns.
+ * the merchant through the outbox, and, when the payer's DFSP has a
+ * backend hook, one outbox row of kind "backend" (its notification),
+ * committed before the function returns.
  * Each function nests in a transaction of the caller (db_begin()).
  *
  * Return convention: 0 or a negative errno.
@@ -74,6 +80,7 @@ enum pay_cause {
 	PAY_BY_FORWARDER, /* the switch connector */
 	PAY_BY_SWEEP,     /* the expiry sweep */
 	PAY_BY_OPERATOR,  /* tillgate queue retry/cancel */
+	PAY_BY_BACKEND,   /* the payer DFSP's backend hook (gateway/backend.h) */
 	PAY__CAUSE_COUNT
 };
 

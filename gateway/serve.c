@@ -18,6 +18,7 @@
 
 #include "gateway/api.h"
 #include "gateway/auth.h"
+#include "gateway/backend.h"
 #include "gateway/cfg.h"
 #include "gateway/cmd.h"
 #include "gateway/customer.h"
@@ -437,6 +438,10 @@ static int start(struct gw *gw, struct auth_boot *boot)
 		LOGE(LC_MAIN, "cannot start the forwarder", "error=\"%s\"", err);
 		return -1;
 	}
+	if ((rc = backend_new(&gw->backend, gw, err, sizeof err)) < 0) {
+		LOGE(LC_MAIN, "cannot start the backend hooks", "error=\"%s\"", err);
+		return -1;
+	}
 	if (!ev_timer_add(gw->ev, 0, pay_sweep, gw) || !ev_timer_add(gw->ev, 0, rtp_sweep_cb, gw)) {
 		LOGE(LC_MAIN, "out of memory", NULL);
 		return -1;
@@ -459,6 +464,8 @@ static void stop(struct gw *gw)
 	if (gw->stop_timer)
 		ev_timer_del(gw->ev, gw->stop_timer);
 	ussd_smpp_free(gw->smpp); /* before the sessions and the outbox it uses */
+	backend_free(gw->backend); /* before the forwarder it kicks */
+	gw->backend = NULL;
 	fwd_free(gw->fwd);
 	gw->fwd = NULL;
 	switch_free(gw->sw);

@@ -35,7 +35,7 @@ tg dfsp create --id 'bad id' --name X -c "$CONF"; status "an invalid FSP id" 1
 has "it says why" "$ERR" "invalid FSP id 'bad id'"
 tg dfsp list -c "$CONF";  status "dfsp list" 0
 same "two DFSPs" "$(wc -l <"$OUT")" 2
-has "bank-a with its status and name" "$OUT" "^bank-a	ACTIVE	[0-9T:.-]+Z	Bank A\$"
+has "bank-a with its status, name and no backend hook" "$OUT" "^bank-a	ACTIVE	[0-9T:.-]+Z	Bank A	-\$"
 
 # ---- keys ----
 

@@ -3,7 +3,8 @@
 //
 //   TTK_API_PORT=P TTK_ADMIN_PORT=A TTK_CALLBACK_URL=http://127.0.0.1:C \
 //   TTK_RUN_DIR=DIR [TTK_TIMEOUT_S=300] [TTK_KEEP_TRANSFERS=1] \
-//   [TTK_RULES_CALLBACK=FILE] [TTK_RULES_VALIDATION=FILE] node tests/ttk/start.js
+//   [TTK_EXTRA_RULES=FILE] [TTK_ACCESS_LOG=FILE] [TTK_RULES_CALLBACK=FILE] \
+//   [TTK_RULES_VALIDATION=FILE] node tests/ttk/start.js
 //
 // Copies the package's spec_files/ (TTK reads them relative to its working
 // directory) into DIR, puts Tillgate's deterministic rules
@@ -12,7 +13,12 @@
 // points callbacks at TTK_CALLBACK_URL, and starts TTK in this process
 // from DIR with both ports on 127.0.0.1 (loopback.js). It exits by itself
 // after TTK_TIMEOUT_S seconds or as soon as its parent process is gone.
-// docs/switch.md, "Tests".
+// TTK_EXTRA_RULES names a JSON array of validation rules a test made
+// (keyed on values it only knows once running, e.g. a till number), put
+// before the stock ones. TTK_ACCESS_LOG names a file that gets one JSON
+// line per request to the FSPIOP port, written when its answer leaves:
+// {method, path, status, source}; a 400 is a request the Toolkit's
+// OpenAPI validation refused. docs/switch.md, "Tests".
 
 const fs = require('fs');
 const path = require('path');
@@ -33,6 +39,21 @@ const runDir = path.resolve(need('TTK_RUN_DIR'));
 const timeoutS = Number(process.env.TTK_TIMEOUT_S || 300);
 
 require('./loopback'); // before TTK creates any server
+
+if (process.env.TTK_ACCESS_LOG) {
+	const http = require('http');
+	const file = process.env.TTK_ACCESS_LOG;
+	const emit = http.Server.prototype.emit;
+	http.Server.prototype.emit = function (ev, req, res, ...rest) {
+		const a = ev === 'request' ? this.address() : null;
+		if (a && a.port === apiPort)
+			res.on('finish', () => fs.appendFileSync(file, JSON.stringify({
+				method: req.method, path: req.url, status: res.statusCode,
+				source: req.headers['fspiop-source'] || null,
+			}) + '\n'));
+		return emit.call(this, ev, req, res, ...rest);
+	};
+}
 
 const pkg = path.dirname(require.resolve('ml-testing-toolkit/package.json', { paths: [__dirname] }));
 
@@ -96,7 +117,10 @@ edit('user_config.json', (c) => {
 for (const kind of ['callback', 'validation']) {
 	// TTK_RULES_CALLBACK / TTK_RULES_VALIDATION: a test's own rules file instead
 	const own = process.env[`TTK_RULES_${kind.toUpperCase()}`];
-	fs.copyFileSync(own || path.join(__dirname, `rules_${kind}.json`), path.join(spec, `rules_${kind}`, 'tillgate.json'));
+	let rules = JSON.parse(fs.readFileSync(own || path.join(__dirname, `rules_${kind}.json`), 'utf8'));
+	if (kind === 'validation' && process.env.TTK_EXTRA_RULES)
+		rules = JSON.parse(fs.readFileSync(process.env.TTK_EXTRA_RULES, 'utf8')).concat(rules);
+	fs.writeFileSync(path.join(spec, `rules_${kind}`, 'tillgate.json'), JSON.stringify(rules, null, 1));
 	fs.writeFileSync(path.join(spec, `rules_${kind}`, 'config.json'), JSON.stringify({ activeRulesFile: 'tillgate.json' }));
 }
 

@@ -5,7 +5,9 @@
  * merchant, online and offline), on-us payments committed with their two
  * SMS in the same transaction, idempotent acceptance, transitions with
  * audit rows, cancel and retry, the expiry sweep, takings and the last
- * payments, the list with filters and cursor, and the amount parser. */
+ * payments, the list with filters and cursor, the amount parser, and
+ * payments of a DFSP with a backend hook (accepted to wait in ACCEPTED,
+ * the hook's verdicts, its notification row with each final state). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +24,7 @@
 #include "tests/unit/testdir.h"
 #include <sqlite3.h>
 
+#include "gateway/backend.h"
 #include "gateway/db.h"
 #include "gateway/log.h"
 #include "gateway/outbox.h"
@@ -191,13 +194,17 @@ static const struct tr expected[] = {
 	{ PAY_RECONCILING, PAY_SENDING, PAY_BY_FORWARDER },
 	{ PAY_FAILED, PAY_QUEUED, PAY_BY_OPERATOR },
 	{ PAY_EXPIRED, PAY_QUEUED, PAY_BY_OPERATOR },
+	/* The backend hook's verdicts (gateway/backend.h). */
+	{ PAY_ACCEPTED, PAY_COMMITTED, PAY_BY_BACKEND },
+	{ PAY_ACCEPTED, PAY_QUEUED, PAY_BY_BACKEND },
+	{ PAY_ACCEPTED, PAY_FAILED, PAY_BY_BACKEND },
 };
 
-/* 1 if expected[] lists the edge for cause by. */
-static int listed(enum pay_state from, enum pay_state to, enum pay_cause by)
+/* 1 if expected[] lists from -> to by c. */
+static int listed(enum pay_state from, enum pay_state to, int c)
 {
 	for (size_t i = 0; i < sizeof expected / sizeof expected[0]; i++)
-		if (expected[i].from == from && expected[i].to == to && expected[i].by == by)
+		if (expected[i].from == from && expected[i].to == to && (int)expected[i].by == c)
 			return 1;
 	return 0;
 }
@@ -245,6 +252,8 @@ static void test_transitions_applied(void **state)
 	char err[256];
 	for (size_t i = 0; i < sizeof expected / sizeof expected[0]; i++) {
 		const struct tr *t = &expected[i];
+		if (t->from == PAY_ACCEPTED && t->to == PAY_COMMITTED)
+			continue; /* on-us payments only: below */
 		char key[16];
 		snprintf(key, sizeof key, "tr%zu", i);
 		assert_int_equal(accept(key, "dfspb", CB2, till_a, 100, PAY_MODE_ONLINE, &r, NULL), 0);
@@ -269,7 +278,7 @@ static void test_transitions_applied(void **state)
 		int64_t v = r.version;
 		/* A cause the table does not list for this edge is refused. */
 		for (int c = 0; c < PAY__CAUSE_COUNT; c++) {
-			if (c == (int)t->by || listed(t->from, t->to, (enum pay_cause)c))
+			if (c == (int)t->by || listed(t->from, t->to, c))
 				continue;
 			assert_int_equal(pay_transition(pay, r.id, t->to, c, "timeout", NULL, NULL, -1, 0,
 							NULL, NULL, NULL, err, sizeof err), -EPERM);
@@ -864,6 +873,76 @@ static void test_incoming(void **state)
 	assert_int_equal(accept("d2", "dfspb", CB2, till_a, 1000000, PAY_MODE_ONLINE, &r, NULL), 0);
 }
 
+/* ---- a payer DFSP with a backend hook ---- */
+
+static void test_hooked_payer(void **state)
+{
+	(void)state;
+	struct pay_rec r, on_us, off_us, off;
+	char err[256];
+	static const uint8_t secret[] = "0123456789abcdef";
+	assert_int_equal(backend_dfsp_set(db, "dfspa", "http://127.0.0.1:9/hook", secret, 16, err,
+					  sizeof err), 0);
+	/* On-us waits for the hook in ACCEPTED: no SMS yet. */
+	assert_int_equal(accept("h1", "dfspa", CA0, till_a, 1000, PAY_MODE_ONLINE, &on_us, NULL), 0);
+	assert_int_equal(on_us.state, PAY_ACCEPTED);
+	assert_true(on_us.on_us);
+	assert_int_equal(count("SELECT count(*) FROM payment_auth WHERE payment_id = '%s' AND "
+			       "state = 'asking' AND offline = 0 AND dfsp = 'dfspa'", on_us.id), 1);
+	assert_int_equal(count("SELECT count(*) FROM outbox WHERE ref = '%s'", on_us.id), 0);
+	/* dfspb has no hook: no question. */
+	assert_int_equal(accept("h2", "dfspb", CB2, till_a, 1000, PAY_MODE_ONLINE, &off_us, NULL), 0);
+	assert_int_equal(off_us.state, PAY_ACCEPTED);
+	assert_int_equal(count("SELECT count(*) FROM payment_auth WHERE payment_id = '%s'", off_us.id), 0);
+	/* Hooked and offline: ACCEPTED too, with its offline window. */
+	assert_int_equal(backend_dfsp_set(db, "dfspb", "https://bank.example/hook/", secret, 16, err,
+					  sizeof err), 0);
+	assert_int_equal(accept("h3", "dfspb", CB2, till_a, 1000, PAY_MODE_OFFLINE, &off, NULL), 0);
+	assert_int_equal(off.state, PAY_ACCEPTED);
+	assert_true(off.expires_at > 0);
+	assert_int_equal(count("SELECT count(*) FROM payment_auth WHERE payment_id = '%s' AND "
+			       "offline = 1", off.id), 1);
+	/* The hook may commit an on-us payment only. */
+	assert_int_equal(pay_transition(pay, off_us.id, PAY_COMMITTED, PAY_BY_BACKEND, NULL, NULL, NULL,
+					-1, 0, NULL, NULL, NULL, err, sizeof err), -EPERM);
+	assert_non_null(strstr(err, "not on-us"));
+	assert_int_equal(pay_transition(pay, off.id, PAY_QUEUED, PAY_BY_BACKEND, NULL, NULL, NULL, -1,
+					0, NULL, NULL, &r, err, sizeof err), 0);
+	assert_int_equal(r.state, PAY_QUEUED);
+	assert_int_equal(pay_transition(pay, on_us.id, PAY_COMMITTED, PAY_BY_BACKEND, NULL, NULL, NULL,
+					-1, 0, NULL, NULL, &r, err, sizeof err), 0);
+	assert_int_equal(r.state, PAY_COMMITTED);
+	/* The final state: two SMS and the hook's notification, one row. */
+	assert_int_equal(count("SELECT count(*) FROM outbox WHERE kind = 'sms' AND ref = '%s'",
+			       on_us.id), 2);
+	assert_int_equal(count("SELECT count(*) FROM outbox WHERE kind = 'backend' AND ref = '%s' AND "
+			       "dest = 'dfspa' AND dfsp = 'dfspa' AND "
+			       "json_extract(body, '$.payment_id') = '%s' AND "
+			       "json_extract(body, '$.state') = 'COMMITTED' AND "
+			       "json_extract(body, '$.amount') = 1000 AND "
+			       "json_extract(body, '$.amount_decimal') = '10.00' AND "
+			       "json_extract(body, '$.fail_code') IS NULL", on_us.id, on_us.id), 1);
+	assert_int_equal(count("SELECT count(*) FROM audit WHERE entity = 'payment' AND "
+			       "entity_id = '%s' AND action = 'committed'", on_us.id), 1);
+	/* A decline: FAILED, the reason in the payer's SMS and the notification. */
+	assert_int_equal(accept("h4", "dfspa", CA0, till_a, 2000, PAY_MODE_ONLINE, &r, NULL), 0);
+	assert_int_equal(pay_transition(pay, r.id, PAY_FAILED, PAY_BY_BACKEND, "backend_declined",
+					"Not enough money in account A-1.", NULL, -1, 0, NULL, NULL,
+					&r, err, sizeof err), 0);
+	assert_int_equal(count("SELECT count(*) FROM outbox WHERE kind = 'sms' AND ref = '%s' AND "
+			       "body LIKE '%%not approved: Not enough money in account A-1.%%'", r.id), 1);
+	assert_int_equal(count("SELECT count(*) FROM outbox WHERE kind = 'backend' AND ref = '%s' AND "
+			       "json_extract(body, '$.state') = 'FAILED' AND "
+			       "json_extract(body, '$.fail_code') = 'backend_declined'", r.id), 1);
+	/* The hook removed: on-us commits at once again, nothing for a hook. */
+	assert_int_equal(backend_dfsp_set(db, "dfspa", NULL, NULL, 0, err, sizeof err), 0);
+	assert_int_equal(accept("h5", "dfspa", CA0, till_a, 3000, PAY_MODE_ONLINE, &r, NULL), 0);
+	assert_int_equal(r.state, PAY_COMMITTED);
+	assert_int_equal(count("SELECT count(*) FROM outbox WHERE kind = 'backend' AND ref = '%s'",
+			       r.id), 0);
+	assert_int_equal(count("SELECT count(*) FROM payment_auth WHERE payment_id = '%s'", r.id), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -881,6 +960,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_incoming, setup, teardown),
 		cmocka_unit_test(test_amount_parse),
+		cmocka_unit_test_setup_teardown(test_hooked_payer, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
