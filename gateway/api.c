@@ -13,6 +13,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "gateway/als.h"
 #include "gateway/api_customer.h"
 #include "gateway/api_rtp.h"
 #include "gateway/api_pin.h"
@@ -21,6 +22,7 @@
 #include "gateway/fwd.h"
 #include "gateway/gw.h"
 #include "gateway/log.h"
+#include "gateway/outbox.h"
 #include "gateway/switch.h"
 #include "gateway/pay.h"
 #include "gateway/ussd_smpp.h"
@@ -2011,6 +2013,8 @@ static void metrics_h(struct http_req *r, void *arg)
 	ussd_smpp_metrics(gw->smpp, f);
 	switch_metrics(gw->sw, f);
 	fwd_metrics(gw->fwd, f);
+	outbox_metrics(gw->outbox, f);
+	als_metrics(gw->als, f);
 	fclose(f);
 	if (rc < 0)
 		reply_rc(r, rc, NULL);

@@ -1328,6 +1328,28 @@ out:
 	return rc;
 }
 
+int fspiop_parse_participant(const char *body, size_t len, char fsp_id[33], char *err, size_t n)
+{
+	struct pctx c = { body, len, err, n };
+	fsp_id[0] = '\0';
+	json_t *j = load(&c);
+	if (!j)
+		return -1;
+	int rc = -1;
+	int has = get_str(&c, j, "fspId", 0, fsp_id, 33, 32);
+	if (has < 0)
+		goto out;
+	if (has && !fspiop_fsp_id_ok(fsp_id)) {
+		fail(&c, "fspId", "control character");
+		fsp_id[0] = '\0';
+		goto out;
+	}
+	rc = 0;
+out:
+	json_decref(j);
+	return rc;
+}
+
 /* ---- error codes (spec tables 111-118) ---- */
 
 #define R FSPIOP_ACT_RETRY

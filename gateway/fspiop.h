@@ -202,6 +202,10 @@ int fspiop_parse_quote(const char *body, size_t len, struct fspiop_quote *q, cha
 int fspiop_parse_transfer(const char *body, size_t len, struct fspiop_transfer *t, char *err,
 			  size_t n);
 int fspiop_parse_error(const char *body, size_t len, struct fspiop_error *e, char *err, size_t n);
+/* The body of PUT /participants/{Type}/{ID} (ParticipantsTypeIDPutResponse):
+ * an object whose optional fspId (1-32 characters) goes to fsp_id, ""
+ * when absent. Returns 0 or -1 with err as the parsers above. */
+int fspiop_parse_participant(const char *body, size_t len, char fsp_id[33], char *err, size_t n);
 
 /* Frees what a parsed quote owns; accepts a zeroed or cleared one. */
 void fspiop_quote_clear(struct fspiop_quote *q);

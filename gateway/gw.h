@@ -31,6 +31,7 @@ struct fwd;
 struct payee;
 struct backend;
 struct rtp;
+struct als;
 
 struct gw {
 	struct cfg cfg;        /* owned: the configuration in force */
@@ -54,6 +55,9 @@ struct gw {
 	struct payee *payee;        /* owned: the payee side of FSPIOP (gateway/payee.h) */
 	struct backend *backend;    /* owned: the DFSPs' backend hooks (gateway/backend.h) */
 	struct rtp *rtp;            /* owned: merchants' requests to pay (gateway/rtp.h) */
+	struct als *als;            /* owned: registrations at the switch's account lookup
+				     * (gateway/als.h); NULL without a switch or with
+				     * [switch] register_parties false */
 	struct http_route *routes;/* owned: the API's routes and /healthz */
 	size_t nroutes;
 	uint64_t started_ms;   /* ev_now_ms() at start */

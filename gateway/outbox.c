@@ -20,6 +20,8 @@ enum {
 	O_FAIL,
 	O_RECEIPT,
 	O_RECOVER,
+	O_DUE_ORDERED,
+	O_DELIVERED,
 	O_REQUEUE,
 	O__COUNT
 };
@@ -31,7 +33,7 @@ static const char *const outbox_sql[O__COUNT] = {
 		      "VALUES (:kind, :dfsp, :dest, :body, :ref)"),
 	[O_COUNT] = "SELECT count(*) FROM outbox WHERE kind = :kind",
 	[O_COUNT_STATE] = "SELECT count(*) FROM outbox WHERE kind = :kind AND state = :state",
-	[O_DUE] = ("SELECT id, dest, body, attempts FROM outbox WHERE kind = :kind "
+	[O_DUE] = ("SELECT id, dest, body, attempts, dfsp FROM outbox WHERE kind = :kind "
 		   "AND state = 'pending' AND next_at <= :now ORDER BY id LIMIT 1"),
 	[O_CLAIM] = ("UPDATE outbox SET state = 'sending', attempts = attempts + 1, " UPDATED
 		     " WHERE id = :id AND state = 'pending'"),
@@ -45,6 +47,14 @@ static const char *const outbox_sql[O__COUNT] = {
 		       " WHERE kind = :kind AND remote_id = :rid AND state = 'sent'"),
 	[O_RECOVER] = ("UPDATE outbox SET state = 'failed', last_error = :why, " UPDATED
 		       " WHERE kind = :kind AND state = 'sending'"),
+	/* the first due row whose destination has no earlier row unfinished */
+	[O_DUE_ORDERED] = ("SELECT o.id, o.dest, o.body, o.attempts, o.dfsp FROM outbox o "
+			   "WHERE o.kind = :kind AND o.state = 'pending' AND o.next_at <= :now "
+			   "AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.kind = o.kind "
+			   "AND p.dest = o.dest AND p.id < o.id "
+			   "AND p.state IN ('pending', 'sending', 'sent')) ORDER BY o.id LIMIT 1"),
+	[O_DELIVERED] = ("UPDATE outbox SET state = 'delivered', last_error = :why, " UPDATED
+			 " WHERE id = :id AND state IN ('sending', 'sent')"),
 	[O_REQUEUE] = ("UPDATE outbox SET state = 'pending', next_at = 0, last_error = :why, " UPDATED
 		       " WHERE kind = :kind AND state = 'sending'"),
 };
@@ -181,9 +191,10 @@ void outbox_row_free(struct outbox_row *r)
 	}
 }
 
-static int claim(struct outbox *ob, const char *kind, int64_t now, struct outbox_row *row)
+static int claim(struct outbox *ob, int which, const char *kind, int64_t now,
+		 struct outbox_row *row)
 {
-	sqlite3_stmt *st = ob->st[O_DUE];
+	sqlite3_stmt *st = ob->st[which];
 	int rc;
 
 	if ((rc = db_bind_text(st, ":kind", kind)) < 0 || (rc = db_bind_int64(st, ":now", now)) < 0)
@@ -194,6 +205,8 @@ static int claim(struct outbox *ob, const char *kind, int64_t now, struct outbox
 	snprintf(row->dest, sizeof row->dest, "%s", (const char *)sqlite3_column_text(st, 1));
 	const char *body = (const char *)sqlite3_column_text(st, 2);
 	row->attempts = sqlite3_column_int64(st, 3) + 1;
+	const char *dfsp = (const char *)sqlite3_column_text(st, 4);
+	snprintf(row->dfsp, sizeof row->dfsp, "%s", dfsp ? dfsp : "");
 	row->body = strdup(body ? body : "");
 	db_reset(st);
 	if (!row->body)
@@ -206,20 +219,31 @@ static int claim(struct outbox *ob, const char *kind, int64_t now, struct outbox
 	return 1;
 }
 
-int outbox_claim(struct outbox *ob, const char *kind, int64_t now, struct outbox_row *row)
+static int claim_tx(struct outbox *ob, int which, const char *kind, int64_t now,
+		    struct outbox_row *row)
 {
 	int rc;
 
 	memset(row, 0, sizeof *row);
 	if ((rc = db_begin(ob->db)) < 0)
 		return rc;
-	rc = claim(ob, kind, now, row);
+	rc = claim(ob, which, kind, now, row);
 	int end = db_end(ob->db, rc < 0 ? rc : 0);
 	if (end < 0) {
 		outbox_row_free(row);
 		return end;
 	}
 	return rc;
+}
+
+int outbox_claim(struct outbox *ob, const char *kind, int64_t now, struct outbox_row *row)
+{
+	return claim_tx(ob, O_DUE, kind, now, row);
+}
+
+int outbox_claim_ordered(struct outbox *ob, const char *kind, int64_t now, struct outbox_row *row)
+{
+	return claim_tx(ob, O_DUE_ORDERED, kind, now, row);
 }
 
 /* Runs st (bindings done) in its own transaction; -ENOENT if no row changed. */
@@ -320,6 +344,16 @@ int outbox_put(struct outbox *ob, const char *kind, const char *dfsp, const char
 	return 0;
 }
 
+int outbox_delivered(struct outbox *ob, int64_t id, const char *note)
+{
+	sqlite3_stmt *st = ob->st[O_DELIVERED];
+	int rc;
+
+	if ((rc = db_bind_int64(st, ":id", id)) < 0 || (rc = db_bind_text(st, ":why", note)) < 0)
+		return rc;
+	return change(ob, st);
+}
+
 int64_t outbox_requeue(struct outbox *ob, const char *kind, const char *why)
 {
 	sqlite3_stmt *st = ob->st[O_REQUEUE];
@@ -330,4 +364,20 @@ int64_t outbox_requeue(struct outbox *ob, const char *kind, const char *why)
 	if ((rc = db_run(st)) < 0)
 		return rc;
 	return db_changes(ob->db);
+}
+
+void outbox_metrics(struct outbox *ob, FILE *f)
+{
+	static const char *const kinds[] = { "sms", "als", "backend" };
+	static const char *const states[] = { "pending", "sending", "sent", "delivered", "failed" };
+
+	fprintf(f, "# HELP tillgate_outbox_rows Rows of the outbox, by kind and state.\n"
+		   "# TYPE tillgate_outbox_rows gauge\n");
+	for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+		for (size_t s = 0; s < sizeof states / sizeof states[0]; s++) {
+			int64_t n = outbox_count(ob, kinds[k], states[s]);
+			if (n >= 0)
+				fprintf(f, "tillgate_outbox_rows{kind=\"%s\",state=\"%s\"} %lld\n",
+					kinds[k], states[s], (long long)n);
+		}
 }

@@ -1,5 +1,6 @@
 /* outbox.h -- the outbox: work that leaves the gateway on its own
- * initiative (SMS now; switch registrations and queued payments later),
+ * initiative (SMS; registrations at the switch, kind "als", written by
+ * the database's triggers, gateway/als.h; queued payments later),
  * written in the same transaction as the fact it carries out and drained
  * in id order by the transport that can deliver it.
  *
@@ -11,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct db;
 struct outbox; /* opaque */
@@ -51,6 +53,12 @@ int outbox_sms(struct outbox *ob, const char *dfsp, const char *msisdn, const ch
  * Returns the count, or a negative errno. */
 int64_t outbox_count(struct outbox *ob, const char *kind, const char *state);
 
+/* Prometheus text to f: tillgate_outbox_rows{kind, state}, every state
+ * of the kinds "sms", "als" and "backend" (pending registrations are
+ * {kind="als",state="pending"}). A count the database cannot give is
+ * left out. */
+void outbox_metrics(struct outbox *ob, FILE *f);
+
 /* ---- the drain (used by the transport of a kind, e.g. gateway/sms.h) ----
  *
  * Row states: pending -> sending -> sent -> delivered | failed, and
@@ -64,6 +72,7 @@ struct outbox_row {
 	int64_t id;
 	int64_t attempts; /* including this one */
 	char dest[65];
+	char dfsp[33]; /* "" when the row has none */
 	char *body;
 };
 
@@ -74,6 +83,12 @@ void outbox_row_free(struct outbox_row *r);
  * Returns 1 with *row filled, 0 if none is due, or a negative errno
  * (-EBUSY, -EIO, -ENOMEM as db.h). */
 int outbox_claim(struct outbox *ob, const char *kind, int64_t now, struct outbox_row *row);
+
+/* As outbox_claim(), but a row waits while an earlier row of the same
+ * kind and dest is unfinished (pending, sending or sent): the rows of one
+ * destination go out one at a time, in id order (the 'als' drain: a
+ * party's POST and DELETE must not overtake each other). */
+int outbox_claim_ordered(struct outbox *ob, const char *kind, int64_t now, struct outbox_row *row);
 
 /* 'sending' -> 'sent', recording the transport's id (1..64 bytes) of the
  * message. Returns 0; -ENOENT if the row is not 'sending'; db errors. */
@@ -96,6 +111,11 @@ int outbox_receipt(struct outbox *ob, const char *kind, const char *remote_id, i
  * or not, its response never recorded) becomes 'failed' with why, so it
  * is never sent twice. Returns the number of rows, or a negative errno. */
 int64_t outbox_recover(struct outbox *ob, const char *kind, const char *why);
+
+/* 'sending' or 'sent' -> 'delivered', with a note (borrowed, may be
+ * NULL) in last_error. For kinds whose peer answers the row itself (an
+ * 'als' callback). Returns as outbox_sent(). */
+int outbox_delivered(struct outbox *ob, int64_t id, const char *note);
 
 /* ---- kinds other than SMS ---- */
 

@@ -16,6 +16,7 @@
 
 #include <openssl/crypto.h>
 
+#include "gateway/als.h"
 #include "gateway/api.h"
 #include "gateway/auth.h"
 #include "gateway/backend.h"
@@ -186,6 +187,7 @@ static void on_stop_signal(struct ev *ev, int signo, void *arg)
 	     gw->cfg.gateway_shutdown_grace_s);
 	http_quiesce(gw->http);
 	ussd_smpp_stop(gw->smpp); /* unbind after the drain */
+	als_stop(gw->als);        /* what is in flight is sent again next start */
 	gw->stop_timer = ev_timer_add(ev, 0, stop_poll, gw);
 }
 
@@ -411,6 +413,12 @@ static int start(struct gw *gw, struct auth_boot *boot)
 		LOGE(LC_MAIN, "cannot start the payee side", "error=\"%s\"", err);
 		return -1;
 	}
+	if (gw->sw && gw->cfg.switch_register_parties &&
+	    (rc = als_new(&gw->als, gw->ev, gw->outbox, gw->sw, gw->cfg.gateway_currency, err,
+			  sizeof err)) < 0) {
+		LOGE(LC_MAIN, "cannot start the registrations", "error=\"%s\"", err);
+		return -1;
+	}
 	struct http_route extra[EXTRA_ROUTES];
 	extra_routes(extra);
 	gw->routes = api_routes(extra, EXTRA_ROUTES, &gw->nroutes);
@@ -468,6 +476,7 @@ static void stop(struct gw *gw)
 	gw->backend = NULL;
 	fwd_free(gw->fwd);
 	gw->fwd = NULL;
+	als_free(gw->als); /* its requests wait in the connector, freed next */
 	switch_free(gw->sw);
 	payee_free(gw->payee);
 	ussd_sess_free(gw->ussd);

@@ -20,9 +20,9 @@
 
 #define RESP_MAX 8192 /* bytes of a synchronous answer kept */
 
-enum req_kind { K_LOOKUP, K_QUOTE, K_TRANSFER, K_GET, K_PUT, K_TXREQ, K__COUNT };
+enum req_kind { K_LOOKUP, K_QUOTE, K_TRANSFER, K_GET, K_PUT, K_TXREQ, K_PARTICIPANT, K__COUNT };
 static const char *const kind_names[K__COUNT] = { "lookup", "quote", "transfer", "transfer_get",
-						    "callback", "transaction_request" };
+						    "callback", "transaction_request", "participant" };
 
 struct sw_req {
 	struct switch_conn *sw;
@@ -31,6 +31,7 @@ struct sw_req {
 	enum fspiop_res res;
 	char key[180];          /* what the callback's path names */
 	char condition[44];     /* transfer/get: to check the fulfilment; "" if none */
+	int del;                /* participant: DELETE rather than POST */
 	CURL *easy;             /* NULL once the HTTP exchange is over */
 	struct curl_slist *hdrs;
 	char *body;
@@ -466,7 +467,7 @@ static int send_req(struct switch_conn *sw, struct sw_req *q, const char *path, 
 		    const char *dst, char *body, char *err, size_t errlen)
 {
 	int rc = -ENOMEM;
-	const char *method = q->kind == K_PUT ? "PUT" : body ? "POST" : "GET";
+	const char *method = q->kind == K_PUT ? "PUT" : q->del ? "DELETE" : body ? "POST" : "GET";
 	q->body = body;
 	char ct[96], acc[96], date[40], url[1024];
 	fspiop_content_type(q->res, ct, sizeof ct);
@@ -518,6 +519,8 @@ static int send_req(struct switch_conn *sw, struct sw_req *q, const char *path, 
 			curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "PUT");
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	} else if (q->del) {
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "DELETE");
 	} else {
 		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
 	}
@@ -712,6 +715,44 @@ int switch_callback_put(struct switch_conn *sw, enum fspiop_res res, const char 
 	return start(sw, q, path, source, dest, b, err, errlen);
 }
 
+int switch_participant(struct switch_conn *sw, int del, const char *source, const char *type,
+		       const char *id, const char *currency, switch_cb cb, void *arg, char *err,
+		       size_t errlen)
+{
+	if (!type)
+		type = sw->party_type;
+	if (!fspiop_fsp_id_ok(source) || !fspiop_party_type_ok(type) || !fspiop_party_id_ok(id) ||
+	    (!del && (!currency || fspiop_currency_exponent(currency) < 0))) {
+		snprintf(err, errlen, "%s",
+			 !fspiop_fsp_id_ok(source) ? "FSPIOP-Source: 1-32 characters"
+			 : !fspiop_party_type_ok(type) ? "Type: not a PartyIdType"
+			 : !fspiop_party_id_ok(id)     ? "ID: 1-128 characters, no '/' or '?'"
+						       : "currency: not a known ISO 4217 code");
+		return -EINVAL;
+	}
+	char key[180], path[512];
+	snprintf(key, sizeof key, "%s/%s", type, id);
+	char *esc = curl_easy_escape(NULL, id, 0);
+	if (!esc) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	snprintf(path, sizeof path, "/participants/%s/%s", type, esc);
+	curl_free(esc);
+	char *body = NULL;
+	if (!del) {
+		json_t *b = json_pack("{s:s,s:s}", "fspId", source, "currency", currency);
+		if (!b || !(body = dump(b, err, errlen))) {
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+	}
+	struct sw_req *q = req_new(sw, K_PARTICIPANT, FSPIOP_PARTICIPANTS, key, cb, arg, err, errlen);
+	if (q)
+		q->del = del;
+	return start(sw, q, path, source, NULL, body, err, errlen);
+}
+
 int64_t switch_expiration_ms(const struct switch_conn *sw)
 {
 	struct timespec ts;
@@ -791,6 +832,7 @@ struct cb_body {
 	struct fspiop_quote quote;
 	struct fspiop_transfer transfer;
 	struct fspiop_txreq_cb txreq;
+	char participant_fsp[33];
 };
 
 static void complete(struct switch_conn *sw, struct sw_req *q, struct cb_body *b)
@@ -810,6 +852,8 @@ static void complete(struct switch_conn *sw, struct sw_req *q, struct cb_body *b
 		r.quote = &b->quote;
 	} else if (q->kind == K_TXREQ) {
 		r.txreq = &b->txreq;
+	} else if (q->kind == K_PARTICIPANT) {
+		r.participant_fsp = b->participant_fsp;
 	} else {
 		r.transfer = &b->transfer;
 		const struct fspiop_transfer *t = &b->transfer;
@@ -842,7 +886,7 @@ static void on_callback(struct http_req *r, struct gw *gw, enum fspiop_res res, 
 		return;
 	}
 	char key[180];
-	if (res == FSPIOP_PARTIES)
+	if (res == FSPIOP_PARTIES || res == FSPIOP_PARTICIPANTS)
 		snprintf(key, sizeof key, "%s/%s", http_param(r, "Type"), http_param(r, "ID"));
 	else
 		snprintf(key, sizeof key, "%s", http_param(r, "ID"));
@@ -864,6 +908,11 @@ static void on_callback(struct http_req *r, struct gw *gw, enum fspiop_res res, 
 		b->parsed = fspiop_parse_quote(body, len, &b->quote, b->perr, sizeof b->perr);
 	else if (res == FSPIOP_TXREQUESTS)
 		b->parsed = fspiop_parse_txreq(body, len, &b->txreq, b->perr, sizeof b->perr);
+	else if (res == FSPIOP_PARTICIPANTS && len == 0)
+		b->parsed = 0; /* a DELETE's callback may come without a body */
+	else if (res == FSPIOP_PARTICIPANTS)
+		b->parsed = fspiop_parse_participant(body, len, b->participant_fsp, b->perr,
+						     sizeof b->perr);
 	else
 		b->parsed = fspiop_parse_transfer(body, len, &b->transfer, b->perr, sizeof b->perr);
 	char q1[300];
@@ -920,6 +969,8 @@ static void h_put_xfer(struct http_req *r, void *arg) { on_callback(r, arg, FSPI
 static void h_put_xfer_err(struct http_req *r, void *arg) { on_callback(r, arg, FSPIOP_TRANSFERS, 1); }
 static void h_put_txr(struct http_req *r, void *arg) { on_callback(r, arg, FSPIOP_TXREQUESTS, 0); }
 static void h_put_txr_err(struct http_req *r, void *arg) { on_callback(r, arg, FSPIOP_TXREQUESTS, 1); }
+static void h_put_ptc(struct http_req *r, void *arg) { on_callback(r, arg, FSPIOP_PARTICIPANTS, 0); }
+static void h_put_ptc_err(struct http_req *r, void *arg) { on_callback(r, arg, FSPIOP_PARTICIPANTS, 1); }
 
 const struct http_route switch_routes[SWITCH_ROUTES] = {
 	{ "PUT", "/parties/{Type}/{ID}", h_put_party },
@@ -930,6 +981,8 @@ const struct http_route switch_routes[SWITCH_ROUTES] = {
 	{ "PUT", "/transfers/{ID}/error", h_put_xfer_err },
 	{ "PUT", "/transactionRequests/{ID}", h_put_txr },
 	{ "PUT", "/transactionRequests/{ID}/error", h_put_txr_err },
+	{ "PUT", "/participants/{Type}/{ID}", h_put_ptc },
+	{ "PUT", "/participants/{Type}/{ID}/error", h_put_ptc_err },
 };
 
 /* ---- metrics ---- */

@@ -1,6 +1,6 @@
 /* switch.h -- the FSPIOP v1.1 connector to the Mojaloop switch, payer
  * side: asynchronous primitives (party lookup, quote, transfer, transfer
- * query) sent with libcurl's multi interface inside the event loop, and
+ * query, and the registration of parties at the account lookup service) sent with libcurl's multi interface inside the event loop, and
  * the PUT callbacks (and their /error forms) that the daemon receives at
  * the root of its listener, matched to the request waiting for them.
  *
@@ -78,6 +78,8 @@ struct switch_result {
 	const struct fspiop_txreq_cb *txreq;    /* transaction request, SWITCH_OK */
 	int fulfilment_verified;   /* transfer/get: 1 when COMMITTED and
 				    * sha256(fulfilment) == condition was checked */
+	const char *participant_fsp; /* participant, SWITCH_OK: the callback's
+				      * fspId, "" when it had none */
 };
 
 typedef void (*switch_cb)(void *arg, const struct switch_result *r);
@@ -143,6 +145,17 @@ int switch_callback_put(struct switch_conn *sw, enum fspiop_res res, const char 
 			const char *source, const char *dest, const char *body, switch_cb cb,
 			void *arg, char *err, size_t errlen);
 
+/* Registration at the account lookup service: POST (del 0) or DELETE
+ * (del 1) /participants/{type}/{id}, FSPIOP-Source source (the party's
+ * DFSP), no FSPIOP-Destination; a POST's body is {"fspId": source,
+ * "currency": currency}, a DELETE has none. type NULL means
+ * merchant_party_type. Completed by PUT /participants/{type}/{id} (or its
+ * /error form), matched by type and id. Returns as the primitives
+ * above. */
+int switch_participant(struct switch_conn *sw, int del, const char *source, const char *type,
+		       const char *id, const char *currency, switch_cb cb, void *arg, char *err,
+		       size_t errlen);
+
 /* Wall-clock time in epoch ms plus transfer_expiry_s: the expiration of
  * a new transfer (persist it with the transfer: a retry sends the same). */
 int64_t switch_expiration_ms(const struct switch_conn *sw);
@@ -166,12 +179,13 @@ size_t switch_inflight(const struct switch_conn *sw);
  * (switch disabled: tillgate_switch_up -1). */
 void switch_metrics(const struct switch_conn *sw, FILE *f);
 
-/* The eight callback routes (PUT /parties/{Type}/{ID}[/error],
+/* The ten callback routes (PUT /parties/{Type}/{ID}[/error],
  * PUT /quotes/{ID}[/error], PUT /transfers/{ID}[/error],
- * PUT /transactionRequests/{ID}[/error]) for the
- * server's table. Their handlers' arg is the struct gw (gw->sw, may be
- * NULL: callbacks are then validated, answered and dropped). */
-#define SWITCH_ROUTES 8
+ * PUT /transactionRequests/{ID}[/error],
+ * PUT /participants/{Type}/{ID}[/error]) for the server's table. Their
+ * handlers' arg is the struct gw (gw->sw, may be NULL: callbacks are then
+ * validated, answered and dropped). */
+#define SWITCH_ROUTES 10
 extern const struct http_route switch_routes[SWITCH_ROUTES];
 
 #endif /* GW_SWITCH_H */

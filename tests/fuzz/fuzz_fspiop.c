@@ -2,7 +2,7 @@
  * gateway/fspiop.c. The first byte picks the parser, the rest is its
  * input: 'p' PUT /parties body, 'q' PUT /quotes body, 't' PUT /transfers
  * body, 'r' PUT /transactionRequests body, 'e' an errorInformation body,
- * 'c' a Content-Type (transfers),
+ * 'P' a PUT /participants body, 'c' a Content-Type (transfers),
  * 'd' a Date header, 'a' an Amount (the next byte's low bits: the
  * currency exponent 0..4). abort()s when an invariant breaks: every
  * rejection names a field ("$..." for bodies) and a position inside the
@@ -114,6 +114,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		} else {
 			CHECK(e.code >= 1000 && e.code <= 9999);
 			CHECK(fspiop_error_info(e.code)->customer != NULL);
+		}
+		break;
+	}
+	case 'P': {
+		char fsp[33];
+		if (fspiop_parse_participant(body, len, fsp, err, sizeof err) < 0) {
+			rejected(err, len, 1);
+			CHECK(fsp[0] == '\0');
+		} else {
+			CHECK(fsp[0] == '\0' || fspiop_fsp_id_ok(fsp));
 		}
 		break;
 	}

@@ -24,6 +24,7 @@ const FSPIOP_ROUTES = [
 	'PUT /transfers/{ID}', 'PUT /transfers/{ID}/error',
 	'GET /parties/{Type}/{ID}', 'POST /quotes', 'POST /transfers',
 	'PUT /transactionRequests/{ID}', 'PUT /transactionRequests/{ID}/error',
+	'PUT /participants/{Type}/{ID}', 'PUT /participants/{Type}/{ID}/error',
 ];
 
 // The route table as a sorted list of "METHOD PATTERN" strings (the

@@ -6,6 +6,13 @@
 //   [TTK_EXTRA_RULES=FILE] [TTK_ACCESS_LOG=FILE] [TTK_RULES_CALLBACK=FILE] \
 //   [TTK_RULES_VALIDATION=FILE] node tests/ttk/start.js
 //
+// With TTK_HUB_DFSPS=A,B,... the Toolkit runs in hub-forwarding mode
+// (HUB_ONLY_MODE): it validates each request and callback as usual, then
+// forwards it to the DFSP its FSPIOP-Destination names, at
+// TTK_CALLBACK_URL for every DFSP (one daemon hosts them all); a
+// GET /parties, which has no destination, goes to the DFSP after its
+// source in that list (the Toolkit has no account lookup of its own).
+//
 // Copies the package's spec_files/ (TTK reads them relative to its working
 // directory) into DIR, puts Tillgate's deterministic rules
 // (rules_callback.json, rules_validation.json, next to this file, or the
@@ -114,6 +121,33 @@ edit('user_config.json', (c) => {
 	c.VALIDATE_INBOUND_JWS = false;
 	c.JWS_SIGN = false;
 });
+const hubDfsps = (process.env.TTK_HUB_DFSPS || '').split(',').filter((d) => d !== '');
+if (hubDfsps.length) {
+	edit('user_config.json', (c) => {
+		c.HUB_ONLY_MODE = true;
+		c.ENDPOINTS_DFSP_WISE = { dfsps: {} };
+		for (const d of hubDfsps)
+			c.ENDPOINTS_DFSP_WISE.dfsps[d] = { defaultEndpoint: callbackUrl, endpoints: [] };
+	});
+	const rule = (id, description, all, dfspId) => ({
+		ruleId: id, priority: 1, type: 'forward', version: 1, description,
+		apiVersion: { minorVersion: 1, majorVersion: 1, type: 'fspiop', asynchronous: true },
+		conditions: { all }, event: { type: 'FORWARD', params: { dfspId } },
+	});
+	const rules = [];
+	hubDfsps.forEach((d, i) => {
+		rules.push(rule(rules.length + 1, `to ${d}`,
+			[{ fact: 'headers', path: 'fspiop-destination', operator: 'equal', value: d }], d));
+		const next = hubDfsps[(i + 1) % hubDfsps.length];
+		rules.push(rule(rules.length + 1, `GET /parties from ${d} to ${next}`, [
+			{ fact: 'operationPath', operator: 'equal', value: '/parties/{Type}/{ID}' },
+			{ fact: 'method', operator: 'equal', value: 'get' },
+			{ fact: 'headers', path: 'fspiop-source', operator: 'equal', value: d },
+		], next));
+	});
+	fs.writeFileSync(path.join(spec, 'rules_forward', 'tillgate.json'), JSON.stringify(rules, null, 1));
+	fs.writeFileSync(path.join(spec, 'rules_forward', 'config.json'), JSON.stringify({ activeRulesFile: 'tillgate.json' }));
+}
 for (const kind of ['callback', 'validation']) {
 	// TTK_RULES_CALLBACK / TTK_RULES_VALIDATION: a test's own rules file instead
 	const own = process.env[`TTK_RULES_${kind.toUpperCase()}`];

@@ -376,7 +376,7 @@ static void test_not_on_us(void **state)
 	assert_int_equal(accept("n2", "dfspb", CB0, till_a, 1000, PAY_MODE_OFFLINE, &r, NULL), 0);
 	assert_int_equal(r.state, PAY_QUEUED);
 	assert_true(r.expires_at >= (int64_t)before + 86400 && r.expires_at <= (int64_t)time(NULL) + 86400);
-	assert_int_equal(count("SELECT count(*) FROM outbox"), 0);
+	assert_int_equal(count("SELECT count(*) FROM outbox WHERE kind = 'sms'"), 0);
 	assert_int_equal(count("SELECT count(*) FROM audit WHERE entity = 'payment'"), 2);
 }
 
@@ -390,7 +390,7 @@ static void test_idempotent_accept(void **state)
 	assert_string_equal(a.id, b.id);
 	assert_int_equal(b.state, PAY_COMMITTED);
 	assert_int_equal(count("SELECT count(*) FROM payment"), 1);
-	assert_int_equal(count("SELECT count(*) FROM outbox"), 2);
+	assert_int_equal(count("SELECT count(*) FROM outbox WHERE kind = 'sms'"), 2);
 	assert_int_equal(count("SELECT count(*) FROM audit WHERE entity = 'payment'"), 1);
 	/* The same key for another payment. */
 	assert_int_equal(accept("same", "dfspa", CA0, till_a, 701, PAY_MODE_ONLINE, &b, &why), -EEXIST);
@@ -477,7 +477,7 @@ static void test_refusals_input(void **state)
 	raw("UPDATE merchant SET status = 'SUSPENDED', status_reason = 'review'");
 	expect_refusal("i10", "dfspa", CA0, till_a, 100, PAY_MODE_ONLINE, -EPERM, "merchant_inactive",
 		       NULL, 0, "SUSPENDED");
-	assert_int_equal(count("SELECT count(*) FROM outbox"), 0);
+	assert_int_equal(count("SELECT count(*) FROM outbox WHERE kind = 'sms'"), 0);
 }
 
 /* Each limit of the customer's tier and of the merchant's (T0, C0 and C2
