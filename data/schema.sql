@@ -459,14 +459,23 @@ CREATE INDEX payment_payer ON payment (payer_dfsp, payer_msisdn, created);
 CREATE INDEX payment_created ON payment (created);
 
 -- The forwarder's write-ahead record of each transfer before it is sent
--- (version 7, gateway/fwd.c).
+-- (version 7, gateway/fwd.c); version 14 adds what the prepare's body is
+-- made of (NULL for transfers recorded before) and how many times it was
+-- sent, so that a transfer unknown at the switch (3208) is sent again,
+-- same id, same body, while it has not expired.
 CREATE TABLE payment_transfer (
 	transfer_id TEXT PRIMARY KEY NOT NULL CHECK (length(transfer_id) = 36),
 	payment_id TEXT NOT NULL REFERENCES payment (id),
 	payee_fsp TEXT NOT NULL CHECK (length(payee_fsp) BETWEEN 1 AND 32),
 	condition TEXT NOT NULL CHECK (length(condition) = 43),
 	expiration_ms INTEGER NOT NULL CHECK (expiration_ms > 0),
-	created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+	created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+	ilp_packet TEXT CHECK (ilp_packet IS NULL OR length(ilp_packet) BETWEEN 1 AND 32768),
+	amount INTEGER CHECK (amount IS NULL OR amount > 0),
+	currency TEXT CHECK (currency IS NULL OR
+		(length(currency) = 3 AND currency NOT GLOB '*[^A-Z]*')),
+	sends INTEGER NOT NULL DEFAULT 1 CHECK (sends >= 1),
+	CHECK ((ilp_packet IS NULL) = (amount IS NULL) AND (amount IS NULL) = (currency IS NULL))
 ) STRICT;
 CREATE INDEX payment_transfer_payment ON payment_transfer (payment_id);
 -- The payee side of FSPIOP (gateway/payee.h, version 8): per hosted DFSP,

@@ -9,6 +9,7 @@
 #include <sodium.h>
 #include <sqlite3.h>
 
+#include "gateway/audit.h"
 #include "gateway/backend.h"
 #include "gateway/db.h"
 #include "gateway/ev.h"
@@ -27,6 +28,7 @@ enum {
 	F_SENDING,
 	F_XFER_PUT,
 	F_XFER_GET,
+	F_XFER_SENT,
 	F_WAIT,
 	F_UNBACKOFF,
 	F__COUNT
@@ -40,9 +42,12 @@ static const char *const fwd_sql[F__COUNT] = {
 		  "ORDER BY state = 'ACCEPTED' DESC, created, id LIMIT :lim",
 	[F_SENDING] = "SELECT id FROM payment WHERE state = 'SENDING' ORDER BY created, id",
 	[F_XFER_PUT] = "INSERT INTO payment_transfer (transfer_id, payment_id, payee_fsp, condition, "
-		       "expiration_ms) VALUES (:t, :p, :fsp, :c, :e)",
-	[F_XFER_GET] = "SELECT payee_fsp, condition, expiration_ms FROM payment_transfer "
-		       "WHERE transfer_id = :t AND payment_id = :p",
+		       "expiration_ms, ilp_packet, amount, currency) "
+		       "VALUES (:t, :p, :fsp, :c, :e, :ilp, :amount, :ccy)",
+	[F_XFER_GET] = "SELECT payee_fsp, condition, expiration_ms, ilp_packet, amount, currency, "
+		       "sends FROM payment_transfer WHERE transfer_id = :t AND payment_id = :p",
+	[F_XFER_SENT] = "UPDATE payment_transfer SET sends = sends + 1 "
+			"WHERE transfer_id = :t AND payment_id = :p",
 	[F_WAIT] = "UPDATE payment SET next_at = :next WHERE id = :id AND state = 'RECONCILING'",
 	[F_UNBACKOFF] = "UPDATE payment SET next_at = 0 WHERE state = 'QUEUED' AND next_at > 0",
 };
@@ -54,10 +59,11 @@ struct job {
 	struct pay_rec rec;
 	char payee_fsp[33];
 	char condition[44];
-	char *ilp_packet;       /* owned */
+	char *ilp_packet;       /* owned; NULL for a transfer recorded without its body */
 	int64_t xfer_amount;
 	char xfer_ccy[4];
 	int64_t expiration_ms;
+	int64_t sends;          /* times the recorded transfer was sent (payment_transfer) */
 };
 
 /* One fwd_watch(): a list, few at a time (customers waiting on a screen). */
@@ -83,6 +89,7 @@ struct fwd {
 	uint64_t failed;
 	uint64_t requeued;
 	uint64_t reconciled;
+	uint64_t resent;        /* transfers sent again (same id, same body) */
 	uint32_t minute[60];    /* commits per second of the last minute */
 	uint64_t minute_sec[60];
 };
@@ -91,7 +98,7 @@ static const char *const action_names[] = {
 	[FWD_ACT_NEXT] = "next",         [FWD_ACT_COMMIT] = "commit",
 	[FWD_ACT_FAIL] = "fail",         [FWD_ACT_REQUEUE] = "requeue",
 	[FWD_ACT_RECONCILE] = "reconcile", [FWD_ACT_WAIT] = "wait",
-	[FWD_ACT_RENEW] = "renew",
+	[FWD_ACT_RENEW] = "renew",       [FWD_ACT_RESEND] = "resend",
 };
 
 const char *fwd_action_name(enum fwd_action a)
@@ -137,11 +144,23 @@ enum fwd_action fwd_decide(enum fwd_step step, const struct fwd_answer *a)
 				return FWD_ACT_RENEW;
 			return FWD_ACT_WAIT; /* RECEIVED/RESERVED: wait for expiry */
 		}
-		if (a->status == SWITCH_ERROR && a->error_code == 3208)
-			return a->expired ? FWD_ACT_RENEW : FWD_ACT_WAIT;
+		if (a->status == SWITCH_ERROR && a->error_code == 3208) {
+			/* Unknown at the switch: the prepare was lost (or is not
+			 * processed yet). Past its expiration it can never
+			 * commit; before, the same prepare again is safe (a
+			 * duplicate is answered with the stored state). */
+			if (a->expired)
+				return FWD_ACT_RENEW;
+			return a->resendable ? FWD_ACT_RESEND : FWD_ACT_WAIT;
+		}
 		return FWD_ACT_WAIT;
 	}
 	return FWD_ACT_WAIT;
+}
+
+int fwd_resendable(int has_body, int64_t sends, int64_t expires_in_ms, int64_t margin_ms)
+{
+	return has_body && sends >= 1 && sends <= FWD_RESEND_MAX && expires_in_ms > margin_ms;
 }
 
 int64_t fwd_backoff_ms(int64_t attempts, int64_t cap_ms, uint32_t rnd)
@@ -348,27 +367,12 @@ static void step_quote(struct job *j)
 		refused_before_transfer(j, rc, err);
 }
 
-static void step_transfer(struct job *j)
+/* Sends the job's transfer as recorded in payment_transfer: the first
+ * time and on each resend the same fields, so the same body. */
+static void send_transfer(struct job *j)
 {
 	struct fwd *f = j->f;
 	char err[200] = "";
-	j->expiration_ms = switch_expiration_ms(f->gw->sw);
-	/* Write-ahead: the condition and expiration are committed before the
-	 * prepare is sent, so a GET after a crash can verify a fulfilment and
-	 * knows when the transfer expires. */
-	sqlite3_stmt *s = f->st[F_XFER_PUT];
-	int rc = db_bind_text(s, ":t", j->rec.transfer_id);
-	if (!rc) rc = db_bind_text(s, ":p", j->rec.id);
-	if (!rc) rc = db_bind_text(s, ":fsp", j->payee_fsp);
-	if (!rc) rc = db_bind_text(s, ":c", j->condition);
-	if (!rc) rc = db_bind_int64(s, ":e", j->expiration_ms);
-	if (!rc) rc = db_run(s);
-	if (rc < 0) {
-		LOGE(LC_PAY, "transfer not recorded", "payment=%s error=\"%s\"", j->rec.id,
-		     strerror(-rc));
-		requeue(j);
-		return;
-	}
 	struct fspiop_transfer_req t = {
 		.transfer_id = j->rec.transfer_id,
 		.payer_fsp = j->rec.payer_dfsp,
@@ -380,16 +384,82 @@ static void step_transfer(struct job *j)
 		.expiration_ms = j->expiration_ms,
 	};
 	j->step = FWD_STEP_TRANSFER;
-	rc = switch_transfer(f->gw->sw, &t, on_answer, j, err, sizeof err);
+	int rc = switch_transfer(f->gw->sw, &t, on_answer, j, err, sizeof err);
 	if (rc < 0) {
-		/* Recorded but not sent: a GET finds nothing (3208) and, past
-		 * the expiration, new ids follow. Never resent blindly. */
+		/* Recorded but not sent: a GET finds nothing (3208), then the
+		 * same prepare is sent again while it has not expired, or,
+		 * past the expiration, new ids follow. */
 		LOGW(LC_PAY, "transfer not sent", "payment=%s error=\"%s\"", j->rec.id, err);
 		if (move(j, PAY_RECONCILING, NULL, NULL, NULL, now_s()) == 0)
 			wait_reconciling(j);
 		else
 			job_end(j);
 	}
+}
+
+static void step_transfer(struct job *j)
+{
+	struct fwd *f = j->f;
+	j->expiration_ms = switch_expiration_ms(f->gw->sw);
+	/* Write-ahead: what the prepare is made of (the condition, the
+	 * expiration, the packet and the amount) is committed before it is
+	 * sent, so a GET after a crash can verify a fulfilment, knows when
+	 * the transfer expires, and a resend rebuilds the same body. */
+	sqlite3_stmt *s = f->st[F_XFER_PUT];
+	int rc = db_bind_text(s, ":t", j->rec.transfer_id);
+	if (!rc) rc = db_bind_text(s, ":p", j->rec.id);
+	if (!rc) rc = db_bind_text(s, ":fsp", j->payee_fsp);
+	if (!rc) rc = db_bind_text(s, ":c", j->condition);
+	if (!rc) rc = db_bind_int64(s, ":e", j->expiration_ms);
+	if (!rc) rc = db_bind_text(s, ":ilp", j->ilp_packet);
+	if (!rc) rc = db_bind_int64(s, ":amount", j->xfer_amount);
+	if (!rc) rc = db_bind_text(s, ":ccy", j->xfer_ccy);
+	if (!rc) rc = db_run(s);
+	if (rc < 0) {
+		LOGE(LC_PAY, "transfer not recorded", "payment=%s error=\"%s\"", j->rec.id,
+		     strerror(-rc));
+		requeue(j);
+		return;
+	}
+	j->sends = 1;
+	send_transfer(j);
+}
+
+/* The transfer is unknown at the switch and has not expired: the same
+ * prepare again. One transaction: the send counted in payment_transfer,
+ * its audit row, and RECONCILING -> SENDING with the same ids. */
+static void resend(struct job *j)
+{
+	struct fwd *f = j->f;
+	struct db *db = f->gw->db;
+	char before[64], after[120];
+	snprintf(before, sizeof before, "{\"sends\":%lld}", (long long)j->sends);
+	snprintf(after, sizeof after, "{\"sends\":%lld,\"transfer_id\":\"%s\"}",
+		 (long long)j->sends + 1, j->rec.transfer_id);
+	sqlite3_stmt *s = f->st[F_XFER_SENT];
+	int rc = db_begin(db);
+	if (rc == 0) {
+		rc = db_bind_text(s, ":t", j->rec.transfer_id);
+		if (!rc) rc = db_bind_text(s, ":p", j->rec.id);
+		if (!rc) rc = db_run(s);
+		if (!rc)
+			rc = audit_append(db, "system", "system", j->rec.payer_dfsp, "resend",
+					  "payment", j->rec.id, before, after);
+		if (!rc)
+			rc = move(j, PAY_SENDING, NULL, NULL, NULL, -1);
+		rc = db_end(db, rc);
+	}
+	if (rc < 0) {
+		LOGE(LC_PAY, "resend not recorded", "payment=%s transfer=%s error=\"%s\"", j->rec.id,
+		     j->rec.transfer_id, strerror(-rc));
+		job_end(j);
+		return;
+	}
+	j->sends++;
+	f->resent++;
+	LOGN(LC_PAY, "transfer unknown at the switch: sent again", "payment=%s transfer=%s sends=%lld",
+	     j->rec.id, j->rec.transfer_id, (long long)j->sends);
+	send_transfer(j);
 }
 
 /* RECONCILING: GET the transfer recorded, or, if none was recorded (the
@@ -413,6 +483,17 @@ static void step_get(struct job *j)
 	snprintf(j->payee_fsp, sizeof j->payee_fsp, "%s", (const char *)sqlite3_column_text(s, 0));
 	snprintf(j->condition, sizeof j->condition, "%s", (const char *)sqlite3_column_text(s, 1));
 	j->expiration_ms = sqlite3_column_int64(s, 2);
+	free(j->ilp_packet);
+	j->ilp_packet = NULL;
+	if (sqlite3_column_type(s, 3) != SQLITE_NULL) {
+		/* With its body: a resend is possible (a copy failing only
+		 * makes this transfer wait for its expiration). */
+		j->ilp_packet = strdup((const char *)sqlite3_column_text(s, 3));
+		j->xfer_amount = sqlite3_column_int64(s, 4);
+		snprintf(j->xfer_ccy, sizeof j->xfer_ccy, "%s",
+			 (const char *)sqlite3_column_text(s, 5));
+	}
+	j->sends = sqlite3_column_int64(s, 6);
 	db_reset(s);
 	char err[200] = "";
 	j->step = FWD_STEP_GET;
@@ -433,6 +514,9 @@ static void on_answer(void *arg, const struct switch_result *r)
 		.verified = r->fulfilment_verified,
 		.expired = j->expiration_ms > 0 &&
 			   now_ms() > j->expiration_ms + FWD_EXPIRY_GRACE_MS,
+		.resendable = fwd_resendable(j->ilp_packet != NULL, j->sends,
+					     j->expiration_ms - now_ms(),
+					     f->gw->cfg.switch_callback_timeout_ms),
 	};
 	enum fwd_action act = fwd_decide(j->step, &a);
 	LOGI(LC_PAY, "switch answered", "payment=%s step=%d status=%s action=%s detail=\"%s\"",
@@ -500,7 +584,12 @@ static void on_answer(void *arg, const struct switch_result *r)
 			return;
 		}
 		f->reconciled++;
-		step_get(j);
+		/* The first prepare's unknown outcome is asked at once; a
+		 * resent one's after a backoff, so that resends are spaced. */
+		if (j->sends > 1)
+			wait_reconciling(j);
+		else
+			step_get(j);
 		return;
 	case FWD_ACT_WAIT:
 		wait_reconciling(j);
@@ -514,7 +603,11 @@ static void on_answer(void *arg, const struct switch_result *r)
 		free(j->ilp_packet);
 		j->ilp_packet = NULL;
 		j->expiration_ms = 0;
+		j->sends = 0;
 		start_fresh(j);
+		return;
+	case FWD_ACT_RESEND:
+		resend(j);
 		return;
 	}
 }
@@ -752,8 +845,9 @@ void fwd_metrics(const struct fwd *f, FILE *out)
 		"tillgate_forward_total{outcome=\"committed\"} %llu\n"
 		"tillgate_forward_total{outcome=\"failed\"} %llu\n"
 		"tillgate_forward_total{outcome=\"requeued\"} %llu\n"
-		"tillgate_forward_total{outcome=\"reconciling\"} %llu\n",
+		"tillgate_forward_total{outcome=\"reconciling\"} %llu\n"
+		"tillgate_forward_total{outcome=\"resent\"} %llu\n",
 		inflight, (unsigned long long)minute, (unsigned long long)f->forwarded,
 		(unsigned long long)f->failed, (unsigned long long)f->requeued,
-		(unsigned long long)f->reconciled);
+		(unsigned long long)f->reconciled, (unsigned long long)f->resent);
 }

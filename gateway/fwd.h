@@ -12,7 +12,10 @@
  * or an invalid callback after the transfer was sent, or a crash) is
  * RECONCILING, resolved with GET /transfers/{id}; new ids are made only
  * when the earlier transfer is known aborted, expired and not found, or
- * was never sent (no payment_transfer row).
+ * was never sent (no payment_transfer row). A transfer the switch does
+ * not know (3208) that has not expired is sent again, same transferId and
+ * a byte-identical body rebuilt from payment_transfer (the switch answers
+ * a duplicate with the state it stored), at most FWD_RESEND_MAX times.
  *
  * The drain runs at start (SENDING rows left by a crash go to
  * RECONCILING first), when the link comes back up, and on a timer:
@@ -48,7 +51,11 @@ enum fwd_action {
 	FWD_ACT_RECONCILE, /* outcome unknown: RECONCILING, then GET the transfer */
 	FWD_ACT_WAIT,      /* stay RECONCILING, ask again after a backoff */
 	FWD_ACT_RENEW,     /* the transfer is known not committed: again with new ids */
+	FWD_ACT_RESEND,    /* unknown at the switch, not expired: the same prepare again */
 };
+
+/* Resends of one transfer at most: sent 1 + FWD_RESEND_MAX times. */
+#define FWD_RESEND_MAX 3
 
 /* "next", "commit", ... */
 const char *fwd_action_name(enum fwd_action a);
@@ -60,10 +67,21 @@ struct fwd_answer {
 	int xstate;           /* transfer/get SWITCH_OK: enum fspiop_xstate; -1 none */
 	int verified;         /* transfer/get: the fulfilment matched the condition */
 	int expired;          /* get: now is past the transfer's expiration plus a grace */
+	int resendable;       /* get: fwd_resendable() of the transfer */
 };
 
-/* The decision table: pure, no I/O. */
+/* The decision table: pure, no I/O. A GET answered 3208 (the switch does
+ * not know the transfer) renews past the expiration (expired), resends
+ * the same prepare while resendable, and waits otherwise. */
 enum fwd_action fwd_decide(enum fwd_step step, const struct fwd_answer *a);
+
+/* 1 if a transfer the switch does not know may be sent again: its body
+ * was recorded (has_body: transfers recorded before schema version 14
+ * have none), it was sent fewer than 1 + FWD_RESEND_MAX times (sends),
+ * and it expires more than margin_ms from now (expires_in_ms; the
+ * forwarder's margin is [switch] callback_timeout_ms, so that the
+ * answer can come before the expiration). Pure; else 0. */
+int fwd_resendable(int has_body, int64_t sends, int64_t expires_in_ms, int64_t margin_ms);
 
 /* Milliseconds to wait before try number attempts (1, 2, ...): 1 s
  * doubled each time up to cap_ms, plus a jitter of up to a quarter of it
@@ -122,7 +140,7 @@ void fwd_tell(struct gw *gw, const struct pay_rec *rec);
 void fwd_unwatch(struct gw *gw, uint64_t wid);
 
 /* Prometheus text: payments in flight, forwarded in the last minute and
- * in total, link state as the forwarder last saw it. f NULL ok. */
+ * in total by outcome, transfers resent, since start. f NULL ok. */
 void fwd_metrics(const struct fwd *f, FILE *out);
 
 #endif /* GW_FWD_H */

@@ -9,7 +9,7 @@
  *
  *   ACCEPTED -> SENDING -> COMMITTED | FAILED | RECONCILING
  *      \-> QUEUED -> SENDING ...   QUEUED -> EXPIRED (sweep) | FAILED (operator cancel)
- *   RECONCILING -> COMMITTED | FAILED | SENDING (new ids)
+ *   RECONCILING -> COMMITTED | FAILED | SENDING (new ids, or the same to resend)
  *   FAILED (retryable code) | EXPIRED -> QUEUED (operator retry)
  *   on-us: accepted straight into COMMITTED, inside pay_accept().
  *   payer DFSP with a backend hook: accepted into ACCEPTED (on-us and

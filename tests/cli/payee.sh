@@ -39,8 +39,6 @@ for _ in $(seq 200); do [ -s "$RPORT_FILE" ] && break; sleep 0.05; done
 RPORT=$(cat "$RPORT_FILE" 2>/dev/null)
 [ -n "$RPORT" ] && pass "the switch's callback receiver listens on $RPORT" || { fail "callback receiver" "no port"; finish; }
 
-# (registrations at the account lookup are als.sh's: none here, so that
-# the receiver records only the payee side's callbacks)
 api_start --set switch.endpoint="http://127.0.0.1:$RPORT" --set switch.callback_timeout_ms=3000 \
 	--set switch.register_parties=false
 DB=$D/tillgate.db

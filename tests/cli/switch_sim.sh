@@ -10,8 +10,12 @@
 #  - the callback late (delayed beyond callback_timeout_ms): resolved by
 #    GET, the late callback unmatched, one transfer, one commit;
 #  - the POST /transfers lost before the switch saw it: GET -> 3208; the
-#    daemon makes new ids only past the first transfer's expiration; one
-#    commit;
+#    daemon sends the same POST again (same transferId, the lost body byte
+#    for byte), no new ids, one commit;
+#  - the POST and its resend both lost: new ids only past the first
+#    transfer's expiration; one commit;
+#  - the POST lost and the daemon killed: after the restart the GET finds
+#    nothing (3208) and the same POST is sent again; one commit;
 #  - a transfer that expires unfinished (3303): a duplicate of it in
 #    flight is ignored; new ids only then; one commit;
 #  - a COMMITTED callback with a fulfilment that does not match: not
@@ -29,13 +33,14 @@ trap '[ -n "$PID" ] && kill -9 "$PID" 2>/dev/null; sim_stop; rm -rf "$T_DIR"' EX
 
 CB=$(free_ports 1)
 sim_start "http://127.0.0.1:$CB"
-{
+daemon() {
 	api_start --set gateway.listen="127.0.0.1:$CB" --set ussd.pin_opslimit=1 \
 		--set ussd.pin_memlimit_kib=8 \
 		--set switch.endpoint="$SIM_U" --set switch.callback_base="http://127.0.0.1:$CB" \
 		--set switch.callback_timeout_ms=1000 --set switch.max_inflight=4 \
-		--set switch.transfer_expiry_s=3
+		--set switch.transfer_expiry_s="${EXPIRY:-3}"
 } 8>&-
+daemon
 DB=$D/tillgate.db
 OWNER=+255712582946
 sql() { sqlite3 "$DB" "$1"; }
@@ -186,23 +191,54 @@ same "... no audit move after the commit (the late callback changed nothing)" \
 one_each "$P3" "..."
 
 # ---- the POST /transfers lost: the switch never saw it ----
+# lost_body ID: the body of the lost POST of transfer ID, as the simulator
+# read it; sent_body ID: the body of its POST that reached the switch.
+lost_body() { sim GET /sim/stats; sjs "s.lost_bodies[s.lost_ids.indexOf('$1')]"; }
+sent_body() { sim GET /sim/transfers; sjs "(s.find((t) => t.transferId === '$1') || {}).body"; }
+# same_body WHAT ID: the resend of transfer ID is the lost POST, byte for byte.
+same_body() {
+	lost_body "$2" >"$T_DIR/lost.json"
+	sent_body "$2" >"$T_DIR/sent.json"
+	if [ "$(wc -c <"$T_DIR/lost.json")" -gt 100 ] && cmp -s "$T_DIR/lost.json" "$T_DIR/sent.json"
+	then pass "$1"
+	else fail "$1" "lost: $(cat "$T_DIR/lost.json"); sent again: $(cat "$T_DIR/sent.json")"; fi
+}
+resends() { sql "SELECT count(*) FROM audit WHERE entity = 'payment' AND entity_id = '$1' AND action = 'resend'"; }
 sim POST /sim/faults '{"lose":{"transfers":1}}'
 pay p4 104
 final "$PAYID" "the POST /transfers lost before the switch: COMMITTED" COMMITTED
 P4=$PAYID
-set -- $(xfers "$P4")
-X4A=${1-} X4B=${2-}
-same "... two transfers recorded" "$(xfers "$P4" | wc -l)" 2
-sim GET /sim/transfers
-same "... the first lost, unknown at the switch; the second COMMITTED" \
-	"$(sjs "[s.filter((t) => t.transferId === '$X4A').length, (s.find((t) => t.transferId === '$X4B') || {}).state].join(' ')") $(stat "s.lost_ids.join(',')")" \
-	"0 COMMITTED $X4A"
-same "... the GET of the first answered 3208" "$(stat 's.errors["3208"] >= 1')" true
-EXP4=$(sql "SELECT expiration_ms FROM payment_transfer WHERE transfer_id = '$X4A'")
-same "... new ids only after the first transfer's expiration" \
-	"$(sim GET /sim/transfers; sjs "Date.parse((s.find((t) => t.transferId === '$X4B') || {}).received) >= $EXP4")" true
+X4=$(xfers "$P4")
+same "... one transfer recorded (no new ids), sent twice, one 'resend' audit row" \
+	"$(xfers "$P4" | wc -l) $(sql "SELECT sends FROM payment_transfer WHERE transfer_id = '$X4'") $(resends "$P4")" "1 2 1"
+same "... the GET of it answered 3208" "$(stat 's.errors["3208"] >= 1')" true
+same "... the first POST lost, the second seen once, unmodified, COMMITTED" \
+	"$(stat "s.lost_ids.filter((i) => i === '$X4').length") $(sim GET /sim/transfers; sjs "(t => [t.posts, t.modified, t.state].join(' '))(s.find((t) => t.transferId === '$X4') || {})")" \
+	"1 1 0 COMMITTED"
+same_body "... the second POST is the lost one, byte for byte" "$X4"
+same "... /metrics: one transfer resent" "$(metric 'tillgate_forward_total{outcome="resent"}')" 1
 same "... one commit at the switch" "$(committed_of "$P4")" 1
 one_each "$P4" "..."
+
+# ---- the POST and its resend both lost: new ids past the expiration ----
+sim POST /sim/faults '{"lose_posts":{"transfers":2}}'
+pay p8 108
+final "$PAYID" "the POST /transfers and its resend lost: COMMITTED" COMMITTED
+P8=$PAYID
+set -- $(xfers "$P8")
+X8A=${1-} X8B=${2-}
+same "... two transfers recorded, the first sent twice, the second once" \
+	"$(xfers "$P8" | wc -l) $(sql "SELECT group_concat(sends, ' ') FROM (SELECT sends FROM payment_transfer WHERE payment_id = '$P8' ORDER BY rowid)")" "2 2 1"
+sim GET /sim/transfers
+same "... the first unknown at the switch (lost twice, same body), the second COMMITTED" \
+	"$(sjs "[s.filter((t) => t.transferId === '$X8A').length, (s.find((t) => t.transferId === '$X8B') || {}).state].join(' ')") $(stat "[s.lost_ids.filter((i) => i === '$X8A').length, s.lost_bodies[s.lost_ids.indexOf('$X8A')] === s.lost_bodies[s.lost_ids.lastIndexOf('$X8A')]].join(' ')")" \
+	"0 COMMITTED 2 true"
+EXP8=$(sql "SELECT expiration_ms FROM payment_transfer WHERE transfer_id = '$X8A'")
+same "... new ids only after the first transfer's expiration" \
+	"$(sim GET /sim/transfers; sjs "Date.parse((s.find((t) => t.transferId === '$X8B') || {}).received) >= $EXP8")" true
+same "... one commit at the switch" "$(committed_of "$P8")" 1
+same "... /metrics: two transfers resent since start" "$(metric 'tillgate_forward_total{outcome="resent"}')" 2
+one_each "$P8" "..."
 
 # ---- a transfer expires unfinished: 3303 ----
 sim POST /sim/faults '{"expire_transfers":1}'
@@ -253,6 +289,28 @@ final "$P6" "... the switch back: COMMITTED" COMMITTED
 same "... one transfer, one commit at the switch" "$(xfers "$P6" | wc -l) $(committed_of "$P6")" "1 1"
 one_each "$P6" "..."
 
+# ---- the POST lost, the daemon killed: resent after the restart ----
+# Transfers of 30 s from here, so that the restart is well within one.
+kill "$PID"; wait "$PID" 2>/dev/null
+API_WHAT="restart with transfers of 30 s" EXPIRY=30 daemon
+sim POST /sim/faults '{"lose":{"transfers":1}}'
+LOST=$(stat 's.lost')
+pay p9 109
+P9=$PAYID
+for _ in $(seq 100); do [ "$(stat 's.lost')" -gt "$LOST" ] && break; sleep 0.05; done
+kill -9 "$PID"; wait "$PID" 2>/dev/null
+X9=$(xfers "$P9")
+same "the POST /transfers lost, then the daemon killed: the payment left SENDING" \
+	"$(sql "SELECT state FROM payment WHERE id = '$P9'") $(stat "s.lost_ids.includes('$X9')")" "SENDING true"
+API_WHAT="restart after the kill" EXPIRY=30 daemon
+final "$P9" "... after the restart: COMMITTED" COMMITTED
+same "... reconciled, then the same transfer sent again: one transfer, sent twice, one resend" \
+	"$(sql "SELECT count(*) FROM audit WHERE entity = 'payment' AND entity_id = '$P9' AND action = 'reconciling'") $(xfers "$P9" | wc -l) $(sql "SELECT sends FROM payment_transfer WHERE transfer_id = '$X9'") $(resends "$P9")" \
+	"1 1 2 1"
+same_body "... the POST after the restart is the lost one, byte for byte" "$X9"
+same "... one commit at the switch" "$(committed_of "$P9")" 1
+one_each "$P9" "..."
+
 # ---- a party the switch does not know ----
 fsp GET /parties/ALIAS/40412345 parties '' -H 'FSPIOP-Source: bank-b'
 code "a lookup of a party id starting with 404" 202
@@ -261,7 +319,7 @@ same "... answered with 3204" "$(stat 's.errors["3204"]')" 1
 # ---- no modified duplicate from the daemon, ever ----
 same "the daemon never sent a modified request (3106 count 0)" "$(stat 's.errors["3106"] || 0')" 0
 same "... every commit at the switch is one of the daemon's payments" \
-	"$(stat 's.committed_total') $(stat 'Object.values(s.committed).every((n) => n === 1)')" "7 true"
+	"$(stat 's.committed_total') $(stat 'Object.values(s.committed).every((n) => n === 1)')" "9 true"
 # the test's own modified duplicate: 3106
 MOD=$(printf '%s' "$B2" | sed 's/"expiration":"[^"]*"/"expiration":"2099-01-01T00:00:00.000Z"/')
 fsp POST /transfers transfers "$MOD" -H 'FSPIOP-Source: bank-b' -H 'FSPIOP-Destination: simpayee'

@@ -75,6 +75,7 @@ function reset() {
 		faults: {
 			drop: { parties: 0, quotes: 0, transfers: 0 },
 			lose: { parties: 0, quotes: 0, transfers: 0 },
+			lose_posts: { parties: 0, quotes: 0, transfers: 0 },
 			delay_ms: { parties: 0, quotes: 0, transfers: 0 },
 			delay_count: { parties: -1, quotes: -1, transfers: -1 },
 			expire_transfers: 0,
@@ -84,7 +85,7 @@ function reset() {
 		stats: {
 			requests: {}, committed: {}, committed_total: 0, duplicates: 0, errors: {},
 			duplicates_ignored: 0, aborted_total: 0, callbacks: { sent: 0, delivered: 0, failed: 0, dropped: 0 },
-			lost: 0, lost_ids: [], refused_down: 0,
+			lost: 0, lost_ids: [], lost_bodies: [], refused_down: 0,
 		},
 		timers: new Set(),
 	};
@@ -463,7 +464,7 @@ function control(method, path, raw) {
 		if (f === null || typeof f !== 'object' || Array.isArray(f)) return [400, { error: '$: an object expected' }];
 		const next = JSON.parse(JSON.stringify(st.faults));
 		for (const [k, v] of Object.entries(f)) {
-			if (['drop', 'lose', 'delay_ms', 'delay_count'].includes(k)) {
+			if (['drop', 'lose', 'lose_posts', 'delay_ms', 'delay_count'].includes(k)) {
 				if (v === null || typeof v !== 'object' || Array.isArray(v)) return [400, { error: `$.${k}: an object expected` }];
 				for (const [r, n] of Object.entries(v)) {
 					if (!RES.includes(r)) return [400, { error: `$.${k}.${r}: not one of ${RES.join(', ')}` }];
@@ -523,8 +524,11 @@ function route(req, raw) {
 		countError(2003);
 		return [503, errBody(2003, 'Service currently unavailable')];
 	}
-	if (st.faults.lose[res] > 0) {
-		st.faults.lose[res]--;
+	// lose_posts: POSTs only, so that the GETs asking after them pass
+	const lose = req.method === 'POST' && st.faults.lose_posts[res] > 0 ? 'lose_posts'
+		: st.faults.lose[res] > 0 ? 'lose' : null;
+	if (lose) {
+		st.faults[lose][res]--;
 		st.stats.lost++;
 		let id = url.split('/').pop();
 		try {
@@ -532,6 +536,7 @@ function route(req, raw) {
 			id = b.transferId || b.quoteId || id;
 		} catch (e) { /* GET: the id is in the path */ }
 		st.stats.lost_ids.push(id);
+		st.stats.lost_bodies.push(raw); // byte for byte, to compare a resend with
 		log('request lost', key, id);
 		return null; // no answer: the client gives up by itself
 	}

@@ -328,6 +328,52 @@ static void test_upgrades_from_zero_equal_schema(void **state)
 	db_close(db);
 }
 
+/* Version 14 rebuilds payment_transfer: a transfer recorded at version
+ * 13 keeps its row, without a body (so it is never resent) and counted
+ * as sent once; the new CHECK refuses a body in part. */
+static void test_upgrade_v13_transfer(void **state)
+{
+	(void)state;
+	for (int v = 1; v <= 13; v++)
+		raw(path, db_schema_upgrade_sql(v, NULL));
+	raw(path, "PRAGMA user_version = 13");
+	raw(path, V1_DATA);
+	raw(path, "INSERT INTO payment (id, req_sha256, channel, payer_fsp, payee_dfsp, merchant_id, "
+		  "amount, currency, state, on_us, transfer_id) VALUES ('P0123456789abcdef01234567', "
+		  "'0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef', 'switch', "
+		  "'fspx', 'dfspa', '10000042', 500, 'TZS', 'RECONCILING', 0, "
+		  "'2b3f5a6c-1d2e-4f30-8a41-5b6c7d8e9f00');"
+		  "INSERT INTO payment_transfer (transfer_id, payment_id, payee_fsp, condition, "
+		  "expiration_ms, created) VALUES ('2b3f5a6c-1d2e-4f30-8a41-5b6c7d8e9f00', "
+		  "'P0123456789abcdef01234567', 'fspy', 'GRzLaTP7DJ9t4P-a_BA0WA9wzzlsugf00-Tn6kESAfM', "
+		  "1790000000000, '2026-11-28T06:00:00.000Z')");
+	struct db *db = open_ok(path, 0);
+	assert_int_equal(db_schema_version(db), db_schema_latest());
+	struct msgs m = { 0 };
+	int n = db_check(db, collect, &m);
+	dump_msgs(&m);
+	assert_int_equal(n, 0);
+	db_close(db);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM payment_transfer WHERE transfer_id = "
+				       "'2b3f5a6c-1d2e-4f30-8a41-5b6c7d8e9f00' AND payment_id = "
+				       "'P0123456789abcdef01234567' AND payee_fsp = 'fspy' AND condition = "
+				       "'GRzLaTP7DJ9t4P-a_BA0WA9wzzlsugf00-Tn6kESAfM' AND expiration_ms = "
+				       "1790000000000 AND created = '2026-11-28T06:00:00.000Z' AND "
+				       "ilp_packet IS NULL AND amount IS NULL AND currency IS NULL AND "
+				       "sends = 1"), 1);
+	assert_int_equal(raw_int(path, "SELECT count(*) FROM sqlite_schema WHERE name IN "
+				       "('payment_transfer_v13', 'payment_transfer_payment')"), 1);
+	/* A packet without its amount and currency: refused. */
+	sqlite3 *c;
+	assert_int_equal(sqlite3_open(path, &c), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(c, "UPDATE payment_transfer SET ilp_packet = 'AYIBgQAAAAAAAA'",
+				      NULL, NULL, NULL), SQLITE_CONSTRAINT);
+	assert_int_equal(sqlite3_exec(c, "UPDATE payment_transfer SET ilp_packet = 'AYIBgQAAAAAAAA', "
+				      "amount = 500, currency = 'TZS', sends = sends + 1", NULL, NULL,
+				      NULL), SQLITE_OK);
+	sqlite3_close(c);
+}
+
 static void test_nomigrate_leaves_old_schema(void **state)
 {
 	(void)state;
@@ -781,6 +827,7 @@ int main(void)
 		cmocka_unit_test_setup(test_empty_file_gets_schema, test_setup),
 		cmocka_unit_test_setup(test_upgrade_from_v1, test_setup),
 		cmocka_unit_test_setup(test_upgrades_from_zero_equal_schema, test_setup),
+		cmocka_unit_test_setup(test_upgrade_v13_transfer, test_setup),
 		cmocka_unit_test_setup(test_nomigrate_leaves_old_schema, test_setup),
 		cmocka_unit_test_setup(test_refusals, test_setup),
 		cmocka_unit_test(test_errno_table),

@@ -1,6 +1,7 @@
 /* test_fwd.c -- the forwarder (gateway/fwd.h): its decisions (what each
  * answer of the switch leads to at each step, the backoff, the fail
- * codes), and on a temporary database with the real loop: the mode,
+ * codes, when a transfer unknown at the switch is sent again), and on a
+ * temporary database with the real loop: the mode,
  * SENDING payments reconciled at start, and a payment whose switch does
  * not answer (a closed loopback port) queued again with a backoff and new
  * ids next time. The end-to-end behaviour is tests/cli/fwd_ttk.sh. */
@@ -37,11 +38,17 @@
 #include "tests/unit/testdb.h"
 #include "tests/unit/testdir.h"
 
+static enum fwd_action ans_r(enum fwd_step step, enum switch_status st, int code, int xstate,
+			     int verified, int expired, int resendable)
+{
+	struct fwd_answer a = { st, code, xstate, verified, expired, resendable };
+	return fwd_decide(step, &a);
+}
+
 static enum fwd_action ans(enum fwd_step step, enum switch_status st, int code, int xstate,
 			   int verified, int expired)
 {
-	struct fwd_answer a = { st, code, xstate, verified, expired };
-	return fwd_decide(step, &a);
+	return ans_r(step, st, code, xstate, verified, expired, 0);
 }
 
 /* Before the transfer nothing can move money: errors fail or requeue. */
@@ -100,6 +107,57 @@ static void test_get(void **state)
 	assert_int_equal(ans(g, SWITCH_DOWN, 0, -1, 0, 1), FWD_ACT_WAIT);
 	assert_int_equal(ans(g, SWITCH_TIMEOUT, 0, -1, 0, 1), FWD_ACT_WAIT);
 	assert_int_equal(ans(g, SWITCH_INVALID, 0, -1, 0, 1), FWD_ACT_WAIT);
+}
+
+/* The resend decision table: a GET answered 3208 (unknown at the switch)
+ * for a transfer that has not expired sends the same prepare again (same
+ * id); past the expiration new ids; whatever the GET finds otherwise
+ * decides as before, resendable or not. */
+static void test_get_resend(void **state)
+{
+	(void)state;
+	enum fwd_step g = FWD_STEP_GET;
+	assert_int_equal(ans_r(g, SWITCH_ERROR, 3208, -1, 0, 0, 1), FWD_ACT_RESEND);
+	assert_int_equal(ans_r(g, SWITCH_ERROR, 3208, -1, 0, 0, 0), FWD_ACT_WAIT);
+	assert_int_equal(ans_r(g, SWITCH_ERROR, 3208, -1, 0, 1, 0), FWD_ACT_RENEW);
+	assert_int_equal(ans_r(g, SWITCH_ERROR, 3208, -1, 0, 1, 1), FWD_ACT_RENEW);
+	/* Found COMMITTED by the GET: done, never resent. */
+	assert_int_equal(ans_r(g, SWITCH_OK, 0, FSPIOP_COMMITTED, 1, 0, 1), FWD_ACT_COMMIT);
+	assert_int_equal(ans_r(g, SWITCH_OK, 0, FSPIOP_COMMITTED, 0, 0, 1), FWD_ACT_WAIT);
+	assert_int_equal(ans_r(g, SWITCH_OK, 0, FSPIOP_ABORTED, 0, 0, 1), FWD_ACT_RENEW);
+	assert_int_equal(ans_r(g, SWITCH_OK, 0, FSPIOP_RESERVED, 0, 0, 1), FWD_ACT_WAIT);
+	assert_int_equal(ans_r(g, SWITCH_OK, 0, FSPIOP_RECEIVED, 0, 0, 1), FWD_ACT_WAIT);
+	/* Only a 3208 resends: no answer, another error, or an invalid one
+	 * says nothing of whether the switch has the transfer. */
+	for (int st = SWITCH_OK; st <= SWITCH_INVALID; st++)
+		for (int x = -1; x <= FSPIOP_ABORTED; x++)
+			for (int code = 1000; code < 6000; code += 97) {
+				int c = st == SWITCH_ERROR && code == 3208 ? 3209 : code;
+				assert_int_not_equal(ans_r(g, st, c, x, 1, 0, 1), FWD_ACT_RESEND);
+			}
+	/* Before the GET nothing resends: a transfer's own answers and the
+	 * steps before it decide as they did. */
+	for (int s = FWD_STEP_LOOKUP; s <= FWD_STEP_TRANSFER; s++) {
+		assert_int_not_equal(ans_r(s, SWITCH_ERROR, 3208, -1, 0, 0, 1), FWD_ACT_RESEND);
+		assert_int_not_equal(ans_r(s, SWITCH_TIMEOUT, 0, -1, 0, 0, 1), FWD_ACT_RESEND);
+	}
+	assert_int_equal(ans_r(FWD_STEP_TRANSFER, SWITCH_TIMEOUT, 0, -1, 0, 0, 1), FWD_ACT_RECONCILE);
+	assert_string_equal(fwd_action_name(FWD_ACT_RESEND), "resend");
+}
+
+/* When a transfer may be resent: its body recorded, fewer than
+ * 1 + FWD_RESEND_MAX sends, and more than the margin before it expires. */
+static void test_resendable(void **state)
+{
+	(void)state;
+	assert_int_equal(fwd_resendable(1, 1, 2000, 1000), 1);
+	assert_int_equal(fwd_resendable(1, FWD_RESEND_MAX, 2000, 1000), 1);
+	assert_int_equal(fwd_resendable(1, FWD_RESEND_MAX + 1, 2000, 1000), 0); /* bounded */
+	assert_int_equal(fwd_resendable(0, 1, 2000, 1000), 0);    /* recorded before version 14 */
+	assert_int_equal(fwd_resendable(1, 1, 1001, 1000), 1);
+	assert_int_equal(fwd_resendable(1, 1, 1000, 1000), 0);    /* the margin: not enough left */
+	assert_int_equal(fwd_resendable(1, 1, -5000, 1000), 0);   /* expired */
+	assert_int_equal(fwd_resendable(1, 0, 2000, 1000), 0);    /* never sent: no row */
 }
 
 static void test_backoff(void **state)
@@ -380,6 +438,7 @@ static void test_switch_down_requeues(void **state)
 	fclose(m);
 	assert_non_null(strstr(buf, "tillgate_forward_total{outcome=\"requeued\"} 1\n"));
 	assert_non_null(strstr(buf, "tillgate_forward_total{outcome=\"committed\"} 0\n"));
+	assert_non_null(strstr(buf, "tillgate_forward_total{outcome=\"resent\"} 0\n"));
 	assert_int_equal(told.calls, 1);
 	assert_int_equal(told.state, PAY_QUEUED);
 	assert_string_equal(told.id, r.id);
@@ -398,6 +457,8 @@ int main(void)
 		cmocka_unit_test(test_before_transfer),
 		cmocka_unit_test(test_transfer),
 		cmocka_unit_test(test_get),
+		cmocka_unit_test(test_get_resend),
+		cmocka_unit_test(test_resendable),
 		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_names),
 	};
