@@ -27,6 +27,7 @@ struct http {
 	struct ev *ev;
 	int epfd;                 /* libmicrohttpd's epoll set, watched by ev */
 	uint64_t timer;           /* ev timer for MHD_get_timeout(), 0 if none */
+	int resumed;              /* http_resume() ran during MHD_run(): run again at once */
 	const struct http_route *routes;
 	size_t nroutes;
 	void *arg;
@@ -418,6 +419,9 @@ void http_resume(struct http_req *r)
 	 * connection, so a timer due now makes that run happen. */
 	MHD_resume_connection(r->c);
 	struct http *h = r->h;
+	/* Within MHD_run() (another request's handler resumed this one), run()
+	 * re-arms the timer afterwards: it must keep this one due now. */
+	h->resumed = 1;
 	if (h->timer)
 		ev_timer_del(h->ev, h->timer);
 	h->timer = ev_timer_add(h->ev, 0, on_timer, h);
@@ -593,13 +597,17 @@ static void on_epoll(struct ev *ev, int fd, unsigned events, void *arg)
 static void run(struct http *h)
 {
 	MHD_UNSIGNED_LONG_LONG to;
+	h->resumed = 0;
 	MHD_run(h->d);
 	if (h->timer) {
 		ev_timer_del(h->ev, h->timer);
 		h->timer = 0;
 	}
-	if (MHD_get_timeout(h->d, &to) == MHD_YES)
+	if (h->resumed) /* a connection resumed during the run waits for the next */
+		h->timer = ev_timer_add(h->ev, 0, on_timer, h);
+	else if (MHD_get_timeout(h->d, &to) == MHD_YES)
 		h->timer = ev_timer_add(h->ev, to, on_timer, h);
+	h->resumed = 0;
 }
 
 /* Parses "host:port" or "[v6]:port" into ss. Returns 0 or -1. */

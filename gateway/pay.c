@@ -42,7 +42,9 @@ static const unsigned allowed[PAY__STATE_COUNT][PAY__STATE_COUNT] = {
 	[PAY_QUEUED] = {
 		[PAY_SENDING] = BIT(PAY_BY_FORWARDER),
 		[PAY_EXPIRED] = BIT(PAY_BY_SWEEP),
-		[PAY_FAILED] = BIT(PAY_BY_OPERATOR),     /* cancel */
+		/* cancel; or over the offline limits once the switch proved
+		 * unreachable for a payment accepted online (pay_offline_recheck()) */
+		[PAY_FAILED] = BIT(PAY_BY_OPERATOR) | BIT(PAY_BY_FORWARDER),
 	},
 	[PAY_SENDING] = {
 		[PAY_COMMITTED] = BIT(PAY_BY_FORWARDER),
@@ -1072,6 +1074,104 @@ int pay_retry(struct pay *p, const char *id, const char *actor, struct pay_rec *
 		expires_at = now + age;
 	return transition(p, id, PAY_QUEUED, PAY_BY_OPERATOR, NULL, NULL, NULL, now, expires_at,
 			  r.version, actor, "system", out, err, errlen);
+}
+
+/* The work of pay_offline_recheck() in the caller's transaction:
+ * 0 within the limits, 1 over (why filled; the payment FAILED if
+ * fail_over), or a negative errno. */
+static int recheck_tx(struct pay *p, const char *id, int fail_over, struct pay_refusal *why,
+		      struct pay_rec *out)
+{
+	struct pay_rec r;
+	int rc = get(p, NULL, id, &r, NULL);
+	if (rc < 0)
+		return rc;
+	if (out)
+		*out = r;
+	if (r.channel == PAY_CH_SWITCH || r.on_us || pay_state_final(r.state))
+		return 0; /* nothing waits for the switch */
+	sqlite3_stmt *s = p->st[P_CUSTOMER];
+	if ((rc = db_bind_text(s, ":dfsp", r.payer_dfsp)) < 0 ||
+	    (rc = db_bind_text(s, ":msisdn", r.payer_msisdn)) < 0 || (rc = db_step(s)) < 0)
+		return rc;
+	if (rc == 0)
+		return -ENOENT;
+	char ctier[KYB_TIER_NAME_MAX], mtier[KYB_TIER_NAME_MAX];
+	copy_col(s, 1, ctier, sizeof ctier);
+	db_reset(s);
+	s = p->st[P_MERCHANT];
+	if ((rc = db_bind_text(s, ":merchant_id", r.merchant_id)) < 0 || (rc = db_step(s)) < 0)
+		return rc;
+	if (rc == 0)
+		return -ENOENT;
+	copy_col(s, 1, mtier, sizeof mtier);
+	db_reset(s);
+	const struct kyb_tier *ct = kyb_tiers_find(p->tiers, KYB_PARTY_CUSTOMER, ctier);
+	const struct kyb_tier *mt = kyb_tiers_find(p->tiers, KYB_PARTY_MERCHANT, mtier);
+	if (!ct || !mt)
+		return -ENOENT;
+	time_t now = time(NULL);
+	struct kyb_limit_usage cu, mu;
+	if ((rc = usage(p, 1, r.payer_dfsp, r.payer_msisdn, now, &cu)) < 0 ||
+	    (rc = usage(p, 0, r.payee_dfsp, r.merchant_id, now, &mu)) < 0)
+		return rc;
+	/* The usage counts this payment already (not void); check it as the
+	 * one to add, as pay_accept() would have offline. */
+	struct kyb_limit_usage *us[] = { &cu, &mu };
+	for (size_t i = 0; i < 2; i++) {
+		if (us[i]->day >= r.amount)
+			us[i]->day -= r.amount;
+		if (us[i]->month >= r.amount)
+			us[i]->month -= r.amount;
+		if (r.state == PAY_QUEUED && us[i]->offline_count > 0) {
+			us[i]->offline_count--;
+			us[i]->offline_exposure -= r.amount;
+			if (us[i]->offline_count == 0)
+				us[i]->offline_oldest_age = 0;
+		}
+	}
+	rc = check_limit(p, ct, "customer", r.amount, &cu, KYB_LIMIT_OFFLINE, why);
+	if (rc == 0)
+		rc = check_limit(p, mt, "merchant", r.amount, &mu, KYB_LIMIT_OFFLINE, why);
+	if (rc == 0)
+		return 0;
+	if (rc != -EPERM)
+		return rc;
+	if (fail_over && r.state == PAY_QUEUED) {
+		char err[160], code[PAY_CODE_MAX];
+		snprintf(code, sizeof code, "%s", why && why->code[0] ? why->code : "offline_limit");
+		rc = transition_tx(p, id, PAY_FAILED, PAY_BY_FORWARDER, code,
+				   why && why->msg[0] ? why->msg : "over the offline limits", NULL, -1,
+				   -1, 0, NULL, NULL, out, err, sizeof err);
+		if (rc < 0)
+			return rc;
+	}
+	return 1;
+}
+
+int pay_offline_recheck(struct pay *p, const char *id, int fail_over, struct pay_refusal *why,
+			struct pay_rec *out)
+{
+	struct pay_refusal local;
+	if (!why)
+		why = &local;
+	memset(why, 0, sizeof *why);
+	int rc = db_begin(p->db);
+	if (rc < 0)
+		return rc;
+	int over = 0;
+	rc = recheck_tx(p, id, fail_over, why, out);
+	if (rc == 1) {
+		over = 1;
+		rc = 0; /* commits the move to FAILED, if any */
+	}
+	rc = db_end(p->db, rc);
+	if (rc == 0 && over) {
+		LOGI(LC_PAY, "over the offline limits", "id=%s code=%s failed=%d", id, why->code,
+		     fail_over);
+		return -EPERM;
+	}
+	return rc;
 }
 
 int pay_expire_due(struct pay *p, int64_t now)

@@ -272,6 +272,21 @@ int pay_cancel(struct pay *p, const char *id, const char *actor, struct pay_rec 
 int pay_retry(struct pay *p, const char *id, const char *actor, struct pay_rec *out, char *err,
 	      size_t errlen);
 
+/* A payment accepted online whose forwarding did not go through (back
+ * to QUEUED: the switch unreachable; or still SENDING when the customer's
+ * answer is due): is it within the offline limits of its payer's and its
+ * merchant's tiers, checked as pay_accept() checks an offline payment,
+ * the payment itself counted once? Returns 0 within (or when the
+ * question does not arise: final, on-us, received), -EPERM over, with
+ * why (may be NULL) filled as pay_accept() fills it. With fail_over and
+ * over, a QUEUED payment is also moved to FAILED (cause forwarder, code
+ * the limit's kyb_limit_reason_name(), reason why->msg, both SMS) in the
+ * same transaction; a payment in any other state is left as it is.
+ * out (may be NULL) gets the payment as it is after. -ENOENT no such
+ * payment (or its customer or merchant is gone), db codes. */
+int pay_offline_recheck(struct pay *p, const char *id, int fail_over, struct pay_refusal *why,
+			struct pay_rec *out);
+
 /* Expiry sweep: every QUEUED payment with expires_at <= now becomes
  * EXPIRED (cause PAY_BY_SWEEP), each in its own transaction with its audit
  * row and both SMS. now: Unix seconds. Returns the number expired, or a

@@ -136,20 +136,43 @@ long ussd_form_parse(const char *body, size_t len, struct ussd_form *f, char *bu
 
 /* ---- the route ---- */
 
+/* One request's reply: on the heap, because a step may be answered
+ * later (a payment waiting for the switch): the request is then
+ * suspended, and this box outlives the handler until on_reply(). */
 struct reply_box {
 	struct ussd_reply r;
 	int got;
+	struct http_req *req; /* set once suspended; NULL once the server is gone */
+	int suspended;
 };
+
+static void text_reply(struct http_req *req, unsigned status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void on_gone(void *arg)
+{
+	struct reply_box *b = arg;
+	b->req = NULL; /* the server is freed: the session's reply goes nowhere */
+}
 
 static void on_reply(void *arg, const struct ussd_reply *r)
 {
 	struct reply_box *b = arg;
-	b->r = *r;
-	b->got = 1;
+	if (!b->suspended) {
+		b->r = *r; /* answered within the step: h_ussd() replies */
+		b->got = 1;
+		return;
+	}
+	if (b->req) {
+		if (r)
+			text_reply(b->req, 200, "%s %s", r->end ? "END" : "CON", r->text);
+		else /* the dialogue ended before its answer (replaced, stopping) */
+			text_reply(b->req, 503, "END %s", "Service unavailable");
+		http_resume(b->req);
+	}
+	free(b);
 }
 
-static void text_reply(struct http_req *req, unsigned status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 static void text_reply(struct http_req *req, unsigned status, const char *fmt, ...)
 {
 	char body[USSD_REPLY_MAX + 64];
@@ -177,16 +200,14 @@ static int token_ok(const struct gw *gw, const struct http_req *req)
 	return strlen(h) == n && CRYPTO_memcmp(h, want, n) == 0;
 }
 
-/* Feeds one step; 0 with the reply in b, or a negative errno. */
+/* Feeds one step; 0 with the reply in b (b->got) or to come later (the
+ * session keeps b), or a negative errno. */
 static int feed(struct gw *gw, enum ussd_step step, const char *key, const char *msisdn,
 		const char *text, struct reply_box *b)
 {
 	struct ussd_step_in in = { step, key, msisdn, text, "http" };
 	b->got = 0;
-	int rc = ussd_sess_step(gw->ussd, &in, on_reply, b);
-	if (rc == 0 && !b->got)
-		rc = -EIO;
-	return rc;
+	return ussd_sess_step(gw->ussd, &in, on_reply, b);
 }
 
 static void h_ussd(struct http_req *req, void *arg)
@@ -250,16 +271,22 @@ static void h_ussd(struct http_req *req, void *arg)
 			nparts += *p == '*';
 	}
 	int seen = ussd_sess_answers(gw->ussd, key);
+	struct reply_box *bp = calloc(1, sizeof *bp);
+	if (!bp) {
+		text_reply(req, 503, "out of memory\n");
+		goto out;
+	}
 	struct reply_box b = { 0 };
 	int rc = 0;
 	if (seen == -ENOENT && nparts == 0) {
-		rc = feed(gw, USSD_BEGIN, key, msisdn, f.service_code, &b);
+		rc = feed(gw, USSD_BEGIN, key, msisdn, f.service_code, bp);
 	} else if (seen == -ENOENT) {
 		/* Answers for a dialogue we do not have (expired, or from
 		 * before a restart): the expired screen. */
 		char *last = strrchr(text, '*');
-		rc = feed(gw, USSD_CONTINUE, key, msisdn, last ? last + 1 : text, &b);
+		rc = feed(gw, USSD_CONTINUE, key, msisdn, last ? last + 1 : text, bp);
 	} else if (nparts <= (size_t)seen) {
+		free(bp);
 		text_reply(req, 409, "field 'text': %zu answers, but the dialogue has consumed %d\n",
 			   nparts, seen);
 		goto out;
@@ -270,15 +297,30 @@ static void h_ussd(struct http_req *req, void *arg)
 			if (star)
 				*star = '\0';
 			if (i >= (size_t)seen) {
-				rc = feed(gw, USSD_CONTINUE, key, msisdn, p, &b);
-				if (rc < 0 || b.r.end)
+				rc = feed(gw, USSD_CONTINUE, key, msisdn, p, bp);
+				/* answered later: the rest (if any) is refused while it waits */
+				if (rc < 0 || !bp->got || bp->r.end)
 					break;
 			}
 			p = star ? star + 1 : p + strlen(p);
 		}
 	}
+	if (rc == 0 && !bp->got) {
+		/* The step answers later: the session owns bp until on_reply(). */
+		bp->req = req;
+		bp->suspended = 1;
+		http_suspend(req, on_gone, bp);
+		goto out;
+	}
+	if (rc == 0)
+		b = *bp;
+	free(bp);
 	if (rc == -EINVAL) {
 		text_reply(req, 400, "field 'text': an answer is longer than 640 bytes\n");
+		goto out;
+	}
+	if (rc == -EBUSY) {
+		text_reply(req, 409, "field 'text': the previous answer's reply is still pending\n");
 		goto out;
 	}
 	if (rc < 0) {

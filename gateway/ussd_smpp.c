@@ -77,10 +77,15 @@ static void send_reply(struct step_ctx *c, const struct ussd_reply *r)
 		LOGW(LC_USSD, "reply not sent", "msisdn=%s error=\"%s\"", c->msisdn, strerror(-rc));
 }
 
+/* The reply of a step: now, or later for a step answered later (a
+ * payment waiting for the switch), when it is sent to the dialogue the
+ * deliver_sm opened, with the correlation data kept in c. r NULL: the
+ * dialogue ended first, nothing to send. */
 static void on_reply(void *arg, const struct ussd_reply *r)
 {
 	struct step_ctx *c = arg;
-	send_reply(c, r);
+	if (r)
+		send_reply(c, r);
 	free(c);
 }
 
@@ -156,6 +161,7 @@ static uint32_t on_deliver(void *arg, const struct smpp_in *in)
 	int rc = ussd_sess_step(u->gw->ussd, &st, on_reply, c);
 	if (rc < 0) {
 		free(c); /* refused: on_reply() was not called */
+		/* -EBUSY: an answer while the previous one's reply is pending */
 		LOGW(LC_USSD, "step refused", "key=%s error=\"%s\"", key, strerror(-rc));
 		return rc == -ENOMEM ? SMPP_RX_T_APPN : SMPP_RX_R_APPN_STATUS;
 	}
@@ -253,6 +259,8 @@ void ussd_smpp_free(struct ussd_smpp *u)
 {
 	if (!u)
 		return;
+	/* Replies still pending would reach a freed link: their dialogues end. */
+	ussd_sess_cancel_replies(u->gw->ussd, on_reply);
 	/* the link first: its last callbacks reach the drain */
 	smpp_link_free(u->link);
 	sms_free(u->sms);

@@ -1,5 +1,11 @@
-/* ussd_flow_cust.c -- "Activate": a customer enrolled by a DFSP
- * (gateway/customer.h, status PENDING) activates on the first dial:
+/* ussd_flow_cust.c -- the customer's own flows. "Change PIN"
+ * (ussd_flow_cpin, at the end of this file): an active customer
+ * changes the paying PIN: [which account, if several] -> current PIN
+ * (a wrong one counts towards the lock-out, as anywhere) -> new PIN
+ * (trivial ones refused, as at activation) -> again -> done, with
+ * cust_change_pin() (audited "pin_change"). "Activate": a customer
+ * enrolled by a DFSP (gateway/customer.h, status PENDING) activates on
+ * the first dial:
  *
  *   activation code -> new PIN -> PIN again -> done
  *
@@ -174,4 +180,177 @@ static const struct ussd_state act_states[ACT__COUNT] = {
 
 const struct ussd_flow ussd_flow_cust = {
 	"cust", "menu.activate", USSD_WHO_PENDING, act_states, ACT__COUNT, ACT_CODE,
+};
+
+/* ---- Change PIN ---- */
+
+enum {
+	CPIN_FIRST,
+	CPIN_OLD,
+	CPIN_NEW,
+	CPIN_NEW2,
+	CPIN__COUNT
+};
+
+struct cpin_scratch {
+	char dfsp[CUST_DFSP_MAX];
+	char old[PIN_MAX_DIGITS + 1]; /* wiped once used */
+	char pin[PIN_MAX_DIGITS + 1]; /* wiped once used */
+};
+
+_Static_assert(sizeof(struct cpin_scratch) <= USSD_SCRATCH_MAX, "cpin scratch");
+
+/* The caller's ACTIVE customer records, into out (cap). Returns the
+ * count or a negative errno. */
+static int active(struct ussd_ctx *c, struct cust_info *out, int cap)
+{
+	struct cust_info all[CUST_MATCH_MAX];
+	int n = cust_by_msisdn(ussd_ctx_gw(c)->cust, ussd_ctx_msisdn(c), all, CUST_MATCH_MAX), k = 0;
+	for (int i = 0; i < n && k < cap; i++)
+		if (all[i].status == CS_ACTIVE)
+			out[k++] = all[i];
+	return n < 0 ? n : k;
+}
+
+/* The end screen of a refused PIN check or change. */
+static int cpin_refused(struct ussd_ctx *c, int rc, const struct cust_info *ci)
+{
+	struct cpin_scratch *s = ussd_ctx_scratch(c);
+	char name[129], until[CUST_TS_SIZE] = "";
+	pin_wipe(s->old, sizeof s->old);
+	pin_wipe(s->pin, sizeof s->pin);
+	dfsp_name(c, s->dfsp, name, sizeof name);
+	if (ci)
+		snprintf(until, sizeof until, "%.16s", ci->locked_until);
+	for (char *t = strchr(until, 'T'); t; t = NULL)
+		*t = ' ';
+	struct ussd_var v[] = { { "dfsp", name }, { "until", until } };
+	switch (rc) {
+	case -EAGAIN:
+		LOGI(LC_USSD, "customer locked out", "msisdn=%s dfsp=%s", ussd_ctx_msisdn(c), s->dfsp);
+		return ussd_end(c, "cust.pin_locked", v, 2);
+	case -EPERM:
+	case -ENOENT:
+		return ussd_end(c, "pay.not_active", NULL, 0);
+	default:
+		LOGE(LC_USSD, "PIN change failed", "msisdn=%s error=\"%s\"", ussd_ctx_msisdn(c),
+		     strerror(rc < 0 ? -rc : EIO));
+		return ussd_end(c, "cust.pin_failed", NULL, 0);
+	}
+}
+
+/* The first screen: the current PIN, or, for a phone with accounts at
+ * several DFSPs, which account first (numbered lines, not a list state:
+ * the same state takes a PIN when there is one account). */
+static int cpin_first_render(struct ussd_ctx *c)
+{
+	struct cust_info p[CUST_MATCH_MAX];
+	char name[129], line[144];
+	int n = active(c, p, CUST_MATCH_MAX);
+	if (n < 0)
+		return n;
+	if (n <= 1)
+		return ussd_say(c, "cust.ask_old_pin", NULL, 0);
+	int rc = ussd_say(c, "cust.pick_pin", NULL, 0);
+	for (int i = 0; i < n && rc == 0; i++) {
+		dfsp_name(c, p[i].dfsp, name, sizeof name);
+		snprintf(line, sizeof line, "%d %s", i + 1, name);
+		rc = ussd_text(c, line);
+	}
+	return rc;
+}
+
+static int cpin_old_input(struct ussd_ctx *c, const char *in);
+
+static int cpin_first_input(struct ussd_ctx *c, const char *in)
+{
+	struct cpin_scratch *s = ussd_ctx_scratch(c);
+	struct cust_info p[CUST_MATCH_MAX];
+	int n = active(c, p, CUST_MATCH_MAX);
+	if (n < 0)
+		return n;
+	if (n == 0)
+		return ussd_end(c, "pay.not_active", NULL, 0);
+	if (n == 1) {
+		snprintf(s->dfsp, sizeof s->dfsp, "%s", p[0].dfsp);
+		return cpin_old_input(c, in);
+	}
+	int k = (in[0] >= '1' && in[0] <= '9' && !in[1]) ? in[0] - '1' : -1;
+	if (k < 0 || k >= n)
+		return ussd_retry(c, "err.choice");
+	snprintf(s->dfsp, sizeof s->dfsp, "%s", p[k].dfsp);
+	return ussd_go(c, CPIN_OLD);
+}
+
+static int cpin_old_render(struct ussd_ctx *c)
+{
+	return ussd_say(c, "cust.ask_old_pin", NULL, 0);
+}
+
+/* The current PIN, checked at once: a wrong one counts towards the lock
+ * as at payment (cust_verify_pin()). */
+static int cpin_old_input(struct ussd_ctx *c, const char *in)
+{
+	struct cpin_scratch *s = ussd_ctx_scratch(c);
+	struct cust_info ci;
+	int rc = cust_verify_pin(ussd_ctx_gw(c)->cust, s->dfsp, ussd_ctx_msisdn(c), in, &ci);
+	if (rc == -EACCES) {
+		LOGI(LC_USSD, "wrong PIN", "msisdn=%s dfsp=%s", ussd_ctx_msisdn(c), s->dfsp);
+		return ussd_retry(c, "cust.bad_old_pin");
+	}
+	if (rc < 0)
+		return cpin_refused(c, rc, &ci);
+	snprintf(s->old, sizeof s->old, "%s", in);
+	return ussd_go(c, CPIN_NEW);
+}
+
+static int cpin_new_render(struct ussd_ctx *c)
+{
+	return ussd_say(c, "cust.ask_new_pin", NULL, 0);
+}
+
+static int cpin_new_input(struct ussd_ctx *c, const char *in)
+{
+	struct cpin_scratch *s = ussd_ctx_scratch(c);
+	const char *why = ussd_flow_pin_refused(c, in);
+	if (why)
+		return ussd_retry(c, why);
+	snprintf(s->pin, sizeof s->pin, "%s", in);
+	return ussd_go(c, CPIN_NEW2);
+}
+
+static int cpin_new2_render(struct ussd_ctx *c)
+{
+	return ussd_say(c, "cust.ask_new_pin2", NULL, 0);
+}
+
+static int cpin_new2_input(struct ussd_ctx *c, const char *in)
+{
+	struct cpin_scratch *s = ussd_ctx_scratch(c);
+	if (!pin_equal(s->pin, in))
+		return ussd_retry(c, "cust.pin_mismatch");
+	int rc = cust_change_pin(ussd_ctx_gw(c)->cust, s->dfsp, ussd_ctx_msisdn(c), s->old, s->pin);
+	if (rc < 0) {
+		struct cust_info all[CUST_MATCH_MAX], *ci = NULL;
+		int n = cust_by_msisdn(ussd_ctx_gw(c)->cust, ussd_ctx_msisdn(c), all, CUST_MATCH_MAX);
+		for (int i = 0; i < n; i++)
+			if (!strcmp(all[i].dfsp, s->dfsp))
+				ci = &all[i];
+		return cpin_refused(c, rc, ci);
+	}
+	pin_wipe(s->old, sizeof s->old);
+	pin_wipe(s->pin, sizeof s->pin);
+	LOGI(LC_USSD, "customer PIN changed", "msisdn=%s dfsp=%s", ussd_ctx_msisdn(c), s->dfsp);
+	return ussd_end(c, "cust.pin_changed", NULL, 0);
+}
+
+static const struct ussd_state cpin_states[CPIN__COUNT] = {
+	[CPIN_FIRST] = { "cpin.first", USSD_ST_SECRET, cpin_first_render, cpin_first_input },
+	[CPIN_OLD] = { "cpin.old", USSD_ST_SECRET, cpin_old_render, cpin_old_input },
+	[CPIN_NEW] = { "cpin.new", USSD_ST_SECRET, cpin_new_render, cpin_new_input },
+	[CPIN_NEW2] = { "cpin.new2", USSD_ST_SECRET, cpin_new2_render, cpin_new2_input },
+};
+
+const struct ussd_flow ussd_flow_cpin = {
+	"cpin", "menu.change_pin", USSD_WHO_CUSTOMER, cpin_states, CPIN__COUNT, CPIN_FIRST,
 };

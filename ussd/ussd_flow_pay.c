@@ -12,7 +12,10 @@
  * cust_verify_pin() (wrong tries count; the third in a row locks), then
  * pay_accept() records the payment; the result screen says "Paid, ref X"
  * (committed: on-us), "Accepted, ref X: ..." (queued for the switch), or
- * names the limit that refused it. See docs/ussd.md "Pay merchant".
+ * names the limit that refused it. A payment sent online is answered
+ * later (ussd_later(), ussd/ussd_menu.h): the flow watches the forwarder
+ * (fwd_watch()) and answers with its outcome, or with what is known when
+ * [switch] answer_budget_ms is spent. See docs/ussd.md "Pay merchant".
  */
 #include <errno.h>
 #include <stdint.h>
@@ -49,6 +52,10 @@ struct pay_scratch {
 	int64_t amount;               /* minor units */
 	char dfsp[CUST_DFSP_MAX];     /* the payer's DFSP */
 	char key[48];                 /* the payment's idempotency key */
+	char ref[PAY_ID_MAX];         /* the payment sent online, waited for */
+	uint64_t wid;                 /* its fwd_watch(); 0 when none */
+	uint8_t online;               /* accepted online (ACCEPTED), not queued at once */
+	uint8_t told;                 /* the forwarder told its move within fwd_kick() */
 };
 
 _Static_assert(sizeof(struct pay_scratch) <= USSD_SCRATCH_MAX, "pay scratch");
@@ -294,7 +301,14 @@ static const char *limit_key(enum kyb_limit_reason r)
 	}
 }
 
-/* The end screen of a refusal by pay_accept(). */
+/* The end screen of key: now (from input()) or as the answer given
+ * later (from the forwarder's callback or at the budget). */
+static int finish(struct ussd_ctx *c, const char *key, const struct ussd_var *v, size_t n)
+{
+	return ussd_ctx_later(c) ? ussd_later_end(c, key, v, n) : ussd_end(c, key, v, n);
+}
+
+/* The end screen of a refusal by pay_accept() or pay_offline_recheck(). */
 static int refused(struct ussd_ctx *c, int rc, const struct pay_refusal *why)
 {
 	const char *lk = limit_key(why->reason);
@@ -311,24 +325,106 @@ static int refused(struct ussd_ctx *c, int rc, const struct pay_refusal *why)
 		struct ussd_var v[] = { { "what", what }, { "limit", limit } };
 		LOGI(LC_USSD, "payment refused by a limit", "msisdn=%s party=%s reason=%s",
 		     ussd_ctx_msisdn(c), why->party, kyb_limit_reason_name(why->reason));
-		return ussd_end(c, strcmp(why->party, "merchant") ? "pay.over_limit" : "pay.over_limit_shop",
-				v, 2);
+		return finish(c, strcmp(why->party, "merchant") ? "pay.over_limit" : "pay.over_limit_shop",
+			      v, 2);
 	}
 	LOGI(LC_USSD, "payment refused", "msisdn=%s code=%s rc=%d", ussd_ctx_msisdn(c), why->code, rc);
 	if (!strcmp(why->code, "till_inactive") || !strcmp(why->code, "merchant_inactive") ||
 	    !strcmp(why->code, "unknown_till"))
-		return ussd_end(c, "pay.till_inactive", NULL, 0);
+		return finish(c, "pay.till_inactive", NULL, 0);
 	if (!strcmp(why->code, "customer_inactive") || !strcmp(why->code, "unknown_customer"))
-		return ussd_end(c, "pay.not_active", NULL, 0);
-	return ussd_end(c, "pay.error", NULL, 0);
+		return finish(c, "pay.not_active", NULL, 0);
+	return finish(c, "pay.error", NULL, 0);
 }
+
+/* The result screen of payment ref as it stands now. spent: the answer
+ * is due (the budget is spent, or the forwarder is gone) while the
+ * payment may still be on its way. */
+static int settle(struct ussd_ctx *c, const char *ref, int spent)
+{
+	struct pay_scratch *s = ussd_ctx_scratch(c);
+	struct gw *gw = ussd_ctx_gw(c);
+	struct pay_rec rec;
+	struct pay_refusal why;
+	char amount[KYB_AMOUNT_MAX];
+	if (pay_get(gw->pay, NULL, ref, &rec) < 0) {
+		/* It was recorded: its outcome is only unknown here. */
+		struct ussd_var v[] = { { "ref", ref } };
+		return finish(c, "pay.unconfirmed", v, 1);
+	}
+	const char *key;
+	switch (rec.state) {
+	case PAY_COMMITTED:
+		key = "pay.paid";
+		break;
+	case PAY_FAILED:
+	case PAY_EXPIRED:
+		key = "pay.failed";
+		break;
+	case PAY_QUEUED:
+		/* Sent online, back in the queue: the switch was unreachable.
+		 * It may wait there only within the offline limits; over them
+		 * it is refused (FAILED) and the limit named. */
+		if (s->online && pay_offline_recheck(gw->pay, rec.id, 1, &why, NULL) == -EPERM)
+			return refused(c, -EPERM, &why);
+		key = "pay.accepted";
+		break;
+	default: /* ACCEPTED, SENDING, RECONCILING: on its way, may still commit */
+		if (!spent)
+			key = "pay.sending";
+		else
+			key = pay_offline_recheck(gw->pay, rec.id, 0, &why, NULL) == 0 ? "pay.accepted"
+											 : "pay.unconfirmed";
+		break;
+	}
+	fmt_amount(c, rec.amount, amount);
+	struct ussd_var v[] = { { "ref", rec.id }, { "amount", amount }, { "name", s->name },
+				{ "reason", rec.fail_reason } };
+	LOGI(LC_USSD, "payment answered", "msisdn=%s payment=%s state=%s screen=%s",
+	     ussd_ctx_msisdn(c), rec.id, pay_state_name(rec.state), key);
+	return finish(c, key, v, 4);
+}
+
+/* The forwarder moved the payment (COMMITTED, FAILED, back to QUEUED),
+ * or is freed (rec NULL). arg is the dialogue's context: the watch is
+ * dropped before the dialogue ends (on_cancel()). */
+static void on_outcome(void *arg, const struct pay_rec *rec)
+{
+	struct ussd_ctx *c = arg;
+	struct pay_scratch *s = ussd_ctx_scratch(c);
+	s->wid = 0;
+	if (!ussd_ctx_later(c)) {
+		s->told = 1; /* within fwd_kick(): confirm_input() answers */
+		return;
+	}
+	settle(c, s->ref, rec == NULL); /* c is gone after this */
+}
+
+static int on_budget(struct ussd_ctx *c)
+{
+	struct pay_scratch *s = ussd_ctx_scratch(c);
+	fwd_unwatch(ussd_ctx_gw(c), s->wid);
+	s->wid = 0;
+	return settle(c, s->ref, 1);
+}
+
+static void on_cancel(struct ussd_ctx *c)
+{
+	struct pay_scratch *s = ussd_ctx_scratch(c);
+	fwd_unwatch(ussd_ctx_gw(c), s->wid);
+	s->wid = 0;
+	LOGI(LC_USSD, "dialogue ended before the payment's answer", "msisdn=%s payment=%s",
+	     ussd_ctx_msisdn(c), s->ref);
+}
+
+static const struct ussd_later_ops pay_later = { on_budget, on_cancel };
 
 static int confirm_input(struct ussd_ctx *c, const char *in)
 {
 	struct pay_scratch *s = ussd_ctx_scratch(c);
 	struct gw *gw = ussd_ctx_gw(c);
 	struct cust_info ci;
-	char name[129], amount[KYB_AMOUNT_MAX];
+	char name[129];
 
 	int rc = cust_verify_pin(gw->cust, s->dfsp, ussd_ctx_msisdn(c), in, &ci);
 	if (rc == -EACCES)
@@ -377,28 +473,25 @@ static int confirm_input(struct ussd_ctx *c, const char *in)
 	}
 	if (rc < 0)
 		return refused(c, rc, &why);
-	if (rc == 0 && rec.state == PAY_ACCEPTED) {
-		fwd_kick(gw, rec.id);
-		struct pay_rec now;
-		if (pay_get(gw->pay, NULL, rec.id, &now) == 0)
-			rec = now;
-	}
-	fmt_amount(c, rec.amount, amount);
-	struct ussd_var v[] = { { "ref", rec.id }, { "amount", amount }, { "name", s->name },
-				{ "reason", rec.fail_reason } };
 	LOGI(LC_USSD, "payment made", "msisdn=%s payment=%s state=%s", ussd_ctx_msisdn(c), rec.id,
 	     pay_state_name(rec.state));
-	switch (rec.state) {
-	case PAY_COMMITTED:
-		return ussd_end(c, "pay.paid", v, 4);
-	case PAY_FAILED:
-	case PAY_EXPIRED:
-		return ussd_end(c, "pay.failed", v, 4);
-	case PAY_QUEUED:
-		return ussd_end(c, "pay.accepted", v, 4);
-	default: /* online: on its way to the switch; the SMS tells the outcome */
-		return ussd_end(c, "pay.sending", v, 4);
+	snprintf(s->ref, sizeof s->ref, "%s", rec.id);
+	if (rc == 0 && rec.state == PAY_ACCEPTED) {
+		/* Online: wait for the forwarder's outcome within the budget.
+		 * Watch first: fwd_kick() may requeue or fail it at once. */
+		s->online = 1;
+		s->told = 0;
+		s->wid = fwd_watch(gw, rec.id, on_outcome, c);
+		fwd_kick(gw, rec.id);
+		if (s->wid && !s->told) {
+			rc = ussd_later(c, (uint32_t)gw->cfg.switch_answer_budget_ms, &pay_later);
+			if (rc >= 0)
+				return rc;
+			fwd_unwatch(gw, s->wid); /* cannot wait: answer with what is known */
+			s->wid = 0;
+		}
 	}
+	return settle(c, s->ref, 0);
 }
 
 static const struct ussd_state pay_states[PAY__COUNT] = {

@@ -3,8 +3,8 @@
  * entries whose who matches: an unknown number "Register business" and
  * "Pay merchant", a merchant owner "My business", a customer waiting for
  * activation "Activate my account", an active customer "Pay merchant",
- * everyone "Language", and an active customer last "Payment requests"
- * (after Language, so that the numbers above stay as they were).
+ * everyone "Language", then for customers "Payment requests" and "Change
+ * PIN" (after Language, so that the numbers above stay as they were).
  */
 #include <stddef.h>
 
@@ -17,5 +17,6 @@ const struct ussd_flow *const ussd_main_flows[] = {
 	&ussd_flow_pay,
 	&ussd_flow_lang,
 	&ussd_flow_rtp,
+	&ussd_flow_cpin,
 	NULL,
 };

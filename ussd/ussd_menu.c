@@ -24,7 +24,9 @@
 #define ITEMS_BYTES 8192
 
 /* What input() returned (positive, so that errors stay negative). */
-enum act { ACT_NONE, ACT_GO, ACT_BACK, ACT_MAIN, ACT_RETRY, ACT_END };
+enum act { ACT_NONE, ACT_GO, ACT_BACK, ACT_MAIN, ACT_RETRY, ACT_END, ACT_LATER };
+
+#define LATER_MAX_MS 600000u /* longest budget of ussd_later() */
 
 struct nav {
 	const struct ussd_flow *flow;
@@ -46,6 +48,9 @@ struct ussd_ctx {
 	int8_t choice;       /* during input() of a list state, else -1 */
 	struct nav cur;
 	const struct ussd_flow *pending; /* the owner flow the picker leads to */
+	const struct ussd_later_ops *later; /* set while an answer is pending */
+	const struct ussd_later_ops *asked; /* what input() asked, until apply() */
+	uint32_t later_ms;   /* the pending answer's budget */
 	struct nav stack[STACK_MAX];
 	alignas(max_align_t) unsigned char scratch[USSD_SCRATCH_MAX];
 };
@@ -93,6 +98,9 @@ struct ussd_menu {
 	int nstate;
 	const char *reason_key;
 	const char *notice_key;
+	/* Where answers given later go (ussd_menu_set_done()). */
+	ussd_menu_done_fn done;
+	void *done_arg;
 };
 
 static const struct ussd_flow main_flow, pick_flow;
@@ -343,6 +351,74 @@ int ussd_end(struct ussd_ctx *c, const char *key, const struct ussd_var *vars, s
 	return ACT_END;
 }
 
+int ussd_later(struct ussd_ctx *c, uint32_t budget_ms, const struct ussd_later_ops *ops)
+{
+	if (!ops || !ops->budget || !ops->cancel || budget_ms < 1 || budget_ms > LATER_MAX_MS)
+		return -EINVAL;
+	c->asked = ops;
+	c->later_ms = budget_ms;
+	return ACT_LATER;
+}
+
+int ussd_ctx_later(const struct ussd_ctx *c)
+{
+	return c->later != NULL;
+}
+
+uint32_t ussd_ctx_later_budget(const struct ussd_ctx *c)
+{
+	return c->later ? c->later_ms : 0;
+}
+
+void ussd_menu_set_done(struct ussd_menu *m, ussd_menu_done_fn done, void *arg)
+{
+	m->done = done;
+	m->done_arg = arg;
+}
+
+int ussd_later_end(struct ussd_ctx *c, const char *key, const struct ussd_var *vars, size_t n)
+{
+	struct ussd_menu *m = c->m;
+	if (!c->later)
+		return -EALREADY;
+	/* Not m->out: that belongs to a step, and this runs between steps. */
+	char text[USSD_REPLY_MAX];
+	const char *t = text_of(m, c->lang, key);
+	if (!t || ussd_locale_format(t, vars, n, text, sizeof text) < 0)
+		snprintf(text, sizeof text, "%s", "Error");
+	LOGD(LC_USSD, "answer given later", "msisdn=%s state=%s key=%s", c->msisdn,
+	     c->cur.flow->states[c->cur.state].name, key);
+	c->later = NULL;
+	c->later_ms = 0;
+	if (m->done)
+		m->done(m->done_arg, c, text); /* ends the dialogue: c is gone */
+	return 0;
+}
+
+void ussd_menu_later_budget(struct ussd_ctx *c)
+{
+	const struct ussd_later_ops *ops = c->later;
+	if (!ops)
+		return;
+	LOGI(LC_USSD, "answer budget spent", "msisdn=%s state=%s", c->msisdn,
+	     c->cur.flow->states[c->cur.state].name);
+	if (ops->budget(c) < 0) {
+		/* Only a flow that did not answer may return an error: c is still ours. */
+		LOGE(LC_USSD, "flow gave no answer at the budget", "msisdn=%s", c->msisdn);
+		ussd_later_end(c, "err.internal", NULL, 0);
+	}
+}
+
+void ussd_menu_later_cancel(struct ussd_ctx *c)
+{
+	const struct ussd_later_ops *ops = c->later;
+	if (!ops)
+		return;
+	c->later = NULL;
+	c->later_ms = 0;
+	ops->cancel(c);
+}
+
 /* ---- transitions ---- */
 
 static void enter(struct ussd_ctx *c, const struct ussd_flow *f, int state, int push)
@@ -384,6 +460,12 @@ static void show(struct ussd_ctx *c)
 	}
 }
 
+static void out_clear(struct ussd_menu *m)
+{
+	if (m->outcap)
+		m->out[0] = '\0';
+}
+
 /* Applies what a handler returned and draws the next screen. */
 static void apply(struct ussd_ctx *c, int act)
 {
@@ -415,6 +497,13 @@ static void apply(struct ussd_ctx *c, int act)
 		break;
 	}
 	case ACT_END:
+		return;
+	case ACT_LATER:
+		/* No screen now: the session keeps the reply (USSD_MENU_LATER). */
+		c->later = c->asked;
+		c->asked = NULL;
+		out_clear(m);
+		m->end = USSD_MENU_LATER;
 		return;
 	default:
 		LOGE(LC_USSD, "handler failed", "msisdn=%s state=%s error=\"%s\"", c->msisdn, s->name,

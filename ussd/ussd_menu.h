@@ -136,6 +136,7 @@ extern const struct ussd_flow ussd_flow_reg;  /* "Register business": ussd_flow_
 extern const struct ussd_flow ussd_flow_biz;  /* "My business": ussd_flow_biz.c */
 extern const struct ussd_flow ussd_flow_cust; /* "Activate": ussd_flow_cust.c */
 extern const struct ussd_flow ussd_flow_pay;  /* "Pay merchant": ussd_flow_pay.c */
+extern const struct ussd_flow ussd_flow_cpin; /* "Change PIN": ussd_flow_cust.c */
 extern const struct ussd_flow ussd_flow_rtp;  /* a request to pay, pushed: ussd_flow_rtp.c */
 
 /* ---- what handlers read ---- */
@@ -214,7 +215,70 @@ int ussd_retry(struct ussd_ctx *c, const char *reason_key);
 /* The final screen: the text of key with vars; the dialogue ends. */
 int ussd_end(struct ussd_ctx *c, const char *key, const struct ussd_var *vars, size_t n);
 
+/* ---- answering later ---- */
+
+/* A state whose answer depends on something the loop brings later (a
+ * payment's outcome from the switch) returns ussd_later() from input():
+ * no screen leaves now; the session keeps the transport's reply and the
+ * flow gives it, exactly once, with ussd_later_end() from a loop
+ * callback. The engine guarantees an answer: budget_ms after the input,
+ * ops->budget(c) is called and must answer then. If the dialogue ends
+ * first (the network aborts it, it expires, a new dial replaces it, the
+ * daemon stops), ops->cancel(c) is called instead and nothing may be
+ * answered: the flow drops what it waits on there (fwd_unwatch()). In
+ * both, c is valid during the call only. While the answer is pending,
+ * further input on the dialogue is refused (ussd_sess_step(): -EBUSY).
+ * A later answer is always a final screen: the dialogue ends with it. */
+struct ussd_later_ops {
+	/* The budget is spent: answer now (ussd_later_end()) and return its
+	 * result; a negative return makes the engine end with "err.internal". */
+	int (*budget)(struct ussd_ctx *c);
+	/* The dialogue ended unanswered: release what waits; never answer. */
+	void (*cancel)(struct ussd_ctx *c);
+};
+
+/* What input() returns to answer later, within budget_ms (1..600000).
+ * ops is borrowed (static storage). Returns the engine's action, or
+ * -EINVAL for a budget out of range or missing callbacks. */
+int ussd_later(struct ussd_ctx *c, uint32_t budget_ms, const struct ussd_later_ops *ops);
+
+/* 1 while c has a pending answer (after its input() returned
+ * ussd_later()), else 0. In input() itself, before that return, 0. */
+int ussd_ctx_later(const struct ussd_ctx *c);
+
+/* Gives the pending answer: the final screen of key with vars (n), as
+ * ussd_end() would have drawn it; the session hands it to the transport
+ * and ends, so c is invalid once this returns 0. Returns 0, or
+ * -EALREADY if c has no pending answer (c then unchanged). */
+int ussd_later_end(struct ussd_ctx *c, const char *key, const struct ussd_var *vars, size_t n);
+
 /* ---- the engine (for ussd_sess.c and the tests) ---- */
+
+/* *end of ussd_menu_begin() and ussd_menu_input() for a step whose
+ * answer comes later: no screen in out; the caller keeps the reply
+ * context and arms a timer of ussd_ctx_later_budget() milliseconds that
+ * calls ussd_menu_later_budget(). */
+#define USSD_MENU_LATER 2
+
+/* Where ussd_later_end() delivers: done(arg, c, text), text a final
+ * screen (UTF-8, borrowed for the call). The session table sets it once
+ * (ussd/ussd_sess.c); done must end the dialogue of c. */
+typedef void (*ussd_menu_done_fn)(void *arg, struct ussd_ctx *c, const char *text);
+void ussd_menu_set_done(struct ussd_menu *m, ussd_menu_done_fn done, void *arg);
+
+/* The budget of c's pending answer in milliseconds; 0 if none. */
+uint32_t ussd_ctx_later_budget(const struct ussd_ctx *c);
+
+/* The budget timer of c fired: the flow answers (or the engine does,
+ * with "err.internal"). c is invalid after the call. No-op if nothing
+ * is pending. */
+void ussd_menu_later_budget(struct ussd_ctx *c);
+
+/* c's dialogue ends with its answer pending: the flow's cancel(). No-op
+ * if nothing is pending. */
+void ussd_menu_later_cancel(struct ussd_ctx *c);
+
+
 
 /* Makes the engine for gw (borrowed: its database, configuration and
  * registry; must outlive it): loads the locale texts ([ussd] languages,
@@ -232,7 +296,8 @@ size_t ussd_ctx_size(void);
  * msisdn (borrowed) dialled as dialled ("*384#", "*384*1#": each part
  * after the service code is fed as an answer, in order): looks up the
  * caller's language and merchants and draws the first screen into
- * out/outlen; *end is set to 1 for a final screen, *secret to 1 if a
+ * out/outlen; *end is set to 1 for a final screen (USSD_MENU_LATER
+ * when a state answers later: out is then empty), *secret to 1 if a
  * part of dialled went to a USSD_ST_SECRET state. Returns 0 (every
  * failure is a screen: unknown service, internal error). */
 int ussd_menu_begin(struct ussd_menu *m, struct ussd_ctx *c, const char *msisdn,

@@ -33,6 +33,13 @@ struct sess {
 	uint64_t started_ms, active_ms;
 	uint32_t khash, mhash;
 	uint16_t answers;            /* CONTINUE steps fed */
+	/* An answer given later (ussd_later(), ussd/ussd_menu.h): the
+	 * transport's reply, kept until the flow answers, the budget timer
+	 * fires, or the session ends (then cb(arg, NULL)). */
+	ussd_reply_fn cb;
+	void *arg;
+	uint64_t budget_timer;       /* its ev timer id, 0 when none */
+	struct ussd_sess_tbl *tbl;   /* for the budget timer's callback */
 	uint8_t pushed;              /* opened by ussd_sess_push(): its first answer
 				      * may come under another key (by MSISDN) */
 	char transport[6];
@@ -56,8 +63,9 @@ struct ussd_sess_tbl {
 	size_t ctx_off;
 };
 
-enum end_why { WHY_END, WHY_ABORT, WHY_IDLE, WHY_TOTAL, WHY_REPLACED };
-static const char *const why_name[] = { "end", "abort", "idle", "total", "replaced" };
+enum end_why { WHY_END, WHY_ABORT, WHY_IDLE, WHY_TOTAL, WHY_REPLACED, WHY_STOP, WHY_TRANSPORT };
+static const char *const why_name[] = { "end", "abort", "idle", "total", "replaced", "stop",
+					"transport" };
 
 static uint32_t hash(const char *s)
 {
@@ -70,6 +78,29 @@ static uint32_t hash(const char *s)
 static struct ussd_ctx *ctx_of(const struct ussd_sess_tbl *t, struct sess *s)
 {
 	return (struct ussd_ctx *)(void *)((char *)s + t->ctx_off);
+}
+
+static struct sess *sess_of(const struct ussd_sess_tbl *t, struct ussd_ctx *c)
+{
+	return (struct sess *)(void *)((char *)c - t->ctx_off);
+}
+
+/* A session that ends with its answer pending: the budget timer goes,
+ * the flow lets go of what it waits on, then the transport hears that no
+ * reply will come (cb(arg, NULL)) and frees its context. */
+static void cancel_pending(struct ussd_sess_tbl *t, struct sess *s)
+{
+	if (!s->cb)
+		return;
+	if (s->budget_timer)
+		ev_timer_del(t->gw->ev, s->budget_timer);
+	s->budget_timer = 0;
+	ussd_reply_fn cb = s->cb;
+	void *arg = s->arg;
+	s->cb = NULL;
+	s->arg = NULL;
+	ussd_menu_later_cancel(ctx_of(t, s));
+	cb(arg, NULL);
 }
 
 /* Frees a session, wiping it first: a flow's scratch space may hold a new
@@ -176,6 +207,7 @@ static void sess_free(struct ussd_sess_tbl *t, struct sess *s, enum end_why why)
 	LIST_UNLINK(&t->idle, s, iprev, inext);
 	LIST_UNLINK(&t->total, s, tprev, tnext);
 	t->n--;
+	cancel_pending(t, s);
 	char q[USSD_KEY_MAX * 2 + 3];
 	LOGI(LC_USSD, "dialogue ends", "key=%s msisdn=%s why=%s answers=%u secs=%llu",
 	     log_q(q, sizeof q, s->key), s->msisdn, why_name[why], s->answers,
@@ -242,6 +274,66 @@ static void on_timer(struct ev *ev, uint64_t id, void *arg)
 	arm(t);
 }
 
+/* ---- answers given later ---- */
+
+static void on_budget(struct ev *ev, uint64_t id, void *arg)
+{
+	struct sess *s = arg;
+	(void)ev;
+	(void)id;
+	s->budget_timer = 0;
+	/* The flow answers now, through on_done(), which frees s. */
+	ussd_menu_later_budget(ctx_of(s->tbl, s));
+}
+
+/* ussd_later_end() of a flow: the reply leaves, the dialogue ends. */
+static void on_done(void *arg, struct ussd_ctx *c, const char *text)
+{
+	struct ussd_sess_tbl *t = arg;
+	struct sess *s = sess_of(t, c);
+	if (!s->cb)
+		return; /* not pending: a flow's bug, already logged by the engine */
+	struct ussd_reply r = { .end = 1 };
+	snprintf(r.text, sizeof r.text, "%s", text);
+	ussd_reply_fn cb = s->cb;
+	void *cbarg = s->arg;
+	s->cb = NULL;
+	s->arg = NULL;
+	if (s->budget_timer)
+		ev_timer_del(t->gw->ev, s->budget_timer);
+	s->budget_timer = 0;
+	char q[USSD_KEY_MAX * 2 + 3];
+	LOGI(LC_USSD, "answer given later", "key=%s msisdn=%s ms=%llu", log_q(q, sizeof q, s->key),
+	     s->msisdn, (unsigned long long)(ev_now_ms() - s->active_ms));
+	sess_free(t, s, WHY_END);
+	cb(cbarg, &r);
+}
+
+/* The step's answer comes later: s keeps cb and arg, and the budget
+ * timer runs. Returns 0, or -ENOMEM (no timer: the caller answers with
+ * the internal error at once). */
+static int keep_pending(struct ussd_sess_tbl *t, struct sess *s, ussd_reply_fn cb, void *arg)
+{
+	uint32_t ms = ussd_ctx_later_budget(ctx_of(t, s));
+	s->budget_timer = ev_timer_add(t->gw->ev, ms, on_budget, s);
+	if (!s->budget_timer)
+		return -ENOMEM;
+	s->cb = cb;
+	s->arg = arg;
+	return 0;
+}
+
+void ussd_sess_cancel_replies(struct ussd_sess_tbl *t, ussd_reply_fn cb)
+{
+	if (!t)
+		return;
+	for (struct sess *s = t->total.head, *next; s; s = next) {
+		next = s->tnext;
+		if (s->cb == cb)
+			sess_free(t, s, WHY_TRANSPORT);
+	}
+}
+
 /* ---- the table ---- */
 
 int ussd_sess_new(struct ussd_sess_tbl **out, struct gw *gw, char *err, size_t errlen)
@@ -266,6 +358,7 @@ int ussd_sess_new(struct ussd_sess_tbl **out, struct gw *gw, char *err, size_t e
 		ussd_sess_free(t);
 		return rc;
 	}
+	ussd_menu_set_done(t->menu, on_done, t);
 	*out = t;
 	return 0;
 }
@@ -274,10 +367,10 @@ void ussd_sess_free(struct ussd_sess_tbl *t)
 {
 	if (!t)
 		return;
-	for (struct sess *s = t->total.head, *next; s; s = next) {
-		next = s->tnext;
-		sess_wipe(t, s);
-	}
+	/* Sessions whose answer is pending first: their callbacks may not
+	 * meet a half-freed table. */
+	while (t->total.head)
+		sess_free(t, t->total.head, WHY_STOP);
 	if (t->timer)
 		ev_timer_del(t->gw->ev, t->timer);
 	ussd_menu_free(t->menu);
@@ -326,6 +419,23 @@ static void reply_final(struct ussd_sess_tbl *t, const char *msisdn, const char 
 	cb(arg, &r);
 }
 
+/* A step that answers later: keep the reply in s. Should the timer not
+ * arm, the flow is let go and the subscriber gets the internal error at
+ * once, so that cb is still called exactly once. */
+static int later(struct ussd_sess_tbl *t, struct sess *s, ussd_reply_fn cb, void *arg)
+{
+	if (keep_pending(t, s, cb, arg) == 0)
+		return 0;
+	LOGE(LC_USSD, "cannot arm the answer budget", "msisdn=%s", s->msisdn);
+	ussd_menu_later_cancel(ctx_of(t, s));
+	struct ussd_reply r = { .end = 1 };
+	if (ussd_menu_final(t->menu, s->msisdn, "err.internal", r.text, sizeof r.text) < 0)
+		snprintf(r.text, sizeof r.text, "%s", "Error");
+	sess_free(t, s, WHY_END);
+	cb(arg, &r);
+	return 0;
+}
+
 static int begin(struct ussd_sess_tbl *t, const struct ussd_step_in *in, ussd_reply_fn cb,
 		 void *arg)
 {
@@ -349,6 +459,7 @@ static int begin(struct ussd_sess_tbl *t, const struct ussd_step_in *in, ussd_re
 	snprintf(s->transport, sizeof s->transport, "%s", in->transport ? in->transport : "?");
 	s->khash = hash(s->key);
 	s->mhash = hash(s->msisdn);
+	s->tbl = t;
 	s->started_ms = s->active_ms = ev_now_ms();
 	struct ussd_reply r = { 0 };
 	int secret = 0;
@@ -358,7 +469,7 @@ static int begin(struct ussd_sess_tbl *t, const struct ussd_step_in *in, ussd_re
 	LOGI(LC_USSD, "dialogue begins", "key=%s msisdn=%s transport=%s dialled=%s end=%d",
 	     log_q(q, sizeof q, s->key), s->msisdn, s->transport,
 	     secret ? "<secret>" : log_q(qd, sizeof qd, in->text), r.end);
-	if (r.end) {
+	if (r.end == 1) {
 		sess_wipe(t, s);
 	} else {
 		grow(t);
@@ -367,6 +478,8 @@ static int begin(struct ussd_sess_tbl *t, const struct ussd_step_in *in, ussd_re
 		LIST_APPEND(&t->total, s, tprev, tnext);
 		t->n++;
 		arm(t);
+		if (r.end == USSD_MENU_LATER)
+			return later(t, s, cb, arg);
 	}
 	cb(arg, &r);
 	return 0;
@@ -404,6 +517,13 @@ static int answer(struct ussd_sess_tbl *t, const struct ussd_step_in *in, ussd_r
 		reply_final(t, in->msisdn, "err.expired", cb, arg);
 		return 0;
 	}
+	if (s->cb) {
+		/* One answer at a time: the subscriber typed on while the
+		 * previous answer is still coming. */
+		LOGI(LC_USSD, "answer while a reply is pending: refused", "key=%s msisdn=%s",
+		     log_q(q, sizeof q, in->key), in->msisdn);
+		return -EBUSY;
+	}
 	struct ussd_reply r = { 0 };
 	int secret = 0;
 	ussd_menu_input(t->menu, ctx_of(t, s), in->text, r.text, sizeof r.text, &r.end, &secret);
@@ -412,12 +532,14 @@ static int answer(struct ussd_sess_tbl *t, const struct ussd_step_in *in, ussd_r
 	/* Never the text of a secret answer, nor its length. */
 	LOGI(LC_USSD, "answer", "key=%s msisdn=%s input=%s end=%d", log_q(q, sizeof q, s->key),
 	     s->msisdn, secret ? "<secret>" : log_q(qi, sizeof qi, in->text), r.end);
-	if (r.end) {
+	if (r.end == 1) {
 		sess_free(t, s, WHY_END);
 	} else {
 		s->active_ms = ev_now_ms();
 		LIST_UNLINK(&t->idle, s, iprev, inext);
 		LIST_APPEND(&t->idle, s, iprev, inext);
+		if (r.end == USSD_MENU_LATER)
+			return later(t, s, cb, arg);
 	}
 	cb(arg, &r);
 	return 0;
@@ -468,6 +590,7 @@ int ussd_sess_push(struct ussd_sess_tbl *t, const char *msisdn, const char *tran
 	s->khash = hash(s->key);
 	s->mhash = hash(s->msisdn);
 	s->pushed = 1;
+	s->tbl = t;
 	s->started_ms = s->active_ms = ev_now_ms();
 	memset(out, 0, sizeof *out);
 	ussd_menu_push(t->menu, ctx_of(t, s), s->msisdn, f, state, scratch, n, out->text,

@@ -8,7 +8,8 @@
  * 17, "smpp:255712345678" when keyed by MSISDN, "http:ATUid_42"). A BEGIN
  * for a key, or for an MSISDN, that has an open dialogue replaces it.
  * Idle and total timers run on the daemon's loop; an expired session is
- * freed silently (the network has given up on it too).
+ * freed silently (the network has given up on it too). A step may be
+ * answered later, within a budget timer (see ussd_sess_step()).
  *
  * Sessions live in memory only; what a flow creates is committed to
  * SQLite before its reply is handed to the transport.
@@ -48,7 +49,10 @@ struct ussd_reply {
 	char text[USSD_REPLY_MAX];  /* UTF-8, one screen: ussd_text_fits() holds */
 };
 
-/* Receives the reply to one step. r is borrowed for the call. */
+/* Receives the reply to one step. r is borrowed for the call. r is NULL
+ * when a step that was to be answered later never will be (its dialogue
+ * ended first: see ussd_sess_step()): the transport sends nothing it has
+ * not already promised and frees arg. */
 typedef void (*ussd_reply_fn)(void *arg, const struct ussd_reply *r);
 
 /* Makes the table for gw (borrowed: its loop, database, registry, outbox
@@ -57,18 +61,31 @@ typedef void (*ussd_reply_fn)(void *arg, const struct ussd_reply *r);
  * with a message in err. */
 int ussd_sess_new(struct ussd_sess_tbl **out, struct gw *gw, char *err, size_t errlen);
 
-/* Frees every session and timer; accepts NULL. */
+/* Ends every session (pending replies get cb(arg, NULL), their flows
+ * are cancelled first), frees them and the timers; accepts NULL. */
 void ussd_sess_free(struct ussd_sess_tbl *t);
 
 /* Feeds one step. For BEGIN and CONTINUE, cb(arg, reply) is called
- * exactly once, before this function returns (a CONTINUE for a key with
- * no session gets a final "session expired" screen); for ABORT, never.
- * Strings in in are borrowed for the call. Returns 0; -EINVAL for a
- * missing or over-long key, msisdn or text; -ENOMEM: on a negative
- * return cb has not been called and will not be (arg is the caller's
- * to free). */
+ * exactly once: either before this function returns (a CONTINUE for a
+ * key with no session gets a final "session expired" screen), or later,
+ * from the loop, when the menu state answers later (ussd_later(),
+ * ussd/ussd_menu.h: a payment waiting for the switch). A later reply is
+ * a final screen, given by the flow or at the latest when its budget
+ * timer fires; arg must stay valid until then. If the dialogue ends
+ * before (ABORT, the idle or total timer, a BEGIN that replaces it,
+ * ussd_sess_cancel_replies(), ussd_sess_free()), cb(arg, NULL) is called
+ * instead, once. For ABORT, cb is never called. Strings in in are
+ * borrowed for the call. Returns 0; -EINVAL for a missing or over-long
+ * key, msisdn or text; -EBUSY for a CONTINUE on a dialogue whose reply is
+ * still pending (the answer is refused, the pending reply stays);
+ * -ENOMEM: on a negative return cb has not been called and will not be
+ * (arg is the caller's to free). */
 int ussd_sess_step(struct ussd_sess_tbl *t, const struct ussd_step_in *in, ussd_reply_fn cb,
 		   void *arg);
+
+/* A transport going away: every dialogue whose pending reply would go to
+ * cb ends, each with cb(arg, NULL). t NULL ok. */
+void ussd_sess_cancel_replies(struct ussd_sess_tbl *t, ussd_reply_fn cb);
 
 /* Opens a dialogue the gateway starts (network-initiated: a request to
  * pay pushed to a customer's phone), keyed "push:MSISDN", in state state

@@ -12,7 +12,8 @@
 #    with its transfer's condition recorded, and one final SMS to the
 #    customer and one to the merchant;
 #  - online: a payment by API answers 202 and commits (polled by GET), a
-#    payment by USSD (POST /ussd) commits, each with one SMS per party.
+#    payment by USSD (POST /ussd) commits and its answer says "Paid", each
+#    with one SMS per party (tests/cli/ussd_pay_ttk.sh has the other answers).
 # docs/payments.md, "Forwarding".
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/apilib.sh"
@@ -188,7 +189,7 @@ done
 same "... COMMITTED when polled" "$st" COMMITTED
 same "... with one SMS each" "$(sql "SELECT count(*) FROM outbox WHERE ref = '$OID'")" 2
 dial u2 +255700000011 "*384*$TILL*9#"; ans 5927
-screen "online by USSD: sent, the SMS tells the result" '^END Sent, ref P[0-9a-f]{24}: you will get an SMS with the result\.$'
+screen "online by USSD: committed within the answer budget" '^END Paid TZS 9\.00 to MAMA JUMA SHOP, ref P[0-9a-f]{24}\.$'
 UID_=$(sed -n 's/.*ref \(P[0-9a-f]*\).*/\1/p' "$OUT")
 for _ in $(seq 100); do
 	[ "$(sql "SELECT state FROM payment WHERE id = '$UID_'")" = COMMITTED ] && break

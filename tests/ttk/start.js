@@ -3,7 +3,8 @@
 //
 //   TTK_API_PORT=P TTK_ADMIN_PORT=A TTK_CALLBACK_URL=http://127.0.0.1:C \
 //   TTK_RUN_DIR=DIR [TTK_TIMEOUT_S=300] [TTK_KEEP_TRANSFERS=1] \
-//   [TTK_EXTRA_RULES=FILE] [TTK_ACCESS_LOG=FILE] node tests/ttk/start.js
+//   [TTK_EXTRA_RULES=FILE] [TTK_ACCESS_LOG=FILE] [TTK_RULES_CALLBACK=FILE] \
+//   [TTK_RULES_VALIDATION=FILE] node tests/ttk/start.js
 //
 // With TTK_HUB_DFSPS=A,B,... the Toolkit runs in hub-forwarding mode
 // (HUB_ONLY_MODE): it validates each request and callback as usual, then
@@ -14,7 +15,8 @@
 //
 // Copies the package's spec_files/ (TTK reads them relative to its working
 // directory) into DIR, puts Tillgate's deterministic rules
-// (rules_callback.json, rules_validation.json, next to this file) in force,
+// (rules_callback.json, rules_validation.json, next to this file, or the
+// files TTK_RULES_CALLBACK / TTK_RULES_VALIDATION name) in force,
 // points callbacks at TTK_CALLBACK_URL, and starts TTK in this process
 // from DIR with both ports on 127.0.0.1 (loopback.js). It exits by itself
 // after TTK_TIMEOUT_S seconds or as soon as its parent process is gone.
@@ -147,7 +149,9 @@ if (hubDfsps.length) {
 	fs.writeFileSync(path.join(spec, 'rules_forward', 'config.json'), JSON.stringify({ activeRulesFile: 'tillgate.json' }));
 }
 for (const kind of ['callback', 'validation']) {
-	let rules = JSON.parse(fs.readFileSync(path.join(__dirname, `rules_${kind}.json`), 'utf8'));
+	// TTK_RULES_CALLBACK / TTK_RULES_VALIDATION: a test's own rules file instead
+	const own = process.env[`TTK_RULES_${kind.toUpperCase()}`];
+	let rules = JSON.parse(fs.readFileSync(own || path.join(__dirname, `rules_${kind}.json`), 'utf8'));
 	if (kind === 'validation' && process.env.TTK_EXTRA_RULES)
 		rules = JSON.parse(fs.readFileSync(process.env.TTK_EXTRA_RULES, 'utf8')).concat(rules);
 	fs.writeFileSync(path.join(spec, `rules_${kind}`, 'tillgate.json'), JSON.stringify(rules, null, 1));

@@ -82,8 +82,22 @@ static void h_park_now(struct http_req *r, void *arg)
 	http_resume(r);
 }
 
+/* Answers the parked request from inside another request's handler, as
+ * an FSPIOP callback does for a USSD request waiting on its payment. */
+static void h_unpark(struct http_req *r, void *arg)
+{
+	(void)arg;
+	struct http_req *p = parked;
+	assert_non_null(p);
+	parked = NULL;
+	http_reply(p, 200, "text/plain", "unparked", 8);
+	http_resume(p);
+	http_reply(r, 200, "text/plain", "done", 4);
+}
+
 static const struct http_route routes[] = {
 	{ "GET", "/park", h_park },
+	{ "GET", "/unpark", h_unpark },
 	{ "GET", "/park-now", h_park_now },
 	{ "GET", "/hello", h_hello },
 	{ "GET", "/v1/merchants/{id}/{action}", h_action },
@@ -327,6 +341,25 @@ static void test_suspend_resume(void **state)
 	assert_has(r, "at once");
 	free(r);
 	assert_int_equal(parked_gone, 0);
+	/* Resumed from inside another request's handler: it leaves too. */
+	s = send_req(f->h, "GET /park HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	wait_parked(f->ev);
+	r = get(f, "GET /unpark HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	assert_has(r, "done");
+	free(r);
+	len = 0;
+	for (int i = 0; i < 2000; i++) {
+		assert_true(ev_run_once(f->ev, 5) >= 0);
+		ssize_t n = recv(s, buf + len, sizeof buf - len - 1, 0);
+		if (n == 0)
+			break;
+		if (n > 0)
+			len += (size_t)n;
+	}
+	buf[len] = '\0';
+	close(s);
+	assert_has(buf, "HTTP/1.1 200");
+	assert_has(buf, "unparked");
 }
 
 /* A server freed with a request suspended tells its owner. */

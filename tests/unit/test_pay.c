@@ -184,6 +184,7 @@ static const struct tr expected[] = {
 	{ PAY_QUEUED, PAY_SENDING, PAY_BY_FORWARDER },
 	{ PAY_QUEUED, PAY_EXPIRED, PAY_BY_SWEEP },
 	{ PAY_QUEUED, PAY_FAILED, PAY_BY_OPERATOR },
+	{ PAY_QUEUED, PAY_FAILED, PAY_BY_FORWARDER },
 	{ PAY_SENDING, PAY_COMMITTED, PAY_BY_FORWARDER },
 	{ PAY_SENDING, PAY_FAILED, PAY_BY_FORWARDER },
 	{ PAY_SENDING, PAY_RECONCILING, PAY_BY_FORWARDER },
@@ -541,6 +542,48 @@ static void test_refusals_offline_counts(void **state)
 	/* On-us payments do not queue: allowed whatever the queue. */
 	assert_int_equal(accept("c8", "dfspa", CA2, till_a, 100, PAY_MODE_OFFLINE, &r, NULL), 0);
 	assert_int_equal(r.state, PAY_COMMITTED);
+}
+
+/* An online payment the switch did not take: within the offline limits
+ * it may wait in the queue; over them it is refused once QUEUED, and only
+ * reported while SENDING (it may still commit). */
+static void test_offline_recheck(void **state)
+{
+	(void)state;
+	struct pay_rec r;
+	struct pay_refusal why;
+	char err[128];
+	/* C0: offline per payment TZS 10,000.00; exactly that is within. */
+	assert_int_equal(accept("r1", "dfspb", CB0, till_a, 1000000, PAY_MODE_ONLINE, &r, NULL), 0);
+	assert_int_equal(pay_offline_recheck(pay, r.id, 1, &why, NULL), 0);
+	assert_int_equal(pay_transition(pay, r.id, PAY_QUEUED, PAY_BY_FORWARDER, NULL, NULL, NULL, 0,
+					0, NULL, NULL, NULL, err, sizeof err), 0);
+	/* Queued, it counts in the exposure once, not twice. */
+	assert_int_equal(pay_offline_recheck(pay, r.id, 1, &why, &r), 0);
+	assert_int_equal(r.state, PAY_QUEUED);
+	/* One minor unit more is over: SENDING stays as it is. */
+	assert_int_equal(accept("r2", "dfspb", CB0, till_a, 1000001, PAY_MODE_ONLINE, &r, NULL), 0);
+	assert_int_equal(pay_transition(pay, r.id, PAY_SENDING, PAY_BY_FORWARDER, NULL, NULL, NULL, -1,
+					0, NULL, NULL, NULL, err, sizeof err), 0);
+	assert_int_equal(pay_offline_recheck(pay, r.id, 1, &why, &r), -EPERM);
+	assert_string_equal(why.code, "offline_payment_limit");
+	assert_string_equal(why.party, "customer");
+	assert_int_equal(why.limit, 1000000);
+	assert_int_equal(r.state, PAY_SENDING);
+	int sms = count("SELECT count(*) FROM outbox");
+	/* Back to QUEUED: without fail_over it is only told, with it FAILED. */
+	assert_int_equal(pay_transition(pay, r.id, PAY_QUEUED, PAY_BY_FORWARDER, NULL, NULL, NULL, 0,
+					0, NULL, NULL, NULL, err, sizeof err), 0);
+	assert_int_equal(pay_offline_recheck(pay, r.id, 0, &why, &r), -EPERM);
+	assert_int_equal(r.state, PAY_QUEUED);
+	assert_int_equal(pay_offline_recheck(pay, r.id, 1, &why, &r), -EPERM);
+	assert_int_equal(r.state, PAY_FAILED);
+	assert_string_equal(r.fail_code, "offline_payment_limit");
+	assert_non_null(strstr(r.fail_reason, "offline per-payment limit of TZS 10,000.00"));
+	assert_int_equal(count("SELECT count(*) FROM outbox"), sms + 2);
+	/* Final: nothing to check any more. */
+	assert_int_equal(pay_offline_recheck(pay, r.id, 1, &why, &r), 0);
+	assert_int_equal(pay_offline_recheck(pay, "Pnope", 1, &why, NULL), -ENOENT);
 }
 
 /* ---- operator actions and the sweep ---- */
@@ -911,6 +954,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refusals_input, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals_offline_counts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_offline_recheck, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_retry_expire, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_takings_and_last, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list, setup, teardown),

@@ -6,7 +6,13 @@
  * code, trivial and mismatched PINs; till check digit, unknown and
  * inactive tills; amounts: the reader's table, 0, decimals, forms),
  * the PIN gate with its lock-out, an on-us payment committed with its
- * SMS, the direct string, a limit named, and suspended customers. */
+ * SMS, the direct string, a limit named, and suspended customers; and
+ * a payment to another DFSP's merchant answered later: the forwarder
+ * (gateway/fwd.c) on a real connector to a loopback switch that is closed
+ * (back to QUEUED: "Accepted", or over the offline limits a refusal that
+ * names the limit) or silent (the budget answers: "Accepted" within the
+ * offline limits, "not confirmed yet" over them), and a dialogue aborted
+ * while its answer is pending. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +21,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <cmocka.h>
 
@@ -22,10 +33,12 @@
 #include "gateway/customer.h"
 #include "gateway/db.h"
 #include "gateway/ev.h"
+#include "gateway/fwd.h"
 #include "gateway/gw.h"
 #include "gateway/log.h"
 #include "gateway/outbox.h"
 #include "gateway/pay.h"
+#include "gateway/switch.h"
 #include "kyb/kyb_check.h"
 #include "kyb/kyb_mcc.h"
 #include "kyb/kyb_tier.h"
@@ -40,15 +53,18 @@
 #define OWNER "+255712582946"
 #define CUST "255754111222"
 #define CUST_E164 "+255754111222"
+#define CUST2 "255754333444" /* a customer of Bank B: its payments go to the switch */
+#define CUST2_E164 "+255754333444"
 
 static char dir[256], dbpath[300], logpath[300];
 static struct gw gw;
 static sqlite3 *raw;
-static char till[MERCHANT_ID_MAX], code[CUST_CODE_SIZE];
+static char till[MERCHANT_ID_MAX], code[CUST_CODE_SIZE], code2[CUST_CODE_SIZE];
 static int64_t cid;
 
 static const struct merchant_actor maker = { "alice", "dfspa", ROLE_MAKER };
 static const struct merchant_actor checker = { "bob", "dfspa", ROLE_CHECKER };
+static const struct merchant_actor maker_b = { "carol", "dfspb", ROLE_MAKER };
 
 static void sql(const char *s)
 {
@@ -118,6 +134,9 @@ static int setup(void **state)
 	if (cust_enroll(gw.cust, &maker, &ci, code, &info, &errs) < 0)
 		return -1;
 	cid = info.id;
+	struct cust_in ci2 = { CUST2_E164, "Baraka Ali", "ACC-2", "C0" };
+	if (cust_enroll(gw.cust, &maker_b, &ci2, code2, &info, &errs) < 0)
+		return -1;
 	return 0;
 bad:
 	fprintf(stderr, "setup: %s\n", err);
@@ -128,7 +147,10 @@ static int teardown(void **state)
 {
 	(void)state;
 	sqlite3_close(raw);
+	/* The sessions first: a pending answer lets go of its watch. */
 	ussd_sess_free(gw.ussd);
+	fwd_free(gw.fwd);
+	switch_free(gw.sw);
 	pay_free(gw.pay);
 	cust_free(gw.cust);
 	outbox_free(gw.outbox);
@@ -145,10 +167,15 @@ static int teardown(void **state)
 
 static struct ussd_reply last;
 
+static int cancelled;
+
 static void got(void *arg, const struct ussd_reply *r)
 {
 	(*(int *)arg)++;
-	last = *r;
+	if (r)
+		last = *r;
+	else
+		cancelled++;
 }
 
 static const char *step(enum ussd_step st, const char *key, const char *msisdn, const char *text)
@@ -259,7 +286,7 @@ static void menu_by_caller(void **state)
 	starts(dial_as("o", "255712582946", "*384#"), "CON Tillgate\n1 My business\n2 Language");
 	starts(dial_as("p", CUST, "*384#"), "CON Tillgate\n1 Activate my account\n2 Language");
 	activate();
-	starts(dial_as("a", CUST, "*384#"), "CON Tillgate\n1 Pay merchant\n2 Language");
+	starts(dial_as("a", CUST, "*384#"), "CON Tillgate\n1 Pay merchant\n2 Language\n3 Payment requests\n4 Change PIN");
 	/* a closed customer is unknown again */
 	char err[128];
 	assert_int_equal(cust_act(gw.cust, &checker, cid, CA_CLOSE, NULL, NULL, NULL, err, sizeof err), 0);
@@ -321,6 +348,77 @@ static void act_locked_and_expired(void **state)
 	    "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 seconds')");
 	dial_as("c", CUST, "*384*1#");
 	starts(say("c", code), "END This activation code has expired. Ask Bank A for a new one.");
+}
+
+/* ---- Change PIN ---- */
+
+/* 1 if the log file holds s. */
+static int logged(const char *s)
+{
+	char buf[1 << 16];
+	FILE *f = fopen(logpath, "r");
+	assert_non_null(f);
+	int found = 0;
+	while (!found && fgets(buf, sizeof buf, f))
+		found = strstr(buf, s) != NULL;
+	fclose(f);
+	return found;
+}
+
+static void change_pin(void **state)
+{
+	(void)state;
+	activate();
+	dial_as("k", CUST, "*384#");
+	starts(say("k", "4"), "CON Enter your current PIN:");
+	starts(say("k", "1111"), "CON Wrong PIN.\nEnter your current PIN:");
+	assert_int_equal(count("SELECT pin_failures FROM customer WHERE msisdn = '" CUST "'"), 1);
+	starts(say("k", "5927"), "CON Choose a new PIN of 4 to 6 digits:");
+	assert_int_equal(count("SELECT pin_failures FROM customer WHERE msisdn = '" CUST "'"), 0);
+	starts(say("k", "1234"), "CON That PIN is too easy to guess.");
+	starts(say("k", "4826"), "CON Enter the new PIN again:");
+	starts(say("k", "4862"), "CON The PINs do not match.");
+	starts(say("k", "4826"), "END Your PIN is changed.");
+	struct cust_info ci;
+	assert_int_equal(cust_verify_pin(gw.cust, "dfspa", CUST, "5927", &ci), -EACCES);
+	assert_int_equal(cust_verify_pin(gw.cust, "dfspa", CUST, "4826", &ci), 0);
+	assert_int_equal(count("SELECT count(*) FROM audit WHERE action = 'pin_change' AND "
+			       "entity = 'customer'"), 1);
+	/* three wrong current PINs lock, as at payment */
+	dial_as("l", CUST, "*384*4#");
+	starts(say("l", "1111"), "CON Wrong PIN.");
+	starts(say("l", "2222"), "CON Wrong PIN.");
+	starts(say("l", "3333"), "END Too many wrong PINs. Your PIN is locked until 20");
+	assert_int_equal(count("SELECT count(*) FROM audit WHERE action = 'pin_locked' AND "
+			       "entity = 'customer'"), 1);
+	/* the PINs typed never reach the log */
+	assert_true(logged("customer PIN changed"));
+	assert_false(logged("4826"));
+	assert_false(logged("5927"));
+	assert_false(logged("4862"));
+	/* a phone with accounts at two DFSPs picks one first */
+	char err[128], code_b[CUST_CODE_SIZE];
+	assert_int_equal(cust_act(gw.cust, &checker, cid, CA_UNLOCK, NULL, NULL, NULL, err, sizeof err), 0);
+	struct cust_in ci2 = { CUST_E164, "Amina Said", "ACC-9", "C0" };
+	struct merchant_errs errs;
+	assert_int_equal(cust_enroll(gw.cust, &maker_b, &ci2, code_b, &ci, &errs), 0);
+	assert_int_equal(cust_activate(gw.cust, "dfspb", CUST, code_b, "7391"), 0);
+	dial_as("m", CUST, "*384*4#");
+	const char *sc = last.text;
+	holds(sc, "Change the PIN of which account?\n");
+	holds(sc, "1 Bank ");
+	holds(sc, "2 Bank ");
+	char pick[2] = "1";
+	if (strstr(sc, "2 Bank A"))
+		pick[0] = '2';
+	starts(say("m", "3"), "CON Invalid choice.");
+	starts(say("m", pick), "CON Enter your current PIN:");
+	starts(say("m", "7391"), "CON Wrong PIN."); /* Bank B's PIN, not Bank A's */
+	starts(say("m", "4826"), "CON Choose a new PIN");
+	starts(say("m", "5173"), "CON Enter the new PIN again:");
+	starts(say("m", "5173"), "END Your PIN is changed.");
+	assert_int_equal(cust_verify_pin(gw.cust, "dfspa", CUST, "5173", &ci), 0);
+	assert_int_equal(cust_verify_pin(gw.cust, "dfspb", CUST, "7391", &ci), 0);
 }
 
 /* ---- Pay merchant ---- */
@@ -401,6 +499,182 @@ static void pay_amount_and_pin(void **state)
 	assert_int_equal(count("SELECT count(*) FROM payment"), 1);
 }
 
+/* ---- online: the answer given later ---- */
+
+/* A connector to the loopback switch at port (the forwarder behind it);
+ * the customer's budget is budget_ms, the connector's own callback
+ * timeout far longer, so that a silent switch meets the budget first. */
+static void online(unsigned port, long long budget_ms)
+{
+	char err[200], ep[64];
+	snprintf(ep, sizeof ep, "http://127.0.0.1:%u", port);
+	struct switch_opts o = {
+		.endpoint = ep, .merchant_party_type = "ALIAS", .transfer_expiry_s = 60,
+		.callback_timeout_ms = 60000, .max_inflight = 4, .answer_budget_ms = 60000,
+		.tls_cert = "", .tls_key = "", .tls_ca = "", .jws_key = "",
+	};
+	gw.cfg.switch_answer_budget_ms = budget_ms;
+	if (switch_new(&gw.sw, gw.ev, &o, err, sizeof err) < 0 || fwd_new(&gw.fwd, &gw, err, sizeof err) < 0)
+		fail_msg("online: %s", err);
+	assert_int_equal(fwd_mode(&gw), PAY_MODE_ONLINE);
+	assert_int_equal(cust_activate(gw.cust, "dfspb", CUST2, code2, "5927"), 0);
+}
+
+/* A loopback TCP port: closed (bound, never listened) or silent
+ * (listening, never accepting: requests wait for ever). *fd is the
+ * silent socket to close after the test, -1 for a closed port. */
+static unsigned port(int listening, int *fd)
+{
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(s >= 0);
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t sl = sizeof sa;
+	assert_int_equal(bind(s, (struct sockaddr *)&sa, sizeof sa), 0);
+	assert_int_equal(getsockname(s, (struct sockaddr *)&sa, &sl), 0);
+	if (listening) {
+		assert_int_equal(listen(s, 16), 0);
+		*fd = s;
+	} else {
+		close(s);
+		*fd = -1;
+	}
+	return ntohs(sa.sin_port);
+}
+
+/* The PIN of a dialogue whose answer comes later: nothing at once, then
+ * the loop runs until the one reply arrives. Returns it as step() does. */
+static const char *pin_later(const char *key, const char *msisdn, const char *pin)
+{
+	static char buf[USSD_REPLY_MAX + 8];
+	struct ussd_step_in in = { USSD_CONTINUE, key, msisdn, pin, "test" };
+	int calls = 0;
+	assert_int_equal(ussd_sess_step(gw.ussd, &in, got, &calls), 0);
+	assert_int_equal(calls, 0);
+	/* While it waits, more input on the dialogue is refused. */
+	struct ussd_step_in more = { USSD_CONTINUE, key, msisdn, "1", "test" };
+	int other = 0;
+	assert_int_equal(ussd_sess_step(gw.ussd, &more, got, &other), -EBUSY);
+	assert_int_equal(other, 0);
+	for (int i = 0; i < 600 && calls == 0; i++)
+		assert_true(ev_run_once(gw.ev, 50) >= 0);
+	assert_int_equal(calls, 1);
+	assert_int_equal(ussd_sess_count(gw.ussd), 0);
+	if (!ussd_text_fits(last.text))
+		fail_msg("screen does not fit: %s", last.text);
+	snprintf(buf, sizeof buf, "%s %s", last.end ? "END" : "CON", last.text);
+	return buf;
+}
+
+static void pay2(const char *key, const char *amount)
+{
+	char ds[64];
+	snprintf(ds, sizeof ds, "*384*%s*%s#", till, amount);
+	starts(dial_as(key, CUST2, ds), "CON Pay TZS ");
+}
+
+/* The switch is closed: back to QUEUED. Within the offline limits the
+ * answer is "Accepted"; then, the link known down, a payment over them
+ * is refused at once by pay_accept(), naming the limit. */
+static void pay_online_requeued(void **state)
+{
+	int fd;
+	(void)state;
+	online(port(0, &fd), 8000);
+	pay2("q1", "5000");
+	starts(pin_later("q1", CUST2, "5927"),
+	       "END Accepted, ref P");
+	holds(last.text, ": it will be sent when the network is back, you will get an SMS.");
+	assert_int_equal(count("SELECT count(*) FROM payment WHERE state = 'QUEUED' AND payer_msisdn = '"
+			       CUST2 "' AND attempts = 1"), 1);
+	assert_int_equal(fwd_mode(&gw), PAY_MODE_OFFLINE);
+	pay2("q2", "20000");
+	starts(step(USSD_CONTINUE, "q2", CUST2, "5927"),
+	       "END Payment refused: over your offline per-payment limit of TZS 10,000.00.");
+	assert_int_equal(count("SELECT count(*) FROM payment"), 1);
+}
+
+/* Sent online over the offline limits (C0: TZS 10,000.00 a payment), the
+ * switch then unreachable: it may not wait in the queue, so it is
+ * refused with the limit named, and FAILED with both SMS. */
+static void pay_online_requeued_over(void **state)
+{
+	int fd;
+	(void)state;
+	online(port(0, &fd), 8000);
+	pay2("r1", "20000");
+	starts(pin_later("r1", CUST2, "5927"),
+	       "END Payment refused: over your offline per-payment limit of TZS 10,000.00.");
+	assert_int_equal(count("SELECT count(*) FROM payment WHERE state = 'FAILED' AND "
+			       "fail_code = 'offline_payment_limit' AND amount = 2000000"), 1);
+	assert_int_equal(count("SELECT count(*) FROM outbox WHERE kind = 'sms' AND body LIKE "
+			       "'%20,000.00%failed%'"), 2);
+}
+
+/* The switch takes the request and never answers: the budget answers
+ * while the payment is SENDING, by the offline limits. */
+static void pay_online_budget(void **state)
+{
+	int fd;
+	(void)state;
+	online(port(1, &fd), 1000);
+	pay2("b1", "5000");
+	starts(pin_later("b1", CUST2, "5927"), "END Accepted, ref P");
+	pay2("b2", "20000");
+	starts(pin_later("b2", CUST2, "5927"), "END Sent, ref P");
+	holds(last.text, ": not confirmed yet, you will get an SMS.");
+	assert_int_equal(count("SELECT count(*) FROM payment WHERE state = 'SENDING'"), 2);
+	assert_int_equal(count("SELECT count(*) FROM payment WHERE state = 'FAILED'"), 0);
+	close(fd);
+}
+
+/* The dialogue ends while its answer is pending: aborted by the network,
+ * replaced by a new dial. No reply goes; the transport hears once that
+ * none will (cb NULL); the forwarder's later move reaches no one. */
+static void pay_online_cancelled(void **state)
+{
+	int fd;
+	(void)state;
+	online(port(1, &fd), 60000);
+	pay2("c1", "5000");
+	struct ussd_step_in in = { USSD_CONTINUE, "c1", CUST2, "5927", "test" };
+	int calls = 0;
+	cancelled = 0;
+	assert_int_equal(ussd_sess_step(gw.ussd, &in, got, &calls), 0);
+	struct ussd_step_in ab = { USSD_ABORT, "c1", CUST2, "", "test" };
+	assert_int_equal(ussd_sess_step(gw.ussd, &ab, got, &calls), 0);
+	assert_int_equal(calls, 1);
+	assert_int_equal(cancelled, 1);
+	assert_int_equal(ussd_sess_count(gw.ussd), 0);
+	/* replaced by a new dial of the same phone */
+	pay2("c2", "5000");
+	calls = 0;
+	in.key = "c2";
+	assert_int_equal(ussd_sess_step(gw.ussd, &in, got, &calls), 0);
+	assert_int_equal(calls, 0);
+	int again = 0;
+	assert_int_equal(ussd_sess_step(gw.ussd, &(struct ussd_step_in){ USSD_BEGIN, "c3", CUST2,
+									  "*384#", "test" },
+					got, &again),
+			 0);
+	assert_int_equal(calls, 1);
+	assert_int_equal(cancelled, 2);
+	assert_int_equal(again, 1);
+	/* a third left pending: the table's end cancels it (teardown) */
+	pay2("c4", "5000");
+	calls = 0;
+	in.key = "c4";
+	assert_int_equal(ussd_sess_step(gw.ussd, &in, got, &calls), 0);
+	/* The forwarder goes on; its callbacks reach no freed dialogue. */
+	for (int i = 0; i < 10; i++)
+		assert_true(ev_run_once(gw.ev, 20) >= 0);
+	ussd_sess_free(gw.ussd);
+	gw.ussd = NULL;
+	assert_int_equal(calls, 1);
+	assert_int_equal(cancelled, 3);
+	assert_int_equal(count("SELECT count(*) FROM payment WHERE state = 'SENDING'"), 3);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -410,6 +684,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(act_locked_and_expired, setup, teardown),
 		cmocka_unit_test_setup_teardown(pay_till, setup, teardown),
 		cmocka_unit_test_setup_teardown(pay_amount_and_pin, setup, teardown),
+		cmocka_unit_test_setup_teardown(change_pin, setup, teardown),
+		cmocka_unit_test_setup_teardown(pay_online_requeued, setup, teardown),
+		cmocka_unit_test_setup_teardown(pay_online_requeued_over, setup, teardown),
+		cmocka_unit_test_setup_teardown(pay_online_budget, setup, teardown),
+		cmocka_unit_test_setup_teardown(pay_online_cancelled, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("ussd_pay", tests, NULL, NULL);
 }

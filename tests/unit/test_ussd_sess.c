@@ -3,7 +3,10 @@
  * key and by MSISDN, idle and total timers fired by the loop, the
  * expired screen, ABORT, the busy limit, the answer count of the HTTP
  * transport, dialogues the gateway pushes, bad input, and 10,000 open
- * sessions. */
+ * sessions; and answers given later (ussd_later()): completed by the
+ * flow, refused input while pending, the budget timer's answer, and the
+ * cancellation by abort, replacement, the idle timer, the transport and
+ * the table's end. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,6 +31,66 @@
  * daemon has (ussd/ussd_flows.c, which the linker then leaves out), so
  * that the screens below stay the same. */
 const struct ussd_flow *const ussd_main_flows[] = { &ussd_flow_lang, NULL };
+
+/* A flow that answers later, opened by a direct string ("*384*100#"):
+ * "100" waits with a short budget, "200" with a long one, anything else
+ * shows a second screen whose answer waits with the long budget. */
+static struct ussd_ctx *waiting;
+static int budget_calls, cancel_calls, budget_fails, already;
+
+static int w_budget(struct ussd_ctx *c)
+{
+	budget_calls++;
+	waiting = NULL;
+	if (budget_fails)
+		return -EIO; /* the engine answers for it */
+	return ussd_later_end(c, "err.busy", NULL, 0);
+}
+
+static void w_cancel(struct ussd_ctx *c)
+{
+	assert_ptr_equal(c, waiting);
+	cancel_calls++;
+	waiting = NULL;
+}
+
+static const struct ussd_later_ops w_ops = { w_budget, w_cancel };
+
+static int w_render(struct ussd_ctx *c)
+{
+	return ussd_say(c, "main.title", NULL, 0);
+}
+
+static int w_wait(struct ussd_ctx *c, uint32_t ms)
+{
+	waiting = c;
+	/* not pending yet: nothing to answer */
+	already = ussd_later_end(c, "err.busy", NULL, 0);
+	assert_int_equal(ussd_later(c, 0, &w_ops), -EINVAL);
+	return ussd_later(c, ms, &w_ops);
+}
+
+static int w_ask(struct ussd_ctx *c, const char *in)
+{
+	if (!strcmp(in, "100"))
+		return w_wait(c, 300);
+	if (!strcmp(in, "200"))
+		return w_wait(c, 60000);
+	return ussd_go(c, 1);
+}
+
+static int w_next(struct ussd_ctx *c, const char *in)
+{
+	(void)in;
+	return w_wait(c, 60000);
+}
+
+static const struct ussd_state w_states[] = {
+	{ "wait.ask", 0, w_render, w_ask },
+	{ "wait.next", 0, w_render, w_next },
+};
+static const struct ussd_flow w_flow = { "wait", "main.title", USSD_WHO_ALL, w_states, 2, 0 };
+const struct ussd_flow *const ussd_direct_flow = &w_flow;
 
 static char dir[256], dbpath[300];
 static struct gw gw;
@@ -79,19 +142,23 @@ static int done(void **state)
 }
 
 static char reply[USSD_REPLY_MAX + 8];
-static int calls;
+static int calls, nulls;
 
 static void got(void *arg, const struct ussd_reply *r)
 {
 	(void)arg;
 	calls++;
+	if (!r) { /* a pending reply that will never come */
+		nulls++;
+		return;
+	}
 	snprintf(reply, sizeof reply, "%s %s", r->end ? "END" : "CON", r->text);
 }
 
 static int feed(enum ussd_step st, const char *key, const char *msisdn, const char *text)
 {
 	struct ussd_step_in in = { st, key, msisdn, text, "test" };
-	calls = 0;
+	calls = nulls = 0;
 	reply[0] = '\0';
 	return ussd_sess_step(gw.ussd, &in, got, NULL);
 }
@@ -301,6 +368,125 @@ static void many_sessions(void **state)
 	assert_true(ussd_ctx_size() <= USSD_SCRATCH_MAX + 320);
 }
 
+/* ---- answers given later ---- */
+
+static void later_completes(void **state)
+{
+	(void)state;
+	table(60, 180, 100);
+	/* at BEGIN, through a direct string */
+	assert_int_equal(feed(USSD_BEGIN, "w1", "255700000001", "*384*200#"), 0);
+	assert_int_equal(calls, 0);
+	assert_int_equal(already, -EALREADY);
+	assert_non_null(waiting);
+	assert_true(ussd_ctx_later(waiting));
+	assert_int_equal(ussd_sess_count(gw.ussd), 1);
+	/* input while it waits is refused; the reply stays pending */
+	assert_int_equal(feed(USSD_CONTINUE, "w1", "255700000001", "1"), -EBUSY);
+	assert_int_equal(calls, 0);
+	assert_int_equal(ussd_sess_count(gw.ussd), 1);
+	/* the flow answers: once, a final screen, the dialogue ends */
+	assert_int_equal(ussd_later_end(waiting, "err.choice", NULL, 0), 0);
+	assert_int_equal(calls, 1);
+	assert_int_equal(nulls, 0);
+	assert_string_equal(reply, "END Invalid choice.");
+	assert_int_equal(ussd_sess_count(gw.ussd), 0);
+	assert_int_equal(feed(USSD_CONTINUE, "w1", "255700000001", "1"), 0);
+	assert_string_equal(reply, EXPIRED);
+	/* at a CONTINUE */
+	assert_int_equal(feed(USSD_BEGIN, "w2", "255700000002", "*384*555#"), 0);
+	assert_string_equal(reply, "CON Tillgate");
+	assert_int_equal(feed(USSD_CONTINUE, "w2", "255700000002", "1"), 0);
+	assert_int_equal(calls, 0);
+	assert_int_equal(ussd_sess_answers(gw.ussd, "w2"), 1);
+	assert_int_equal(ussd_later_end(waiting, "err.busy", NULL, 0), 0);
+	assert_int_equal(calls, 1);
+	assert_string_equal(reply, "END The service is busy. Please try again later.");
+	assert_int_equal(cancel_calls, 0);
+	assert_int_equal(budget_calls, 0);
+	/* only the table's own timer is left */
+	assert_int_equal(ussd_sess_count(gw.ussd), 0);
+	assert_true(ev_timer_count(gw.ev) <= 1);
+}
+
+static void later_budget(void **state)
+{
+	(void)state;
+	table(60, 180, 100);
+	budget_calls = budget_fails = 0;
+	assert_int_equal(feed(USSD_BEGIN, "b1", "255700000001", "*384*100#"), 0);
+	assert_int_equal(calls, 0);
+	assert_int_equal(run_until_empty(10000), 0);
+	assert_int_equal(calls, 1);
+	assert_int_equal(budget_calls, 1);
+	assert_string_equal(reply, "END The service is busy. Please try again later.");
+	/* a flow that does not answer at the budget: the engine does */
+	budget_fails = 1;
+	assert_int_equal(feed(USSD_BEGIN, "b2", "255700000002", "*384*100#"), 0);
+	assert_int_equal(calls, 0);
+	assert_int_equal(run_until_empty(10000), 0);
+	assert_int_equal(calls, 1);
+	assert_int_equal(budget_calls, 2);
+	assert_string_equal(reply, "END Service unavailable. Please try again later.");
+	assert_int_equal(nulls, 0);
+	assert_int_equal(cancel_calls, 0);
+	budget_fails = 0;
+}
+
+/* Starts a dialogue that waits (long budget) for msisdn under key. */
+static void wait_on(const char *key, const char *msisdn)
+{
+	assert_int_equal(feed(USSD_BEGIN, key, msisdn, "*384*200#"), 0);
+	assert_int_equal(calls, 0);
+	assert_non_null(waiting);
+	calls = nulls = 0;
+}
+
+static void later_cancelled(void **state)
+{
+	(void)state;
+	table(1, 3600, 100);
+	cancel_calls = budget_calls = 0;
+	/* aborted by the network */
+	wait_on("c1", "255700000001");
+	assert_int_equal(feed(USSD_ABORT, "c1", "255700000001", ""), 0);
+	assert_int_equal(cancel_calls, 1);
+	assert_null(waiting);
+	assert_int_equal(nulls, 1); /* the transport hears it, once */
+	assert_int_equal(ussd_sess_count(gw.ussd), 0);
+	/* replaced by a new dial of the same phone */
+	wait_on("c2", "255700000002");
+	nulls = 0;
+	assert_int_equal(feed(USSD_BEGIN, "c3", "255700000002", "*384#"), 0);
+	assert_int_equal(cancel_calls, 2);
+	assert_int_equal(nulls, 1);
+	assert_int_equal(calls, 2); /* the NULL, then the new dialogue's menu */
+	assert_string_equal(reply, MAIN);
+	assert_int_equal(feed(USSD_ABORT, "c3", "255700000002", ""), 0);
+	/* the idle timer (1 s) before the budget (60 s) */
+	wait_on("c4", "255700000004");
+	nulls = 0;
+	assert_int_equal(run_until_empty(10000), 0);
+	assert_int_equal(cancel_calls, 3);
+	assert_int_equal(nulls, 1);
+	assert_int_equal(budget_calls, 0);
+	/* the transport goes away */
+	wait_on("c5", "255700000005");
+	nulls = 0;
+	ussd_sess_cancel_replies(gw.ussd, got);
+	assert_int_equal(cancel_calls, 4);
+	assert_int_equal(nulls, 1);
+	assert_int_equal(ussd_sess_count(gw.ussd), 0);
+	/* the table is freed (daemon stop) */
+	wait_on("c6", "255700000006");
+	nulls = 0;
+	ussd_sess_free(gw.ussd);
+	gw.ussd = NULL;
+	assert_int_equal(cancel_calls, 5);
+	assert_int_equal(nulls, 1);
+	assert_int_equal(ev_timer_count(gw.ev), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -311,6 +497,9 @@ int main(void)
 		cmocka_unit_test_teardown(idle_timer, done),
 		cmocka_unit_test_teardown(total_timer, done),
 		cmocka_unit_test_teardown(many_sessions, done),
+		cmocka_unit_test_teardown(later_completes, done),
+		cmocka_unit_test_teardown(later_budget, done),
+		cmocka_unit_test_teardown(later_cancelled, done),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
