@@ -9,6 +9,11 @@
 #    decimal amount) and COMMITTED, and the hook is notified (signed);
 #  - declined: FAILED backend_declined with the hook's reason, in the
 #    customer's SMS and the notification;
+#  - by USSD (POST /ussd), with an answer budget far longer than the
+#    hook takes: the screen gives the hook's verdict (approved on-us:
+#    "Paid ..."; declined: the decline with the hook's reason), which
+#    given when the verdict is heard (the log never says the budget was
+#    spent);
 #  - no answer in time, and an HTTP 500: refused (the default policy),
 #    FAILED backend_unreachable; with on_unreachable=allow: COMMITTED;
 #  - the hook goes down while being notified: the notification is retried
@@ -74,7 +79,7 @@ pay() { req "$PA" POST /v1/payments "{\"payer_msisdn\":\"+255700000001\",\"till\
 
 # ---- the daemon (it makes demo-dfsp); the CLI sets the hook while it runs ----
 api_start --set ussd.pin_opslimit=1 --set ussd.pin_memlimit_kib=8 --set backend.timeout_ms=1500 \
-	--set backend.notify_backoff_max_s=1
+	--set backend.notify_backoff_max_s=1 --set switch.answer_budget_ms=8000
 tg dfsp set --set gateway.data_dir="$D" --id demo-dfsp --backend-url http://127.0.0.1:1/hook
 status "dfsp set without a secret file is a usage error" 2
 tg dfsp set --set gateway.data_dir="$D" --id demo-dfsp --no-backend --backend-url http://127.0.0.1:1/hook
@@ -144,6 +149,25 @@ req "$PA" GET "/v1/payments/$P2"
 has "... and the API shows" "$OUT" '"fail_code":"backend_declined"'
 wait_sql "SELECT state FROM outbox WHERE kind = 'backend' AND ref = '$P2'" sent && pass "... the hook is told FAILED" || fail "declined notification"
 grep "\"path\":\"/hook/notify\".*\"$P2\"" "$PLOG" | grep -q '"fail_code":"backend_declined"' && pass "... with its code" || fail "declined notify body"
+
+# ---- by USSD: the screen waits for the hook's verdict ----
+screen() {
+	if [ "$CODE" = 200 ] && grep -Eq -- "$2" "$OUT"; then pass "$1"
+	else fail "$1" "HTTP $CODE; no line of the screen matches: $2"; fi
+}
+dial u1 +255700000001; ans 1; ans "$TILL"; ans 2500
+screen "a USSD payment asks for the PIN" '^CON Pay TZS 2,500\.00 to MAMA JUMA SHOP\? Enter PIN:$'
+ans 5927
+screen "... the hook approves on-us: the screen says paid" '^END Paid TZS 2,500\.00 to MAMA JUMA SHOP, ref P[0-9a-f]{24}\.$'
+U1=$(sed -n 's/.*ref \(P[0-9a-f]*\)\..*/\1/p' "$OUT")
+same "... that payment is COMMITTED after the hook's approval" "$(sql "SELECT p.state || '/' || a.state FROM payment p JOIN payment_auth a ON a.payment_id = p.id WHERE p.id = '$U1'")" "COMMITTED/approved"
+dial u2 +255700000001; ans 1; ans "$TILL"; ans 7777
+ans 5927
+screen "the hook declines: the screen gives the decline and its reason" '^END Payment failed, ref P[0-9a-f]{24}: Insufficient funds in account ACC-77\.$'
+U2=$(sed -n 's/.*ref \(P[0-9a-f]*\):.*/\1/p' "$OUT")
+same "... that payment is FAILED backend_declined" "$(sql "SELECT state || '/' || fail_code FROM payment WHERE id = '$U2'")" "FAILED/backend_declined"
+has "... both answered later, from the waiting dialogue" "$LOG" "msg=\"payment answered\" .*payment=$U2 state=FAILED"
+hasnt "... when the verdict was heard, never at the budget" "$LOG" 'msg="answer budget spent"'
 
 # ---- no usable answer: refused by default ----
 pay k3 888800
