@@ -18,6 +18,7 @@
  * [switch] answer_budget_ms is spent. See docs/ussd.md "Pay merchant".
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,18 +48,16 @@ enum {
 };
 
 struct pay_scratch {
+	struct ussd_pay_wait wait;    /* first: the payment's answer */
 	char till[20];
 	char name[PAY_NAME_MAX];
 	int64_t amount;               /* minor units */
 	char dfsp[CUST_DFSP_MAX];     /* the payer's DFSP */
 	char key[48];                 /* the payment's idempotency key */
-	char ref[PAY_ID_MAX];         /* the payment sent online, waited for */
-	uint64_t wid;                 /* its fwd_watch(); 0 when none */
-	uint8_t online;               /* accepted online (ACCEPTED), not queued at once */
-	uint8_t told;                 /* the forwarder told its move within fwd_kick() */
 };
 
 _Static_assert(sizeof(struct pay_scratch) <= USSD_SCRATCH_MAX, "pay scratch");
+_Static_assert(offsetof(struct pay_scratch, wait) == 0, "the wait first");
 
 enum { Q_TILL, Q__COUNT };
 
@@ -342,7 +341,7 @@ static int refused(struct ussd_ctx *c, int rc, const struct pay_refusal *why)
  * payment may still be on its way. */
 static int settle(struct ussd_ctx *c, const char *ref, int spent)
 {
-	struct pay_scratch *s = ussd_ctx_scratch(c);
+	const struct ussd_pay_wait *s = ussd_ctx_scratch(c);
 	struct gw *gw = ussd_ctx_gw(c);
 	struct pay_rec rec;
 	struct pay_refusal why;
@@ -378,7 +377,7 @@ static int settle(struct ussd_ctx *c, const char *ref, int spent)
 		break;
 	}
 	fmt_amount(c, rec.amount, amount);
-	struct ussd_var v[] = { { "ref", rec.id }, { "amount", amount }, { "name", s->name },
+	struct ussd_var v[] = { { "ref", rec.id }, { "amount", amount }, { "name", rec.trading_name },
 				{ "reason", rec.fail_reason } };
 	LOGI(LC_USSD, "payment answered", "msisdn=%s payment=%s state=%s screen=%s",
 	     ussd_ctx_msisdn(c), rec.id, pay_state_name(rec.state), key);
@@ -391,10 +390,10 @@ static int settle(struct ussd_ctx *c, const char *ref, int spent)
 static void on_outcome(void *arg, const struct pay_rec *rec)
 {
 	struct ussd_ctx *c = arg;
-	struct pay_scratch *s = ussd_ctx_scratch(c);
+	struct ussd_pay_wait *s = ussd_ctx_scratch(c);
 	s->wid = 0;
 	if (!ussd_ctx_later(c)) {
-		s->told = 1; /* within fwd_kick(): confirm_input() answers */
+		s->told = 1; /* within fwd_kick(): ussd_flow_pay_answer() answers */
 		return;
 	}
 	settle(c, s->ref, rec == NULL); /* c is gone after this */
@@ -402,7 +401,7 @@ static void on_outcome(void *arg, const struct pay_rec *rec)
 
 static int on_budget(struct ussd_ctx *c)
 {
-	struct pay_scratch *s = ussd_ctx_scratch(c);
+	struct ussd_pay_wait *s = ussd_ctx_scratch(c);
 	fwd_unwatch(ussd_ctx_gw(c), s->wid);
 	s->wid = 0;
 	return settle(c, s->ref, 1);
@@ -410,7 +409,7 @@ static int on_budget(struct ussd_ctx *c)
 
 static void on_cancel(struct ussd_ctx *c)
 {
-	struct pay_scratch *s = ussd_ctx_scratch(c);
+	struct ussd_pay_wait *s = ussd_ctx_scratch(c);
 	fwd_unwatch(ussd_ctx_gw(c), s->wid);
 	s->wid = 0;
 	LOGI(LC_USSD, "dialogue ended before the payment's answer", "msisdn=%s payment=%s",
@@ -475,16 +474,25 @@ static int confirm_input(struct ussd_ctx *c, const char *in)
 		return refused(c, rc, &why);
 	LOGI(LC_USSD, "payment made", "msisdn=%s payment=%s state=%s", ussd_ctx_msisdn(c), rec.id,
 	     pay_state_name(rec.state));
-	snprintf(s->ref, sizeof s->ref, "%s", rec.id);
-	if (rc == 0 && rec.state == PAY_ACCEPTED) {
+	return ussd_flow_pay_answer(c, &rec, rc == 0);
+}
+
+int ussd_flow_pay_answer(struct ussd_ctx *c, const struct pay_rec *rec, int fresh)
+{
+	struct ussd_pay_wait *s = ussd_ctx_scratch(c);
+	struct gw *gw = ussd_ctx_gw(c);
+	snprintf(s->ref, sizeof s->ref, "%s", rec->id);
+	s->wid = 0;
+	s->online = 0;
+	s->told = 0;
+	if (fresh && rec->state == PAY_ACCEPTED) {
 		/* Online: wait for the forwarder's outcome within the budget.
 		 * Watch first: fwd_kick() may requeue or fail it at once. */
 		s->online = 1;
-		s->told = 0;
-		s->wid = fwd_watch(gw, rec.id, on_outcome, c);
-		fwd_kick(gw, rec.id);
+		s->wid = fwd_watch(gw, rec->id, on_outcome, c);
+		fwd_kick(gw, rec->id);
 		if (s->wid && !s->told) {
-			rc = ussd_later(c, (uint32_t)gw->cfg.switch_answer_budget_ms, &pay_later);
+			int rc = ussd_later(c, (uint32_t)gw->cfg.switch_answer_budget_ms, &pay_later);
 			if (rc >= 0)
 				return rc;
 			fwd_unwatch(gw, s->wid); /* cannot wait: answer with what is known */

@@ -3,7 +3,9 @@
  *   "MAMA JUMA SHOP asks TZS 5,000.00. Enter PIN to pay, 0 to refuse"
  *      -> PIN: the payment is made as "Pay merchant" makes it (PIN checked
  *         with wrong tries and lock-out, pay_accept() with the limits,
- *         on-us or forwarded) and the request follows it (gateway/rtp.h)
+ *         on-us or forwarded) and the request follows it (gateway/rtp.h);
+ *         the screen waits for the payment's outcome within the answer
+ *         budget as there (ussd_flow_pay_answer())
  *      -> 0: the request is REFUSED
  *
  * The gateway pushes this screen (gateway/rtp_push.h: a network-initiated
@@ -13,6 +15,7 @@
  * the number. See docs/ussd.md "Request to pay".
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -27,6 +30,7 @@
 #include "ussd/ussd_menu.h"
 
 _Static_assert(sizeof(struct ussd_rtp_scratch) <= USSD_SCRATCH_MAX, "rtp scratch");
+_Static_assert(offsetof(struct ussd_rtp_scratch, wait) == 0, "the wait first");
 
 /* Fills the scratch with the newest request waiting for the caller, if
  * it is empty. Returns 1 if one is there, 0 if none, or a negative errno. */
@@ -146,31 +150,13 @@ static int pin_input(struct ussd_ctx *c, const char *in)
 		struct ussd_var v[] = { { "reason", why.msg[0] ? why.msg : "-" } };
 		return ussd_end(c, "rtp.not_paid", v, 1);
 	}
-	if (rec.state == PAY_ACCEPTED) {
-		fwd_kick(gw, rec.id);
-		struct pay_rec now;
-		if (pay_get(gw->pay, NULL, rec.id, &now) == 0)
-			rec = now;
-	}
-	struct ussd_var v[] = { { "ref", rec.id }, { "amount", amount }, { "name", s->name },
-				{ "reason", rec.fail_reason } };
 	LOGI(LC_USSD, "payment request paid", "msisdn=%s request=%s payment=%s state=%s",
 	     ussd_ctx_msisdn(c), s->id, rec.id, pay_state_name(rec.state));
-	switch (rec.state) {
-	case PAY_COMMITTED:
-		move(c, RTP_EV_PAID, NULL, rec.id);
-		return ussd_end(c, "pay.paid", v, 4);
-	case PAY_FAILED:
-	case PAY_EXPIRED:
-		move(c, RTP_EV_PAY, NULL, rec.id); /* the sweep follows the payment to FAILED */
-		return ussd_end(c, "pay.failed", v, 4);
-	case PAY_QUEUED:
-		move(c, RTP_EV_PAY, NULL, rec.id);
-		return ussd_end(c, "pay.accepted", v, 4);
-	default:
-		move(c, RTP_EV_PAY, NULL, rec.id);
-		return ussd_end(c, "pay.sending", v, 4);
-	}
+	/* The request follows the payment (the sweep takes a PAYING one on
+	 * to PAID or FAILED); the screen waits for its outcome as "Pay
+	 * merchant" does. */
+	move(c, rec.state == PAY_COMMITTED ? RTP_EV_PAID : RTP_EV_PAY, NULL, rec.id);
+	return ussd_flow_pay_answer(c, &rec, rc == 0);
 }
 
 static const struct ussd_state rtp_states[] = {

@@ -12,7 +12,9 @@
  * (back to QUEUED: "Accepted", or over the offline limits a refusal that
  * names the limit) or silent (the budget answers: "Accepted" within the
  * offline limits, "not confirmed yet" over them), and a dialogue aborted
- * while its answer is pending. */
+ * while its answer is pending; and a merchant's request to pay
+ * (ussd/ussd_flow_rtp.c) paid from the payer's phone, answered later in
+ * the same way (the request PAYING with its payment). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -38,6 +40,7 @@
 #include "gateway/log.h"
 #include "gateway/outbox.h"
 #include "gateway/pay.h"
+#include "gateway/rtp.h"
 #include "gateway/switch.h"
 #include "kyb/kyb_check.h"
 #include "kyb/kyb_mcc.h"
@@ -59,7 +62,7 @@
 static char dir[256], dbpath[300], logpath[300];
 static struct gw gw;
 static sqlite3 *raw;
-static char till[MERCHANT_ID_MAX], code[CUST_CODE_SIZE], code2[CUST_CODE_SIZE];
+static char till[MERCHANT_ID_MAX], mid[MERCHANT_ID_MAX], code[CUST_CODE_SIZE], code2[CUST_CODE_SIZE];
 static int64_t cid;
 
 static const struct merchant_actor maker = { "alice", "dfspa", ROLE_MAKER };
@@ -120,7 +123,6 @@ static int setup(void **state)
 	struct merchant_in in = { .trading_name = "MAMA JUMA SHOP", .type = "individual", .mcc = "5411",
 				  .owners = &own, .n_owners = 1, .locations = &loc, .n_locations = 1 };
 	struct merchant_errs errs;
-	char mid[MERCHANT_ID_MAX];
 	if (merchant_self_register(gw.reg, "dfspa", OWNER, &in, mid, &errs) < 0)
 		return -1;
 	sqlite3_stmt *st;
@@ -151,6 +153,7 @@ static int teardown(void **state)
 	ussd_sess_free(gw.ussd);
 	fwd_free(gw.fwd);
 	switch_free(gw.sw);
+	rtp_free(gw.rtp);
 	pay_free(gw.pay);
 	cust_free(gw.cust);
 	outbox_free(gw.outbox);
@@ -675,6 +678,102 @@ static void pay_online_cancelled(void **state)
 	close(fd);
 }
 
+/* ---- a request to pay, paid online: answered as "Pay merchant" is ---- */
+
+/* A request of MAMA JUMA SHOP to CUST2 for amount minor units, PROMPTED;
+ * its id into id. */
+static void request(int64_t amount, char id[RTP_ID_MAX])
+{
+	char err[200];
+	if (!gw.rtp) {
+		struct rtp_opts o = { gw.cust, gw.outbox, "TZS", 2, 600 };
+		if (rtp_new(&gw.rtp, gw.db, &o, err, sizeof err) < 0)
+			fail_msg("rtp_new: %s", err);
+	}
+	char key[32];
+	snprintf(key, sizeof key, "req-%lld", (long long)amount);
+	struct rtp_in in = { .idem_scope = "ussd", .idem_key = key, .channel = RTP_CH_USSD,
+			     .dfsp = "dfspa", .merchant_id = mid, .payer_msisdn = CUST2,
+			     .amount = amount, .actor = OWNER, .role = "merchant" };
+	struct rtp_rec q;
+	if (rtp_create(gw.rtp, &in, &q, err, sizeof err) < 0 ||
+	    rtp_apply(gw.rtp, q.id, RTP_EV_PROMPT, NULL, NULL, OWNER, "merchant", NULL, err, sizeof err) < 0)
+		fail_msg("request: %s", err);
+	snprintf(id, RTP_ID_MAX, "%s", q.id);
+}
+
+/* The request's state and payment, "PAYING/P..." */
+static const char *req_state(const char *id)
+{
+	static char buf[64];
+	struct rtp_rec q;
+	assert_int_equal(rtp_get(gw.rtp, NULL, id, &q), 0);
+	snprintf(buf, sizeof buf, "%s/%s", rtp_state_name(q.state), q.payment_id);
+	return buf;
+}
+
+/* The payer opens it from the main menu ("Payment requests"). */
+static void open_request(const char *key, const char *amount_text)
+{
+	starts(dial_as(key, CUST2, "*384#"), "CON Tillgate\n1 Pay merchant\n2 Language\n3 Payment requests");
+	char want[128];
+	snprintf(want, sizeof want, "CON MAMA JUMA SHOP asks TZS %s. Enter PIN to pay", amount_text);
+	starts(step(USSD_CONTINUE, key, CUST2, "3"), want);
+}
+
+/* The switch closed: back to QUEUED. Within the offline limits the
+ * screen, given later, says "Accepted"; over them (a second request, sent
+ * online while the link is not known down) the refusal names the limit
+ * and the payment is FAILED. */
+static void rtp_online_requeued(void **state)
+{
+	int fd;
+	char id[RTP_ID_MAX], ref[PAY_ID_MAX + 8];
+	(void)state;
+	online(port(0, &fd), 8000);
+	request(500000, id);
+	open_request("x1", "5,000.00");
+	starts(pin_later("x1", CUST2, "5927"), "END Accepted, ref P");
+	holds(last.text, ": it will be sent when the network is back, you will get an SMS.");
+	assert_int_equal(count("SELECT count(*) FROM payment WHERE state = 'QUEUED' AND payer_msisdn = '"
+			       CUST2 "' AND attempts = 1"), 1);
+	snprintf(ref, sizeof ref, "PAYING/%.25s", strstr(last.text, "ref ") + 4);
+	assert_string_equal(req_state(id), ref);
+}
+
+static void rtp_online_requeued_over(void **state)
+{
+	int fd;
+	char id[RTP_ID_MAX];
+	(void)state;
+	online(port(0, &fd), 8000);
+	request(2000000, id);
+	open_request("y1", "20,000.00");
+	starts(pin_later("y1", CUST2, "5927"),
+	       "END Payment refused: over your offline per-payment limit of TZS 10,000.00.");
+	assert_int_equal(count("SELECT count(*) FROM payment WHERE state = 'FAILED' AND "
+			       "fail_code = 'offline_payment_limit' AND amount = 2000000"), 1);
+	starts(req_state(id), "PAYING/P");
+	/* the sweep takes the request on with its payment */
+	assert_true(rtp_sweep(gw.rtp, 0) >= 1);
+	starts(req_state(id), "FAILED/P");
+}
+
+/* The switch silent: the budget answers while the payment is SENDING. */
+static void rtp_online_budget(void **state)
+{
+	int fd;
+	char id[RTP_ID_MAX];
+	(void)state;
+	online(port(1, &fd), 1000);
+	request(500000, id);
+	open_request("z1", "5,000.00");
+	starts(pin_later("z1", CUST2, "5927"), "END Accepted, ref P");
+	assert_int_equal(count("SELECT count(*) FROM payment WHERE state = 'SENDING'"), 1);
+	starts(req_state(id), "PAYING/P");
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -689,6 +788,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(pay_online_requeued_over, setup, teardown),
 		cmocka_unit_test_setup_teardown(pay_online_budget, setup, teardown),
 		cmocka_unit_test_setup_teardown(pay_online_cancelled, setup, teardown),
+		cmocka_unit_test_setup_teardown(rtp_online_requeued, setup, teardown),
+		cmocka_unit_test_setup_teardown(rtp_online_requeued_over, setup, teardown),
+		cmocka_unit_test_setup_teardown(rtp_online_budget, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("ussd_pay", tests, NULL, NULL);
 }
