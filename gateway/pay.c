@@ -152,6 +152,7 @@ enum {
 	P_OLDEST,
 	P_HOOKED,
 	P_AUTH_INSERT,
+	P_CREATED_S,
 	P__COUNT
 };
 
@@ -201,6 +202,7 @@ static const char *const pay_sql[P__COUNT] = {
 			"expires_at = CASE WHEN :expires_at >= 0 THEN :expires_at ELSE expires_at END, "
 			"version = version + 1, updated = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
 			"WHERE id = :id AND version = :version",
+	[P_CREATED_S] = "SELECT CAST(strftime('%s', created) AS INTEGER) FROM payment WHERE id = :id",
 	[P_DUE_EXPIRE] = "SELECT id FROM payment WHERE state = 'QUEUED' AND expires_at > 0 "
 			 "AND expires_at <= :now ORDER BY expires_at, id LIMIT 1",
 	[P_TAKINGS] = "SELECT count(*) FILTER (WHERE state = 'COMMITTED'), "
@@ -917,6 +919,36 @@ int pay_record_incoming(struct pay *p, const struct pay_incoming *in, struct pay
 
 /* ---- transitions ---- */
 
+static int offline_tiers(struct pay *p, const struct pay_rec *r, const struct kyb_tier **ct,
+			 const struct kyb_tier **mt);
+
+/* The expiry of a payment accepted online that falls back to the queue
+ * (the switch unreachable or silent): its creation plus the shorter
+ * offline_max_age of the payer's and the merchant's tiers, as if it had
+ * been accepted offline; 0 (never) for an unlimited age. */
+static int fallback_expiry(struct pay *p, const struct pay_rec *r, int64_t *out)
+{
+	const struct kyb_tier *ct, *mt;
+	*out = 0;
+	int rc = offline_tiers(p, r, &ct, &mt);
+	if (rc < 0)
+		return rc;
+	int64_t age = mt->limits.offline_max_age;
+	if (ct->limits.offline_max_age < age)
+		age = ct->limits.offline_max_age;
+	if (age == KYB_UNLIMITED || age <= 0)
+		return 0;
+	sqlite3_stmt *s = p->st[P_CREATED_S];
+	if ((rc = db_bind_text(s, ":id", r->id)) < 0 || (rc = db_step(s)) < 0)
+		return rc;
+	int64_t created = rc == 1 ? sqlite3_column_int64(s, 0) : 0;
+	db_reset(s);
+	if (created <= 0)
+		return -ENOENT;
+	*out = created + age;
+	return 0;
+}
+
 static int transition_tx(struct pay *p, const char *id, enum pay_state to, enum pay_cause by,
 			 const char *code, const char *reason, const struct pay_ids *ids,
 			 int64_t next_at, int64_t expires_at, int64_t if_version, const char *actor,
@@ -948,6 +980,11 @@ static int transition_tx(struct pay *p, const char *id, enum pay_state to, enum 
 		snprintf(err, errlen, "payment %s failed with %s, which is final: it cannot be retried",
 			 id, before.fail_code);
 		return -EPERM;
+	}
+	if (to == PAY_QUEUED && expires_at < 0 && before.expires_at == 0 && !before.on_us &&
+	    before.channel != PAY_CH_SWITCH && (rc = fallback_expiry(p, &before, &expires_at)) < 0) {
+		snprintf(err, errlen, "payment %s: its offline maximum age: %s", id, strerror(-rc));
+		return rc;
 	}
 	sqlite3_stmt *s = p->st[P_SET_STATE];
 	if ((rc = db_bind_text(s, ":state", pay_state_name(to))) < 0 ||
@@ -1076,6 +1113,33 @@ int pay_retry(struct pay *p, const char *id, const char *actor, struct pay_rec *
 			  r.version, actor, "system", out, err, errlen);
 }
 
+/* The tiers of a hosted payer's payment: the customer's and the
+ * merchant's. 0, or -ENOENT when either is gone. */
+static int offline_tiers(struct pay *p, const struct pay_rec *r, const struct kyb_tier **ct,
+			 const struct kyb_tier **mt)
+{
+	int rc;
+	sqlite3_stmt *s = p->st[P_CUSTOMER];
+	if ((rc = db_bind_text(s, ":dfsp", r->payer_dfsp)) < 0 ||
+	    (rc = db_bind_text(s, ":msisdn", r->payer_msisdn)) < 0 || (rc = db_step(s)) < 0)
+		return rc;
+	if (rc == 0)
+		return -ENOENT;
+	char ctier[KYB_TIER_NAME_MAX], mtier[KYB_TIER_NAME_MAX];
+	copy_col(s, 1, ctier, sizeof ctier);
+	db_reset(s);
+	s = p->st[P_MERCHANT];
+	if ((rc = db_bind_text(s, ":merchant_id", r->merchant_id)) < 0 || (rc = db_step(s)) < 0)
+		return rc;
+	if (rc == 0)
+		return -ENOENT;
+	copy_col(s, 1, mtier, sizeof mtier);
+	db_reset(s);
+	*ct = kyb_tiers_find(p->tiers, KYB_PARTY_CUSTOMER, ctier);
+	*mt = kyb_tiers_find(p->tiers, KYB_PARTY_MERCHANT, mtier);
+	return *ct && *mt ? 0 : -ENOENT;
+}
+
 /* The work of pay_offline_recheck() in the caller's transaction:
  * 0 within the limits, 1 over (why filled; the payment FAILED if
  * fail_over), or a negative errno. */
@@ -1090,26 +1154,9 @@ static int recheck_tx(struct pay *p, const char *id, int fail_over, struct pay_r
 		*out = r;
 	if (r.channel == PAY_CH_SWITCH || r.on_us || pay_state_final(r.state))
 		return 0; /* nothing waits for the switch */
-	sqlite3_stmt *s = p->st[P_CUSTOMER];
-	if ((rc = db_bind_text(s, ":dfsp", r.payer_dfsp)) < 0 ||
-	    (rc = db_bind_text(s, ":msisdn", r.payer_msisdn)) < 0 || (rc = db_step(s)) < 0)
+	const struct kyb_tier *ct, *mt;
+	if ((rc = offline_tiers(p, &r, &ct, &mt)) < 0)
 		return rc;
-	if (rc == 0)
-		return -ENOENT;
-	char ctier[KYB_TIER_NAME_MAX], mtier[KYB_TIER_NAME_MAX];
-	copy_col(s, 1, ctier, sizeof ctier);
-	db_reset(s);
-	s = p->st[P_MERCHANT];
-	if ((rc = db_bind_text(s, ":merchant_id", r.merchant_id)) < 0 || (rc = db_step(s)) < 0)
-		return rc;
-	if (rc == 0)
-		return -ENOENT;
-	copy_col(s, 1, mtier, sizeof mtier);
-	db_reset(s);
-	const struct kyb_tier *ct = kyb_tiers_find(p->tiers, KYB_PARTY_CUSTOMER, ctier);
-	const struct kyb_tier *mt = kyb_tiers_find(p->tiers, KYB_PARTY_MERCHANT, mtier);
-	if (!ct || !mt)
-		return -ENOENT;
 	time_t now = time(NULL);
 	struct kyb_limit_usage cu, mu;
 	if ((rc = usage(p, 1, r.payer_dfsp, r.payer_msisdn, now, &cu)) < 0 ||

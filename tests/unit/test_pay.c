@@ -561,6 +561,18 @@ static void test_offline_recheck(void **state)
 	/* Queued, it counts in the exposure once, not twice. */
 	assert_int_equal(pay_offline_recheck(pay, r.id, 1, &why, &r), 0);
 	assert_int_equal(r.state, PAY_QUEUED);
+	/* Fallen back to the queue, it expires as an offline payment would:
+	 * its creation plus the tiers' offline_max_age (24 h for C0 and M0). */
+	assert_int_equal(count("SELECT count(*) FROM payment WHERE id = '%s' AND expires_at = "
+			       "CAST(strftime('%%s', created) AS INTEGER) + 86400", r.id), 1);
+	/* Sent and queued again, the expiry stays the first one. */
+	int64_t first = r.expires_at;
+	assert_true(first > 0);
+	assert_int_equal(pay_transition(pay, r.id, PAY_SENDING, PAY_BY_FORWARDER, NULL, NULL, NULL, -1,
+					0, NULL, NULL, NULL, err, sizeof err), 0);
+	assert_int_equal(pay_transition(pay, r.id, PAY_QUEUED, PAY_BY_FORWARDER, NULL, NULL, NULL, 0,
+					0, NULL, NULL, &r, err, sizeof err), 0);
+	assert_int_equal(r.expires_at, first);
 	/* One minor unit more is over: SENDING stays as it is. */
 	assert_int_equal(accept("r2", "dfspb", CB0, till_a, 1000001, PAY_MODE_ONLINE, &r, NULL), 0);
 	assert_int_equal(pay_transition(pay, r.id, PAY_SENDING, PAY_BY_FORWARDER, NULL, NULL, NULL, -1,
