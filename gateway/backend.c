@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "gateway/audit.h"
+#include "gateway/curlev.h"
 #include "gateway/db.h"
 #include "gateway/ev.h"
 #include "gateway/fwd.h"
@@ -357,8 +358,8 @@ struct breq {
 struct backend {
 	struct gw *gw;
 	sqlite3_stmt **st;
-	CURLM *multi;
-	uint64_t curl_timer;
+	CURLM *multi;            /* borrowed from cev */
+	struct curlev *cev;      /* owned: the multi handle on the loop */
 	uint64_t tick;
 	struct breq *head;
 	size_t asking, notifying;
@@ -670,8 +671,9 @@ static void notify_done(struct breq *q, CURLcode cc, long code)
 
 /* ---- libcurl on the event loop ---- */
 
-static void check_done(struct backend *b)
+static void check_done(void *arg)
 {
+	struct backend *b = arg;
 	CURLMsg *m;
 	int left;
 	while ((m = curl_multi_info_read(b->multi, &left))) {
@@ -695,70 +697,6 @@ static void check_done(struct backend *b)
 			notify_done(q, cc, code);
 		breq_free(q);
 	}
-}
-
-static void on_io(struct ev *ev, int fd, unsigned events, void *arg)
-{
-	(void)ev;
-	struct backend *b = arg;
-	int flags = 0, running;
-	if (events & EV_READ)
-		flags |= CURL_CSELECT_IN;
-	if (events & EV_WRITE)
-		flags |= CURL_CSELECT_OUT;
-	if (events & EV_ERROR)
-		flags |= CURL_CSELECT_ERR;
-	curl_multi_socket_action(b->multi, fd, flags, &running);
-	check_done(b);
-}
-
-static int on_socket(CURL *e, curl_socket_t s, int what, void *userp, void *socketp)
-{
-	(void)e;
-	struct backend *b = userp;
-	if (what == CURL_POLL_REMOVE) {
-		if (socketp) {
-			ev_io_del(b->gw->ev, s);
-			curl_multi_assign(b->multi, s, NULL);
-		}
-		return 0;
-	}
-	unsigned ev = (what & CURL_POLL_IN ? EV_READ : 0) | (what & CURL_POLL_OUT ? EV_WRITE : 0);
-	if (!socketp) {
-		if (ev_io_add(b->gw->ev, s, ev, on_io, b) < 0)
-			return -1;
-		curl_multi_assign(b->multi, s, b); /* any non-NULL mark: watched */
-	} else if (ev_io_mod(b->gw->ev, s, ev) < 0) {
-		return -1;
-	}
-	return 0;
-}
-
-static void on_curl_timer(struct ev *ev, uint64_t id, void *arg)
-{
-	(void)ev;
-	(void)id;
-	struct backend *b = arg;
-	int running;
-	b->curl_timer = 0;
-	curl_multi_socket_action(b->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	check_done(b);
-}
-
-static int on_timer_change(CURLM *m, long timeout_ms, void *userp)
-{
-	(void)m;
-	struct backend *b = userp;
-	if (b->curl_timer) {
-		ev_timer_del(b->gw->ev, b->curl_timer);
-		b->curl_timer = 0;
-	}
-	if (timeout_ms >= 0) {
-		b->curl_timer = ev_timer_add(b->gw->ev, (uint64_t)timeout_ms, on_curl_timer, b);
-		if (!b->curl_timer)
-			return -1;
-	}
-	return 0;
 }
 
 /* ---- the drain ---- */
@@ -822,12 +760,9 @@ int backend_new(struct backend **out, struct gw *gw, char *err, size_t errlen)
 	if (n > 0)
 		LOGN(LC_PAY, "backend notifications in flight at the last stop: sending again",
 		     "count=%lld", (long long)n);
-	if (!(b->multi = curl_multi_init()))
+	if (curlev_new(&b->cev, gw->ev, check_done, b) < 0)
 		goto oom;
-	curl_multi_setopt(b->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-	curl_multi_setopt(b->multi, CURLMOPT_SOCKETDATA, b);
-	curl_multi_setopt(b->multi, CURLMOPT_TIMERFUNCTION, on_timer_change);
-	curl_multi_setopt(b->multi, CURLMOPT_TIMERDATA, b);
+	b->multi = curlev_multi(b->cev);
 	if (!(b->tick = ev_timer_add(gw->ev, 0, tick, b)))
 		goto oom;
 	*out = b;
@@ -851,10 +786,7 @@ void backend_free(struct backend *b)
 	}
 	if (b->tick)
 		ev_timer_del(b->gw->ev, b->tick);
-	if (b->curl_timer)
-		ev_timer_del(b->gw->ev, b->curl_timer);
-	if (b->multi)
-		curl_multi_cleanup(b->multi);
+	curlev_free(b->cev);
 	free(b);
 }
 

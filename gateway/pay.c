@@ -361,7 +361,7 @@ int pay_get(struct pay *p, const char *dfsp, const char *id, struct pay_rec *out
 	return rc;
 }
 
-static int sha256_hex(const char *const parts[], size_t n, char out[65])
+int pay_parts_sha256(const char *const parts[], size_t n, char out[65])
 {
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
 	unsigned char md[32];
@@ -782,7 +782,7 @@ int pay_accept(struct pay *p, const struct pay_in *in, struct pay_rec *out, stru
 	snprintf(amount, sizeof amount, "%lld", (long long)in->amount);
 	const char *rqp[] = { in->payer_dfsp, in->payer_msisdn, in->till, amount, p->currency };
 	int rc;
-	if ((rc = sha256_hex(idp, 2, hex)) < 0 || (rc = sha256_hex(rqp, 5, req)) < 0)
+	if ((rc = pay_parts_sha256(idp, 2, hex)) < 0 || (rc = pay_parts_sha256(rqp, 5, req)) < 0)
 		return rc;
 	char id[PAY_ID_MAX];
 	snprintf(id, sizeof id, "P%.24s", hex);
@@ -900,7 +900,7 @@ int pay_record_incoming(struct pay *p, const struct pay_incoming *in, struct pay
 	snprintf(amount, sizeof amount, "%lld", (long long)in->amount);
 	const char *rqp[] = { in->payer_fsp, in->payee_dfsp, in->merchant_id, amount, in->currency };
 	int rc;
-	if ((rc = sha256_hex(idp, 2, hex)) < 0 || (rc = sha256_hex(rqp, 5, req)) < 0)
+	if ((rc = pay_parts_sha256(idp, 2, hex)) < 0 || (rc = pay_parts_sha256(rqp, 5, req)) < 0)
 		return rc;
 	char id[PAY_ID_MAX];
 	snprintf(id, sizeof id, "P%.24s", hex);

@@ -272,6 +272,12 @@ int pay_cancel(struct pay *p, const char *id, const char *actor, struct pay_rec 
 int pay_retry(struct pay *p, const char *id, const char *actor, struct pay_rec *out, char *err,
 	      size_t errlen);
 
+/* The SHA-256, as 64 lowercase hex digits into out, of n strings each
+ * prefixed by its length ("5:hello"), so that parts cannot run into each
+ * other; a NULL part counts as "". The idempotent ids and request
+ * fingerprints of payments and requests to pay. 0, -ENOMEM or -EIO. */
+int pay_parts_sha256(const char *const parts[], size_t n, char out[65]);
+
 /* A payment accepted online whose forwarding did not go through (back
  * to QUEUED: the switch unreachable; or still SENDING when the customer's
  * answer is due): is it within the offline limits of its payer's and its

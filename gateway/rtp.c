@@ -8,14 +8,13 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/evp.h>
-
 #include "gateway/audit.h"
 #include "gateway/customer.h"
 #include "gateway/db.h"
 #include "gateway/fspiop.h"
 #include "gateway/log.h"
 #include "gateway/outbox.h"
+#include "gateway/pay.h"
 #include "kyb/kyb_check.h"
 #include "kyb/kyb_limit.h"
 
@@ -323,32 +322,6 @@ int rtp_prompted_for(struct rtp *r, const char *msisdn, int64_t now, struct rtp_
 	return 0;
 }
 
-static int sha256_hex(const char *const parts[], size_t n, char out[65])
-{
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
-	unsigned char md[32];
-	unsigned mdlen = 0;
-	if (!c || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1) {
-		EVP_MD_CTX_free(c);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < n; i++) {
-		/* Length-prefixed, so that parts cannot run into each other. */
-		char pre[24];
-		size_t len = parts[i] ? strlen(parts[i]) : 0;
-		int k = snprintf(pre, sizeof pre, "%zu:", len);
-		EVP_DigestUpdate(c, pre, (size_t)k);
-		EVP_DigestUpdate(c, parts[i] ? parts[i] : "", len);
-	}
-	int ok = EVP_DigestFinal_ex(c, md, &mdlen) == 1;
-	EVP_MD_CTX_free(c);
-	if (!ok)
-		return -EIO;
-	for (unsigned i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	return 0;
-}
-
 static char *audit_json(const struct rtp_rec *q)
 {
 	json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s}", "state", rtp_state_name(q->state), "merchant",
@@ -536,7 +509,7 @@ int rtp_create(struct rtp *r, const struct rtp_in *in, struct rtp_rec *out, char
 	snprintf(amount, sizeof amount, "%lld", (long long)in->amount);
 	const char *idp[] = { in->idem_scope, in->idem_key };
 	const char *rqp[] = { in->dfsp, in->merchant_id, till, in->payer_msisdn, amount, r->currency };
-	if ((rc = sha256_hex(idp, 2, hex)) < 0 || (rc = sha256_hex(rqp, 6, req)) < 0)
+	if ((rc = pay_parts_sha256(idp, 2, hex)) < 0 || (rc = pay_parts_sha256(rqp, 6, req)) < 0)
 		return rc;
 	char id[RTP_ID_MAX];
 	snprintf(id, sizeof id, "R%.24s", hex);

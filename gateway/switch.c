@@ -11,6 +11,7 @@
 
 #include <curl/curl.h>
 
+#include "gateway/curlev.h"
 #include "gateway/ev.h"
 #include "gateway/fspiop.h"
 #include "gateway/gw.h"
@@ -47,8 +48,8 @@ struct sw_req {
 
 struct switch_conn {
 	struct ev *ev;
-	CURLM *multi;
-	uint64_t curl_timer;
+	CURLM *multi;            /* borrowed from cev */
+	struct curlev *cev;      /* owned: the multi handle on the loop */
 	struct curl_slist *resolve;
 	struct fspiop_signer *signer;
 	char *endpoint, *party_type, *tls_cert, *tls_key, *tls_ca;
@@ -208,8 +209,9 @@ static void req_http_done(struct sw_req *q, CURLcode cc)
 	req_finish(q, &r);
 }
 
-static void check_done(struct switch_conn *sw)
+static void check_done(void *arg)
 {
+	struct switch_conn *sw = arg;
 	CURLMsg *m;
 	int left;
 	while ((m = curl_multi_info_read(sw->multi, &left))) {
@@ -220,72 +222,6 @@ static void check_done(struct switch_conn *sw)
 		if (q)
 			req_http_done(q, m->data.result);
 	}
-}
-
-/* ---- libcurl on the event loop ---- */
-
-static void on_io(struct ev *ev, int fd, unsigned events, void *arg)
-{
-	(void)ev;
-	struct switch_conn *sw = arg;
-	int flags = 0, running;
-	if (events & EV_READ)
-		flags |= CURL_CSELECT_IN;
-	if (events & EV_WRITE)
-		flags |= CURL_CSELECT_OUT;
-	if (events & EV_ERROR)
-		flags |= CURL_CSELECT_ERR;
-	curl_multi_socket_action(sw->multi, fd, flags, &running);
-	check_done(sw);
-}
-
-static int on_socket(CURL *e, curl_socket_t s, int what, void *userp, void *socketp)
-{
-	(void)e;
-	struct switch_conn *sw = userp;
-	if (what == CURL_POLL_REMOVE) {
-		if (socketp) {
-			ev_io_del(sw->ev, s);
-			curl_multi_assign(sw->multi, s, NULL);
-		}
-		return 0;
-	}
-	unsigned ev = (what & CURL_POLL_IN ? EV_READ : 0) | (what & CURL_POLL_OUT ? EV_WRITE : 0);
-	if (!socketp) {
-		if (ev_io_add(sw->ev, s, ev, on_io, sw) < 0)
-			return -1;
-		curl_multi_assign(sw->multi, s, sw); /* any non-NULL mark: watched */
-	} else if (ev_io_mod(sw->ev, s, ev) < 0) {
-		return -1;
-	}
-	return 0;
-}
-
-static void on_curl_timer(struct ev *ev, uint64_t id, void *arg)
-{
-	(void)ev;
-	(void)id;
-	struct switch_conn *sw = arg;
-	int running;
-	sw->curl_timer = 0;
-	curl_multi_socket_action(sw->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	check_done(sw);
-}
-
-static int on_timer_change(CURLM *m, long timeout_ms, void *userp)
-{
-	(void)m;
-	struct switch_conn *sw = userp;
-	if (sw->curl_timer) {
-		ev_timer_del(sw->ev, sw->curl_timer);
-		sw->curl_timer = 0;
-	}
-	if (timeout_ms >= 0) {
-		sw->curl_timer = ev_timer_add(sw->ev, (uint64_t)timeout_ms, on_curl_timer, sw);
-		if (!sw->curl_timer)
-			return -1;
-	}
-	return 0;
 }
 
 static size_t on_write(char *ptr, size_t size, size_t nmemb, void *arg)
@@ -403,13 +339,9 @@ int switch_new(struct switch_conn **out, struct ev *ev, const struct switch_opts
 	if (o->jws_key && *o->jws_key &&
 	    (rc = fspiop_signer_load(&sw->signer, o->jws_key, err, errlen)) < 0)
 		goto fail;
-	sw->multi = curl_multi_init();
-	if (!sw->multi)
+	if (curlev_new(&sw->cev, sw->ev, check_done, sw) < 0)
 		goto oom;
-	curl_multi_setopt(sw->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-	curl_multi_setopt(sw->multi, CURLMOPT_SOCKETDATA, sw);
-	curl_multi_setopt(sw->multi, CURLMOPT_TIMERFUNCTION, on_timer_change);
-	curl_multi_setopt(sw->multi, CURLMOPT_TIMERDATA, sw);
+	sw->multi = curlev_multi(sw->cev);
 	*out = sw;
 	LOGI(LC_SWITCH, "switch connector ready", "endpoint=%s jws=%d mtls=%d", sw->endpoint,
 	     sw->signer != NULL, sw->tls_cert != NULL);
@@ -431,10 +363,7 @@ void switch_free(struct switch_conn *sw)
 		req_unlink(q);
 		req_free(q);
 	}
-	if (sw->curl_timer)
-		ev_timer_del(sw->ev, sw->curl_timer);
-	if (sw->multi)
-		curl_multi_cleanup(sw->multi);
+	curlev_free(sw->cev);
 	curl_slist_free_all(sw->resolve);
 	fspiop_signer_free(sw->signer);
 	free(sw->endpoint);

@@ -19,6 +19,21 @@ fail() {
 	echo "# stderr:"; sed 's/^/#   /' "$ERR" 2>/dev/null | head -20
 }
 
+# free_ports N: prints N loopback ports free at the time (asked of the
+# kernel one at a time, each released before the next is asked).
+free_ports() {
+	node -e '
+const net = require("net");
+const n = Number(process.argv[1]), ports = [];
+const next = () => {
+	const s = net.createServer().listen(0, "127.0.0.1", () => {
+		ports.push(s.address().port);
+		s.close(() => (ports.length < n ? next() : console.log(ports.join(" "))));
+	});
+};
+next();' "$1"
+}
+
 # tg ARGS...: runs tillgate; stdout in $OUT, stderr in $ERR, status in $RC.
 tg() { "$TILLGATE" "$@" >"$OUT" 2>"$ERR"; RC=$?; }
 # tgin INPUT ARGS...: the same with INPUT on standard input.

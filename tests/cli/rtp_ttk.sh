@@ -24,16 +24,7 @@ if [ ! -d tests/ttk/node_modules/ml-testing-toolkit ]; then
 	fail "the Toolkit is installed" "tests/ttk/node_modules (tests/deps.sh)"
 	finish
 fi
-set -- $(node -e '
-const net = require("net");
-const ports = [];
-const next = () => {
-	const s = net.createServer().listen(0, "127.0.0.1", () => {
-		ports.push(s.address().port);
-		s.close(() => (ports.length < 3 ? next() : console.log(ports.join(" "))));
-	});
-};
-next();')
+set -- $(free_ports 3)
 API=$1 TTK_ADM=$2 CB=$3
 
 TTK_API_PORT=$API TTK_ADMIN_PORT=$TTK_ADM TTK_CALLBACK_URL=http://127.0.0.1:$CB \

@@ -18,16 +18,7 @@ if [ ! -x "$DRIVER" ] || [ ! -d tests/ttk/node_modules/ml-testing-toolkit ]; the
 fi
 
 # Three free loopback ports: the Toolkit's API and admin ports, ours.
-set -- $(node -e '
-const net = require("net");
-const ports = [];
-const next = () => {
-	const s = net.createServer().listen(0, "127.0.0.1", () => {
-		ports.push(s.address().port);
-		s.close(() => (ports.length < 3 ? next() : console.log(ports.join(" "))));
-	});
-};
-next();')
+set -- $(free_ports 3)
 API=$1 ADMIN=$2 CB=$3
 
 TTK_API_PORT=$API TTK_ADMIN_PORT=$ADMIN TTK_CALLBACK_URL=http://127.0.0.1:$CB \

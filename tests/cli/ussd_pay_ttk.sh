@@ -25,16 +25,7 @@ if [ ! -d tests/ttk/node_modules/ml-testing-toolkit ]; then
 	finish
 fi
 
-set -- $(node -e '
-const net = require("net");
-const ports = [];
-const next = () => {
-	const s = net.createServer().listen(0, "127.0.0.1", () => {
-		ports.push(s.address().port);
-		s.close(() => (ports.length < 3 ? next() : console.log(ports.join(" "))));
-	});
-};
-next();')
+set -- $(free_ports 3)
 API=$1 TTK_ADM=$2 CB=$3
 
 start() {

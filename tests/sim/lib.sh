@@ -2,7 +2,6 @@
 # against our own switch simulator (tests/sim/switch_sim.js,
 # tests/sim/README.md).
 #
-#   free_ports N            prints N free loopback ports
 #   sim_start CALLBACK_URL [ARGS...]
 #                           starts the simulator (ARGS: --port N, --fast,
 #                           --idle-exit-s S); sets SIM_PID, SIM_PORT, SIM_U.
@@ -17,19 +16,6 @@
 SIM_PID=
 SIM_OUT=$T_DIR/sim.json
 SIM_LOG=$T_DIR/sim.log
-
-free_ports() {
-	node -e '
-const net = require("net");
-const n = Number(process.argv[1]), ports = [];
-const next = () => {
-	const s = net.createServer().listen(0, "127.0.0.1", () => {
-		ports.push(s.address().port);
-		s.close(() => (ports.length < n ? next() : console.log(ports.join(" "))));
-	});
-};
-next();' "$1"
-}
 
 sim_start() {
 	_cb=$1; shift
