@@ -1,6 +1,8 @@
 /* cmd_queue.c -- 'tillgate queue': the payments queue for operators:
  * status (count per state, age of the oldest queued payment), list,
- * cancel a queued payment, retry a failed or expired one. The work is in
+ * cancel a queued payment, retry a failed or expired one; and the rest
+ * of the outgoing work (SMS, registrations at the switch, notifications
+ * to DFSP backends) row by row. The work is in
  * gateway/pay.c; this file reads arguments and prints. Exit status 0 ok,
  * 1 failure (no such payment, not allowed in its state, no database), 2
  * usage. docs/payments.md. */
@@ -41,7 +43,15 @@ static void queue_usage(FILE *f)
 		"  retry ID           an EXPIRED payment, or a FAILED one whose code is\n"
 		"                     retryable (switch_unreachable, timeout, no_quote,\n"
 		"                     no_transfer_callback, switch_error), is QUEUED again\n"
-		"                     with a new offline window\n\n"
+		"                     with a new offline window\n"
+		"  outbox [--kind K] [--state S] [--limit N]\n"
+		"                     the other outgoing work, newest first, tab-separated:\n"
+		"                     id, created, kind, state, attempts, DFSP, destination,\n"
+		"                     method (registrations: POST or DELETE), last error\n"
+		"                     ('-' for none); K: sms, als (registrations at the\n"
+		"                     switch's account lookup), backend; S: pending,\n"
+		"                     sending, sent, delivered, failed (default: any);\n"
+		"                     N: 1 to 500 (50)\n\n"
 		"The database is DATA_DIR/" DB_FILE_NAME " ([gateway] data_dir, default ./var).\n"
 		"Changes are audited with actor 'operator'.\n\n"
 		"  -c, --config FILE   the configuration file\n"
@@ -167,6 +177,60 @@ static int q_list(struct ctx *c, int argc, char **argv)
 	return 0;
 }
 
+static int print_item(void *arg, const struct outbox_item *it)
+{
+	(void)arg;
+	printf("%" PRId64 "\t%s\t%s\t%s\t%" PRId64 "\t%s\t%s\t%s\t%s\n", it->id, it->created,
+	       it->kind, it->state, it->attempts, it->dfsp[0] ? it->dfsp : "-", it->dest,
+	       it->method[0] ? it->method : "-", it->last_error[0] ? it->last_error : "-");
+	return 0;
+}
+
+static int q_outbox(struct ctx *c, int argc, char **argv)
+{
+	static const char *const kinds[] = { "sms", "als", "backend" };
+	static const char *const states[] = { "pending", "sending", "sent", "delivered", "failed" };
+	const char *kind = NULL, *state = NULL;
+	int limit = 50;
+	for (int i = 0; i < argc; i++) {
+		const char *const *set = NULL;
+		size_t n = 0;
+		const char **to = NULL;
+		if (strcmp(argv[i], "--kind") == 0 && i + 1 < argc) {
+			set = kinds, n = sizeof kinds / sizeof *kinds, to = &kind;
+		} else if (strcmp(argv[i], "--state") == 0 && i + 1 < argc) {
+			set = states, n = sizeof states / sizeof *states, to = &state;
+		} else if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc) {
+			char *end;
+			long v = strtol(argv[++i], &end, 10);
+			if (*end || v < 1 || v > PAY_LIST_MAX) {
+				fprintf(stderr, "tillgate queue outbox: --limit: '%s' is not 1 to %d\n",
+					argv[i], PAY_LIST_MAX);
+				return EXIT_USAGE;
+			}
+			limit = (int)v;
+			continue;
+		} else {
+			fprintf(stderr, "tillgate queue outbox: unexpected argument '%s'\n", argv[i]);
+			return EXIT_USAGE;
+		}
+		const char *v = argv[++i];
+		for (size_t k = 0; k < n && !*to; k++)
+			if (strcmp(v, set[k]) == 0)
+				*to = set[k];
+		if (!*to) {
+			fprintf(stderr, "tillgate queue outbox: %s: unknown value '%s'\n", argv[i - 1], v);
+			return EXIT_USAGE;
+		}
+	}
+	int rc = outbox_list(c->ob, kind, state, limit, print_item, NULL);
+	if (rc < 0) {
+		fprintf(stderr, "tillgate queue outbox: %s\n", strerror(-rc));
+		return EXIT_FAIL;
+	}
+	return 0;
+}
+
 static int q_act(struct ctx *c, const char *cmd, int argc, char **argv)
 {
 	if (argc != 1) {
@@ -213,16 +277,17 @@ int cmd_queue(int argc, char **argv)
 	}
 	cfg_diag_free(&d);
 	if (argc < 2) {
-		fprintf(stderr, "tillgate queue: a command is required (status, list, cancel, retry)\n");
+		fprintf(stderr, "tillgate queue: a command is required (status, list, cancel, retry, "
+			"outbox)\n");
 		queue_usage(stderr);
 		cfg_free(&c.cfg);
 		return EXIT_USAGE;
 	}
 	const char *cmd = argv[1];
 	if (strcmp(cmd, "status") != 0 && strcmp(cmd, "list") != 0 && strcmp(cmd, "cancel") != 0 &&
-	    strcmp(cmd, "retry") != 0) {
-		fprintf(stderr, "tillgate queue: unknown command '%s' (status, list, cancel, retry)\n",
-			cmd);
+	    strcmp(cmd, "retry") != 0 && strcmp(cmd, "outbox") != 0) {
+		fprintf(stderr, "tillgate queue: unknown command '%s' (status, list, cancel, retry, "
+			"outbox)\n", cmd);
 		cfg_free(&c.cfg);
 		return EXIT_USAGE;
 	}
@@ -239,6 +304,7 @@ int cmd_queue(int argc, char **argv)
 	}
 	int status = strcmp(cmd, "status") == 0 ? q_status(&c)
 		     : strcmp(cmd, "list") == 0 ? q_list(&c, argc - 2, argv + 2)
+		     : strcmp(cmd, "outbox") == 0 ? q_outbox(&c, argc - 2, argv + 2)
 						: q_act(&c, cmd, argc - 2, argv + 2);
 	ctx_free(&c);
 	return status;

@@ -25,7 +25,7 @@ static const struct command commands[] = {
 	{ "dfsp", cmd_dfsp, "the DFSPs (tenants): create, list, set the backend hook, payee terms" },
 	{ "apikey", cmd_apikey, "API keys of a DFSP or of the hub: create, list, revoke" },
 	{ "phone", cmd_phone, "a feature phone on the USSD HTTP transport (POST /ussd)" },
-	{ "queue", cmd_queue, "the payments queue: status, list, cancel, retry" },
+	{ "queue", cmd_queue, "the payments queue: status, list, cancel, retry; the outbox" },
 	{ "statement", cmd_stmt, "a DFSP's or merchant's statement by UTC day: JSON or CSV" },
 	{ "routes", cmd_routes, NULL }, /* the route table: docs/api.md */
 	{ "help", cmd_help, "show this help, or a command's help (tillgate help CMD)" },

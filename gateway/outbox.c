@@ -23,6 +23,7 @@ enum {
 	O_DUE_ORDERED,
 	O_DELIVERED,
 	O_REQUEUE,
+	O_LIST,
 	O__COUNT
 };
 
@@ -57,6 +58,10 @@ static const char *const outbox_sql[O__COUNT] = {
 			 " WHERE id = :id AND state IN ('sending', 'sent')"),
 	[O_REQUEUE] = ("UPDATE outbox SET state = 'pending', next_at = 0, last_error = :why, " UPDATED
 		       " WHERE kind = :kind AND state = 'sending'"),
+	[O_LIST] = ("SELECT id, created, kind, state, attempts, coalesce(dfsp, ''), dest, "
+		    "CASE WHEN kind = 'als' THEN body ELSE '' END, coalesce(last_error, '') "
+		    "FROM outbox WHERE (:kind IS NULL OR kind = :kind) "
+		    "AND (:state IS NULL OR state = :state) ORDER BY id DESC LIMIT :lim"),
 };
 
 struct outbox {
@@ -179,6 +184,42 @@ int64_t outbox_count(struct outbox *ob, const char *kind, const char *state)
 	n = rc == 1 ? sqlite3_column_int64(st, 0) : 0;
 	db_reset(st);
 	return n;
+}
+
+static void col(sqlite3_stmt *st, int i, char *buf, size_t size)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	snprintf(buf, size, "%s", t ? (const char *)t : "");
+}
+
+int outbox_list(struct outbox *ob, const char *kind, const char *state, int limit,
+		outbox_list_fn cb, void *arg)
+{
+	sqlite3_stmt *st = ob->st[O_LIST];
+	int rc;
+	if (limit < 1)
+		return -EINVAL;
+	if ((rc = db_bind_text(st, ":kind", kind)) < 0 ||
+	    (rc = db_bind_text(st, ":state", state)) < 0 ||
+	    (rc = db_bind_int64(st, ":lim", limit)) < 0)
+		return rc;
+	while ((rc = db_step(st)) == 1) {
+		struct outbox_item it;
+		memset(&it, 0, sizeof it);
+		it.id = sqlite3_column_int64(st, 0);
+		col(st, 1, it.created, sizeof it.created);
+		col(st, 2, it.kind, sizeof it.kind);
+		col(st, 3, it.state, sizeof it.state);
+		it.attempts = sqlite3_column_int64(st, 4);
+		col(st, 5, it.dfsp, sizeof it.dfsp);
+		col(st, 6, it.dest, sizeof it.dest);
+		col(st, 7, it.method, sizeof it.method);
+		col(st, 8, it.last_error, sizeof it.last_error);
+		if ((rc = cb(arg, &it)) != 0)
+			break;
+	}
+	db_reset(st);
+	return rc < 0 ? rc : 0;
 }
 
 /* ---- the drain ---- */

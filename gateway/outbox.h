@@ -59,6 +59,28 @@ int64_t outbox_count(struct outbox *ob, const char *kind, const char *state);
  * left out. */
 void outbox_metrics(struct outbox *ob, FILE *f);
 
+/* One row as outbox_list() reports it (no SMS text: what an operator
+ * needs to see where outgoing work stands). */
+struct outbox_item {
+	int64_t id;
+	int64_t attempts;
+	char created[32];
+	char kind[17];
+	char state[12];
+	char dfsp[33];       /* "" when the row has none */
+	char dest[65];       /* the MSISDN, the party ("till/N"), the hook's DFSP */
+	char method[8];      /* kind "als": POST or DELETE; else "" */
+	char last_error[256];
+};
+
+/* cb(arg, item) returns 0 to go on, anything else to stop. */
+typedef int (*outbox_list_fn)(void *arg, const struct outbox_item *it);
+
+/* The rows of kind and state (either NULL: any), newest first, at most
+ * limit (>= 1) of them, each to cb. 0, -EINVAL, or a db error. */
+int outbox_list(struct outbox *ob, const char *kind, const char *state, int limit,
+		outbox_list_fn cb, void *arg);
+
 /* ---- the drain (used by the transport of a kind, e.g. gateway/sms.h) ----
  *
  * Row states: pending -> sending -> sent -> delivered | failed, and

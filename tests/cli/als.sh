@@ -71,6 +71,14 @@ metrics
 has "/metrics shows them pending" "$OUT" '^tillgate_outbox_rows\{kind="als",state="pending"\} 2$'
 has "... and the drain's retries" "$OUT" '^tillgate_als_retried_total [1-9]'
 has "nothing delivered" "$OUT" '^tillgate_outbox_rows\{kind="als",state="delivered"\} 0$'
+tg queue outbox --kind als --state pending --set gateway.data_dir="$D"
+status "tillgate queue outbox lists the pending registrations" 0
+same "... both of them" "$(wc -l <"$OUT")" 2
+has "... the till, POST, with the connection error" "$OUT" "	als	pending	[1-9][0-9]*	[^	]*	till/$TILL	POST	.*onnect"
+has "... the merchant, POST" "$OUT" "	als	pending	[1-9][0-9]*	[^	]*	merchant/$MID	POST	"
+tg queue outbox --kind fax --set gateway.data_dir="$D"
+status "an unknown kind is a usage error" 2
+has "... naming the option and the value" "$ERR" "^tillgate queue outbox: --kind: unknown value 'fax'$"
 
 # ---- the switch comes back ----
 node "$(dirname "$0")/als_switch.js" "$SPORT" "$U" "$SLOG" 9999999 &
