@@ -869,6 +869,32 @@ static int get_object(const struct pctx *c, json_t *root, const char *path)
 	return 0;
 }
 
+/* The ilpPacket member: a base64url string of 1 to 32768 characters,
+ * into *out (borrowed from root). 0, or -1 with the error set. */
+static int get_ilp_packet(const struct pctx *c, json_t *root, const char **out)
+{
+	json_t *ilp = json_object_get(root, "ilpPacket");
+	if (!ilp)
+		return fail(c, "ilpPacket", "missing");
+	if (!json_is_string(ilp) || json_string_length(ilp) > 32768 ||
+	    strlen(json_string_value(ilp)) != json_string_length(ilp) ||
+	    !b64url_text_ok(json_string_value(ilp), 32768))
+		return fail(c, "ilpPacket", "base64url string of 1-32768 characters expected");
+	*out = json_string_value(ilp);
+	return 0;
+}
+
+/* The condition member: 43 base64url characters of 32 bytes, into out
+ * (at least 44 bytes). 0, or -1 with the error set. */
+static int get_condition(const struct pctx *c, json_t *root, char *out, size_t cap)
+{
+	if (get_str(c, root, "condition", 1, out, cap, 43) < 0)
+		return -1;
+	if (!fspiop_b64url32_ok(out))
+		return fail(c, "condition", "not 43 base64url characters of 32 bytes");
+	return 0;
+}
+
 static int get_money(const struct pctx *c, json_t *root, const char *path, int required,
 		     struct fspiop_money *m)
 {
@@ -976,24 +1002,12 @@ int fspiop_parse_quote(const char *body, size_t len, struct fspiop_quote *q, cha
 		goto out;
 	if (get_datetime(&c, j, "expiration", 1, q->expiration, sizeof q->expiration) < 0)
 		goto out;
-	if (get_str(&c, j, "condition", 1, q->condition, sizeof q->condition, 43) < 0)
+	if (get_condition(&c, j, q->condition, sizeof q->condition) < 0)
 		goto out;
-	if (!fspiop_b64url32_ok(q->condition)) {
-		fail(&c, "condition", "not 43 base64url characters of 32 bytes");
+	const char *ilp;
+	if (get_ilp_packet(&c, j, &ilp) < 0)
 		goto out;
-	}
-	json_t *ilp = json_object_get(j, "ilpPacket");
-	if (!ilp) {
-		fail(&c, "ilpPacket", "missing");
-		goto out;
-	}
-	if (!json_is_string(ilp) || json_string_length(ilp) > 32768 ||
-	    strlen(json_string_value(ilp)) != json_string_length(ilp) ||
-	    !b64url_text_ok(json_string_value(ilp), 32768)) {
-		fail(&c, "ilpPacket", "base64url string of 1-32768 characters expected");
-		goto out;
-	}
-	q->ilp_packet = strdup(json_string_value(ilp));
+	q->ilp_packet = strdup(ilp);
 	if (!q->ilp_packet) {
 		snprintf(err, n, "out of memory");
 		goto out;
@@ -1163,26 +1177,14 @@ int fspiop_parse_transfer_req(const char *body, size_t len, struct fspiop_transf
 		fail(&c, "amount.amount", "must be more than zero");
 		goto out;
 	}
-	json_t *ilp = json_object_get(j, "ilpPacket");
-	if (!ilp) {
-		fail(&c, "ilpPacket", "missing");
+	const char *ilp;
+	if (get_ilp_packet(&c, j, &ilp) < 0)
 		goto out;
-	}
-	if (!json_is_string(ilp) || json_string_length(ilp) > 32768 ||
-	    strlen(json_string_value(ilp)) != json_string_length(ilp) ||
-	    !b64url_text_ok(json_string_value(ilp), 32768)) {
-		fail(&c, "ilpPacket", "base64url string of 1-32768 characters expected");
+	if (get_condition(&c, j, t->condition, sizeof t->condition) < 0)
 		goto out;
-	}
-	if (get_str(&c, j, "condition", 1, t->condition, sizeof t->condition, 43) < 0)
-		goto out;
-	if (!fspiop_b64url32_ok(t->condition)) {
-		fail(&c, "condition", "not 43 base64url characters of 32 bytes");
-		goto out;
-	}
 	if (get_datetime(&c, j, "expiration", 1, t->expiration, sizeof t->expiration) < 0)
 		goto out;
-	t->ilp_packet = strdup(json_string_value(ilp));
+	t->ilp_packet = strdup(ilp);
 	if (!t->ilp_packet) {
 		snprintf(err, n, "out of memory");
 		goto out;
